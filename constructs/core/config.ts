@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import type { z } from "zod";
+import { ValidationError, ValidationErrors } from "./errors";
+
+/**
+ * Validates configuration data (built-in example settings or a JSON file a team supplies) against a
+ * zod schema. Every bad field is reported at once, each with its path, the value found and what to
+ * write instead; nothing is synthesized from a config that fails.
+ *
+ * Schemas used here should phrase custom messages as instructions ("use a GCP project ID: ..."),
+ * since the message becomes the "Fix:" line of the error.
+ */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  source: string,
+): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => issueToError(issue, input, source));
+  throw errors.length === 1 ? errors[0] : new ValidationErrors(errors);
+}
+
+function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): ValidationError {
+  const property = formatPath(issue.path) || "(root)";
+  const value = "input" in issue ? issue.input : valueAt(input, issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return new ValidationError({
+        source,
+        property:
+          property === "(root)" ? issue.keys.join(", ") : `${property}.${issue.keys.join(", ")}`,
+        value: issue.keys,
+        problem: "is not a known setting",
+        fix: "remove it or check its spelling",
+      });
+    case "invalid_type":
+      return new ValidationError({
+        source,
+        property,
+        value,
+        problem: value === undefined ? "is missing" : `has the wrong type`,
+        fix: `provide a ${issue.expected}`,
+      });
+    default:
+      return new ValidationError({
+        source,
+        property,
+        value,
+        problem: "is invalid",
+        fix: issue.message,
+      });
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * Reads a JSON settings file for {@link parseConfig}. A missing or unreadable file, or invalid
+ * JSON, is a ValidationError naming the file, never a raw stack trace.
+ */
+export function readConfigFile(file: string, label = "config file"): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ValidationError({
+      source: label,
+      property: "path",
+      value: file,
+      problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      fix: "point to an existing JSON file",
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError({
+      source: label,
+      property: "contents",
+      value: file,
+      problem: `is not valid JSON (${(error as Error).message})`,
+      fix: "fix the JSON syntax",
+    });
+  }
+}

@@ -1,0 +1,435 @@
+import { Construct } from "constructs";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { Cidr, parseCidr } from "../core/cidr";
+import { invalid } from "../core/errors";
+import { checkName, prefixedName } from "../core/naming";
+import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import { PlatformStack } from "../core/stack";
+import { GOOGLE_PRIVATE_APIS_CIDR, type Network } from "./network";
+
+/** Anything with a service account email, such as the library's ServiceAccount construct. */
+export interface IServiceAccountRef {
+  readonly email: string;
+}
+
+/**
+ * Ranges known by name, so a rule says what it means: `iap` is Identity-Aware Proxy's TCP
+ * forwarding range (SSH without public exposure), `google-health-checks` the load balancer health
+ * checkers, `google-private-apis` the Private Google Access VIP.
+ */
+export const NAMED_RANGES = {
+  iap: ["35.235.240.0/20"],
+  "google-health-checks": ["35.191.0.0/16", "130.211.0.0/22"],
+  "google-private-apis": [GOOGLE_PRIVATE_APIS_CIDR],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A named range from {@link NAMED_RANGES}. */
+export type NamedRange = keyof typeof NAMED_RANGES;
+
+/** Which instances a rule applies to: by service account (preferred) or by network tag. */
+export interface FirewallTargets {
+  /** Instances running as these service accounts. Cannot be combined with `tags`. */
+  readonly serviceAccounts?: readonly IServiceAccountRef[];
+  /** Instances carrying these network tags. Cannot be combined with `serviceAccounts`. */
+  readonly tags?: readonly string[];
+}
+
+/** A port (`443`) or an inclusive port range (`"8000-8100"`). */
+export type PortSpec = number | string;
+
+/** An allow rule. Names are prefixed: `${prefix}-${name}`. */
+export interface FirewallRule {
+  /** Short rule name, unique in the stack, e.g. `allow-https`. */
+  readonly name: string;
+  /** @default "tcp" */
+  readonly protocol?: "tcp" | "udp" | "icmp";
+  /** Ports or port ranges; required for tcp and udp, not allowed for icmp. */
+  readonly ports?: readonly PortSpec[];
+  /** CIDRs or named ranges: sources for ingress, destinations for egress. At least one. */
+  readonly ranges: readonly (string | NamedRange)[];
+  /** @default the firewall's `targets` */
+  readonly targets?: FirewallTargets;
+  /** 0 (highest) to 65533; 65534 holds the default deny rules. @default 1000 */
+  readonly priority?: number;
+  /** @default a description generated from the rule */
+  readonly description?: string;
+  /**
+   * Accept `0.0.0.0/0` (or `::/0`) where the library refuses it: SSH/RDP ingress from the world,
+   * or egress to the whole internet. @default undefined (refused)
+   */
+  readonly allowWorld?: OptOut;
+}
+
+export interface FirewallProps {
+  /** The VPC the rules belong to. */
+  readonly network: Network;
+  /** Default targets of every allow rule. @default all instances of the network */
+  readonly targets?: FirewallTargets;
+  /** SSH (tcp/22) from the listed CIDRs or `iap` only. @default no SSH */
+  readonly ssh?: {
+    readonly from: readonly (string | NamedRange)[];
+    /** @default the firewall's `targets` */
+    readonly targets?: FirewallTargets;
+    /** Accept SSH from `0.0.0.0/0`, with a reason. @default undefined (refused) */
+    readonly allowWorld?: OptOut;
+  };
+  /** HTTPS (tcp/443) egress to listed destinations, e.g. the exchanges' API ranges. @default [] */
+  readonly httpsEgress?: readonly {
+    /** Short name, e.g. `exchanges`: the rule is `${prefix}-allow-https-${name}`. */
+    readonly name: string;
+    readonly to: readonly (string | NamedRange)[];
+    readonly targets?: FirewallTargets;
+  }[];
+  /** Further ingress allow rules. @default [] */
+  readonly ingress?: readonly FirewallRule[];
+  /** Further egress allow rules. @default [] */
+  readonly egress?: readonly FirewallRule[];
+  /**
+   * Leave out the deny-all egress rule, so anything not denied may leave the VPC, with a reason.
+   * @default undefined (everything not allowed is denied, both ways)
+   */
+  readonly allowUnlistedEgress?: OptOut;
+  /** Firewall rule logging metadata; logging itself is always on. @default "INCLUDE_ALL_METADATA" */
+  readonly logMetadata?: "INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA";
+}
+
+/** Ports that must never be open to the whole internet without an opt-out. */
+const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP" };
+const DEFAULT_PRIORITY = 1000;
+const DENY_PRIORITY = 65534;
+const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * VPC firewall rules from intents: SSH only from listed ranges or IAP, HTTPS egress to listed
+ * destinations, explicit allow rules, and logged deny-all rules for both directions at the lowest
+ * priority. Insecure rules need a named opt-out with a reason, which lands in the JSON.
+ */
+export class Firewall extends Construct {
+  /** Every rule created, by short name (escape hatch). */
+  readonly rules: Readonly<Record<string, ComputeFirewall>>;
+  private readonly created: Record<string, ComputeFirewall> = {};
+  private readonly stack: PlatformStack;
+  private readonly network: Network;
+  private readonly logMetadata: string;
+
+  constructor(scope: Construct, id: string, props: FirewallProps) {
+    super(scope, id);
+    this.stack = PlatformStack.of(this);
+    if (!props?.network?.vpc) {
+      invalid(
+        this,
+        "network",
+        props?.network,
+        "is missing",
+        "pass the Network construct the rules belong to",
+      );
+    }
+    this.network = props.network;
+    this.rules = this.created;
+    const logMetadata = props.logMetadata ?? "INCLUDE_ALL_METADATA";
+    if (logMetadata !== "INCLUDE_ALL_METADATA" && logMetadata !== "EXCLUDE_ALL_METADATA") {
+      invalid(
+        this,
+        "logMetadata",
+        logMetadata,
+        "is not a log metadata setting",
+        'use "INCLUDE_ALL_METADATA" or "EXCLUDE_ALL_METADATA"',
+      );
+    }
+    this.logMetadata = logMetadata;
+    const defaultTargets = props.targets;
+    if (defaultTargets) this.checkTargets("targets", defaultTargets);
+
+    if (props.ssh !== undefined) {
+      if (!Array.isArray(props.ssh.from) || props.ssh.from.length === 0) {
+        invalid(
+          this,
+          "ssh.from",
+          props.ssh.from,
+          "is empty",
+          "list the admin CIDRs or 'iap', or leave ssh out to allow no SSH",
+        );
+      }
+      this.allow("ingress", "ssh", {
+        name: "allow-ssh",
+        ports: [22],
+        ranges: props.ssh.from,
+        targets: props.ssh.targets ?? defaultTargets,
+        allowWorld: props.ssh.allowWorld,
+        description: "SSH from the listed admin ranges",
+      });
+    }
+    (props.httpsEgress ?? []).forEach((intent, i) => {
+      const name = checkName(this, `httpsEgress[${i}].name`, "firewall", intent?.name);
+      this.allow("egress", `httpsEgress[${i}]`, {
+        name: `allow-https-${name}`,
+        ports: [443],
+        ranges: intent.to,
+        targets: intent.targets ?? defaultTargets,
+        description: `HTTPS to ${name}`,
+      });
+    });
+    (props.ingress ?? []).forEach((rule, i) =>
+      this.allow("ingress", `ingress[${i}]`, { ...rule, targets: rule?.targets ?? defaultTargets }),
+    );
+    (props.egress ?? []).forEach((rule, i) =>
+      this.allow("egress", `egress[${i}]`, { ...rule, targets: rule?.targets ?? defaultTargets }),
+    );
+
+    this.denyAll("ingress");
+    if (acceptOptOut(this, "allowUnlistedEgress", props.allowUnlistedEgress)) {
+      // No deny-all egress: the opt-out is recorded on the deny-all ingress rule, which exists.
+      recordOptOut(
+        this.created["deny-all-ingress"],
+        "unlisted-egress-allowed",
+        props.allowUnlistedEgress,
+      );
+    } else {
+      this.denyAll("egress");
+    }
+  }
+
+  private allow(direction: "ingress" | "egress", property: string, rule: FirewallRule): void {
+    if (rule === undefined || rule === null || typeof rule !== "object") {
+      invalid(this, property, rule, "is not a rule", "pass { name, ports, ranges }");
+    }
+    const name = this.ruleName(`${property}.name`, rule.name);
+    const protocol = rule.protocol ?? "tcp";
+    if (!["tcp", "udp", "icmp"].includes(protocol)) {
+      invalid(
+        this,
+        `${property}.protocol`,
+        protocol,
+        "is not a supported protocol",
+        'use "tcp", "udp" or "icmp"',
+      );
+    }
+    const ports = this.checkPorts(`${property}.ports`, protocol, rule.ports);
+    const ranges = this.resolveRanges(`${property}.ranges`, rule.ranges);
+    const priority = this.checkPriority(`${property}.priority`, rule.priority ?? DEFAULT_PRIORITY);
+    const targets = rule.targets ? this.checkTargets(`${property}.targets`, rule.targets) : {};
+
+    const world = ranges.filter((r) => r.isWholeInternet);
+    let optOut: OptOut | undefined;
+    if (world.length > 0) {
+      const admin = direction === "ingress" && protocol === "tcp" ? adminPortIn(ports) : undefined;
+      const risky = direction === "egress" || admin !== undefined;
+      if (risky) {
+        if (!acceptOptOut(this, `${property}.allowWorld`, rule.allowWorld)) {
+          const what =
+            direction === "egress"
+              ? "egress to the whole internet undoes the default deny"
+              : `opens ${admin} (port ${admin === "SSH" ? 22 : 3389}) to the whole internet`;
+          invalid(
+            this,
+            `${property}.ranges`,
+            world.map((r) => r.toString()),
+            what,
+            direction === "egress"
+              ? "list the destination ranges the instances need"
+              : "list your admin CIDRs or use 'iap' (SSH through Identity-Aware Proxy); if you must, set allowWorld: { reason }",
+          );
+        }
+        optOut = rule.allowWorld;
+      }
+    }
+
+    const fw = new ComputeFirewall(this, name.short, {
+      name: name.full,
+      network: this.network.id,
+      direction: direction.toUpperCase(),
+      priority,
+      description:
+        rule.description ??
+        `Allow ${[protocol, ...ports.map(formatPort)].join(" ")} ${direction === "ingress" ? "from" : "to"} the listed ranges`,
+      allow: [{ protocol, ports: ports.length > 0 ? ports.map(formatPort) : undefined }],
+      ...(direction === "ingress"
+        ? { sourceRanges: ranges.map((r) => r.toString()) }
+        : { destinationRanges: ranges.map((r) => r.toString()) }),
+      targetTags: targets.tags,
+      targetServiceAccounts: targets.serviceAccounts,
+      logConfig: { metadata: this.logMetadata },
+    });
+    if (optOut)
+      recordOptOut(
+        fw,
+        direction === "egress" ? "egress-to-world" : "admin-port-from-world",
+        optOut,
+      );
+    this.created[name.short] = fw;
+  }
+
+  private denyAll(direction: "ingress" | "egress"): void {
+    const name = this.ruleName("(default deny)", `deny-all-${direction}`);
+    const everywhere = ["0.0.0.0/0"];
+    this.created[name.short] = new ComputeFirewall(this, name.short, {
+      name: name.full,
+      network: this.network.id,
+      direction: direction.toUpperCase(),
+      priority: DENY_PRIORITY,
+      description: `Deny and log all ${direction} not allowed by a rule above`,
+      deny: [{ protocol: "all" }],
+      ...(direction === "ingress"
+        ? { sourceRanges: everywhere }
+        : { destinationRanges: everywhere }),
+      logConfig: { metadata: this.logMetadata },
+    });
+  }
+
+  private ruleName(property: string, short: unknown): { short: string; full: string } {
+    const checked = checkName(this, property, "firewall", short);
+    const full = prefixedName(this, property, "firewall", this.stack.prefix, checked);
+    this.stack.claimName(this, property, "firewall", full);
+    return { short: checked, full };
+  }
+
+  private checkPorts(
+    property: string,
+    protocol: string,
+    ports: readonly PortSpec[] | undefined,
+  ): PortRange[] {
+    if (protocol === "icmp") {
+      if (ports !== undefined && ports.length > 0) {
+        invalid(
+          this,
+          property,
+          ports,
+          "is set for icmp, which has no ports",
+          "leave ports out for icmp rules",
+        );
+      }
+      return [];
+    }
+    if (!Array.isArray(ports) || ports.length === 0) {
+      invalid(
+        this,
+        property,
+        ports,
+        `is empty for ${protocol}`,
+        "list the ports the rule opens, e.g. [443] or ['8000-8100']",
+      );
+    }
+    return ports.map((port, i) => {
+      const range = parsePort(port);
+      if (!range) {
+        invalid(
+          this,
+          `${property}[${i}]`,
+          port,
+          "is not a valid port or port range",
+          "use a port from 1 to 65535, or a range 'low-high' with low ≤ high",
+        );
+      }
+      return range;
+    });
+  }
+
+  private resolveRanges(
+    property: string,
+    ranges: readonly (string | NamedRange)[] | undefined,
+  ): Cidr[] {
+    if (!Array.isArray(ranges) || ranges.length === 0) {
+      invalid(
+        this,
+        property,
+        ranges,
+        "is empty",
+        "list at least one CIDR or named range (iap, google-private-apis, ...)",
+      );
+    }
+    return ranges.flatMap((range, i) => {
+      if (typeof range === "string" && Object.prototype.hasOwnProperty.call(NAMED_RANGES, range)) {
+        return NAMED_RANGES[range as NamedRange].map((c) => Cidr.parse(c));
+      }
+      return [parseCidr(this, `${property}[${i}]`, range, { allowIpv6: true })];
+    });
+  }
+
+  private checkPriority(property: string, priority: unknown): number {
+    if (
+      !Number.isInteger(priority) ||
+      (priority as number) < 0 ||
+      (priority as number) >= DENY_PRIORITY
+    ) {
+      invalid(
+        this,
+        property,
+        priority,
+        `is outside 0–${DENY_PRIORITY - 1}`,
+        `use an integer from 0 (highest) to ${DENY_PRIORITY - 1}; ${DENY_PRIORITY} holds the default deny rules`,
+      );
+    }
+    return priority as number;
+  }
+
+  private checkTargets(
+    property: string,
+    targets: FirewallTargets,
+  ): { tags?: string[]; serviceAccounts?: string[] } {
+    const tags = targets.tags ?? [];
+    const accounts = targets.serviceAccounts ?? [];
+    if (tags.length > 0 && accounts.length > 0) {
+      invalid(
+        this,
+        property,
+        { tags },
+        "mixes network tags and service accounts",
+        "target either service accounts or tags in one rule, not both",
+      );
+    }
+    tags.forEach((tag, i) => {
+      if (typeof tag !== "string" || !TAG.test(tag)) {
+        invalid(
+          this,
+          `${property}.tags[${i}]`,
+          tag,
+          "is not a valid network tag",
+          "use lowercase letters, digits and hyphens, 1–63 characters, starting with a letter",
+        );
+      }
+    });
+    accounts.forEach((sa, i) => {
+      if (typeof sa?.email !== "string" || sa.email.length === 0) {
+        invalid(
+          this,
+          `${property}.serviceAccounts[${i}]`,
+          sa,
+          "has no email",
+          "pass a ServiceAccount construct or { email }",
+        );
+      }
+    });
+    return {
+      tags: tags.length > 0 ? [...tags] : undefined,
+      serviceAccounts: accounts.length > 0 ? accounts.map((a) => a.email) : undefined,
+    };
+  }
+}
+
+function parsePort(port: PortSpec): PortRange | undefined {
+  const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+  if (typeof port === "number") return valid(port) ? { from: port, to: port } : undefined;
+  if (typeof port !== "string") return undefined;
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(port);
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return valid(from) && valid(to) && from <= to ? { from, to } : undefined;
+}
+
+function formatPort(range: PortRange): string {
+  return range.from === range.to ? String(range.from) : `${range.from}-${range.to}`;
+}
+
+function adminPortIn(ports: readonly PortRange[]): string | undefined {
+  for (const [port, name] of Object.entries(ADMIN_PORTS)) {
+    const n = Number(port);
+    if (ports.some((r) => r.from <= n && n <= r.to)) return name;
+  }
+  return undefined;
+}

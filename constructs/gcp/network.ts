@@ -1,0 +1,519 @@
+import { Construct } from "constructs";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
+import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
+import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
+import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { ComputeRoute } from "@cdktf/provider-google/lib/compute-route";
+import { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
+import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
+import { type Cidr, findOverlap, parseCidr } from "../core/cidr";
+import { invalid } from "../core/errors";
+import { checkName, prefixedName } from "../core/naming";
+import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import { PlatformStack } from "../core/stack";
+import { checkRegion } from "./regions";
+
+/** `private.googleapis.com`: the Google APIs VIP reachable with Private Google Access. */
+export const GOOGLE_PRIVATE_APIS_CIDR = "199.36.153.8/30";
+const GOOGLE_PRIVATE_APIS_IPS = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"];
+
+/** VPC flow log settings of a subnet. */
+export interface FlowLogOptions {
+  /** @default "INTERVAL_5_SEC" */
+  readonly aggregationInterval?:
+    | "INTERVAL_5_SEC"
+    | "INTERVAL_30_SEC"
+    | "INTERVAL_1_MIN"
+    | "INTERVAL_5_MIN"
+    | "INTERVAL_10_MIN"
+    | "INTERVAL_15_MIN";
+  /** Share of flows logged, greater than 0 and at most 1. @default 0.5 */
+  readonly sampling?: number;
+  /** @default "INCLUDE_ALL_METADATA" */
+  readonly metadata?: "INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA";
+}
+
+/** A secondary range of a subnet (GKE pods or services). */
+export interface SecondaryRange {
+  /** Range name, RFC 1035. */
+  readonly name: string;
+  /** IPv4 CIDR, RFC 1918 unless the subnet opts out. */
+  readonly cidr: string;
+}
+
+/** One regional subnet. */
+export interface SubnetSpec {
+  /** Google Cloud region; one subnet per region. */
+  readonly region: string;
+  /** Primary IPv4 range, `/8` to `/29`, inside RFC 1918 unless {@link allowNonRfc1918} is set. */
+  readonly cidr: string;
+  /** Secondary ranges. @default [] */
+  readonly secondaryRanges?: readonly SecondaryRange[];
+  /** Flow log settings; flow logs are always on. @default see {@link FlowLogOptions} */
+  readonly flowLogs?: FlowLogOptions;
+  /**
+   * Accept ranges outside 10/8, 172.16/12 and 192.168/16 for this subnet, with a reason.
+   * @default undefined (RFC 1918 only)
+   */
+  readonly allowNonRfc1918?: OptOut;
+}
+
+export interface NetworkProps {
+  /** Short name; the VPC is `${prefix}-${name}`. @default "vpc" */
+  readonly name?: string;
+  /** Regional subnets, at least one, in distinct regions, with disjoint ranges. */
+  readonly subnets: readonly SubnetSpec[];
+  /**
+   * Private services access: a range reserved for Google-managed services (Cloud SQL private IP)
+   * and the peering to them. Cloud SQL refuses to build on a network without it.
+   * @default undefined (no private services access)
+   */
+  readonly privateServicesAccess?: {
+    /** An RFC 1918 range of `/8` to `/24`, disjoint from every subnet, e.g. `10.100.0.0/16`. */
+    readonly cidr: string;
+  };
+  /** Cloud Router + Cloud NAT in every subnet's region, for instances without external IPs. @default true */
+  readonly nat?: boolean;
+  /** @default "GLOBAL" (routes learned by one region's router are used in all regions) */
+  readonly routingMode?: "GLOBAL" | "REGIONAL";
+  /**
+   * Delete the default `0.0.0.0/0` route to the internet when the VPC is created. The VPC keeps a
+   * route to `private.googleapis.com` and gets one route per {@link internetRoutes} entry.
+   * @default false
+   */
+  readonly deleteDefaultInternetRoute?: boolean;
+  /**
+   * With {@link deleteDefaultInternetRoute}: the only destinations routed to the internet, e.g.
+   * the exchanges' API ranges. @default []
+   */
+  readonly internetRoutes?: readonly string[];
+  /**
+   * Private DNS zones that resolve `*.googleapis.com` and `*.pkg.dev` to `private.googleapis.com`,
+   * so instances reach Google APIs and Artifact Registry through Private Google Access and the
+   * firewall can allow them by one small range. @default true
+   */
+  readonly privateGoogleApisDns?: boolean;
+}
+
+/** A subnet of the network, as created. */
+export interface Subnet {
+  readonly region: string;
+  readonly cidr: Cidr;
+  readonly resource: ComputeSubnetwork;
+  readonly router?: ComputeRouter;
+  readonly nat?: ComputeRouterNat;
+}
+
+const SUBNET_MIN_PREFIX = 8;
+const SUBNET_MAX_PREFIX = 29;
+
+/**
+ * A custom-mode VPC: regional subnets with Private Google Access and flow logs, private services
+ * access for Cloud SQL, Cloud NAT per region, and private DNS for Google APIs.
+ */
+export class Network extends Construct {
+  /** The VPC (escape hatch). */
+  readonly vpc: ComputeNetwork;
+  /** The private services range reservation, when private services access is on. */
+  readonly privateServicesRange?: ComputeGlobalAddress;
+  /** The peering with Google's service producer network, when private services access is on. */
+  readonly privateServicesConnection?: ServiceNetworkingConnection;
+  /** The private services CIDR, when private services access is on. */
+  readonly privateServicesCidr?: Cidr;
+  private readonly subnetsByRegion = new Map<string, Subnet>();
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const stack = PlatformStack.of(this);
+    if (props === undefined || props === null || typeof props !== "object") {
+      invalid(this, "props", props, "are missing", "pass { subnets: [{ region, cidr }] }");
+    }
+    const name = checkName(this, "name", "network", props.name ?? "vpc");
+    const vpcName = stack.claimName(
+      this,
+      "name",
+      "network",
+      prefixedName(this, "name", "network", stack.prefix, name),
+    );
+    const deleteDefaultRoute = props.deleteDefaultInternetRoute ?? false;
+    const nat = props.nat ?? true;
+    const internetRoutes = (props.internetRoutes ?? []).map((c, i) =>
+      parseCidr(this, `internetRoutes[${i}]`, c, { minPrefix: 1 }),
+    );
+    const routingMode = props.routingMode ?? "GLOBAL";
+    if (routingMode !== "GLOBAL" && routingMode !== "REGIONAL") {
+      invalid(
+        this,
+        "routingMode",
+        routingMode,
+        "is not a routing mode",
+        'use "GLOBAL" or "REGIONAL"',
+      );
+    }
+    if (internetRoutes.length > 0 && !deleteDefaultRoute) {
+      invalid(
+        this,
+        "internetRoutes",
+        props.internetRoutes,
+        "has no effect while the default internet route exists",
+        "set deleteDefaultInternetRoute: true, or drop internetRoutes",
+      );
+    }
+    if (deleteDefaultRoute && nat && internetRoutes.length === 0) {
+      invalid(
+        this,
+        "nat",
+        nat,
+        "cannot reach anything once the default internet route is deleted and no internetRoutes are given",
+        "list the destinations instances may reach in internetRoutes, or set nat: false",
+      );
+    }
+
+    const subnets = this.checkSubnets(props.subnets);
+    const psaCidr =
+      props.privateServicesAccess === undefined
+        ? undefined
+        : parseCidr(this, "privateServicesAccess.cidr", props.privateServicesAccess?.cidr, {
+            minPrefix: 8,
+            maxPrefix: 24,
+          });
+    if (psaCidr) {
+      if (!psaCidr.isRfc1918) {
+        invalid(
+          this,
+          "privateServicesAccess.cidr",
+          psaCidr.toString(),
+          "is outside RFC 1918",
+          'reserve a private range such as "10.100.0.0/16"',
+        );
+      }
+      subnets.forEach((s, i) => {
+        const clash = [s.cidr, ...s.secondary.map((r) => r.cidr)].find((c) => c.overlaps(psaCidr));
+        if (clash) {
+          invalid(
+            this,
+            "privateServicesAccess.cidr",
+            psaCidr.toString(),
+            `overlaps subnets[${i}] range ${clash.toString()}`,
+            "reserve a range that no subnet uses",
+          );
+        }
+      });
+    }
+
+    this.vpc = new ComputeNetwork(this, "vpc", {
+      name: vpcName,
+      autoCreateSubnetworks: false,
+      routingMode,
+      deleteDefaultRoutesOnCreate: deleteDefaultRoute,
+    });
+
+    for (const spec of subnets) {
+      const flow = spec.flowLogs;
+      const subnet = new ComputeSubnetwork(this, `subnet-${spec.region}`, {
+        name: stack.claimName(
+          this,
+          `subnets[${spec.index}].region`,
+          "subnetwork",
+          prefixedName(
+            this,
+            `subnets[${spec.index}].region`,
+            "subnetwork",
+            stack.prefix,
+            spec.region,
+          ),
+        ),
+        network: this.vpc.id,
+        region: spec.region,
+        ipCidrRange: spec.cidr.toString(),
+        privateIpGoogleAccess: true,
+        secondaryIpRange:
+          spec.secondary.length > 0
+            ? spec.secondary.map((r) => ({ rangeName: r.name, ipCidrRange: r.cidr.toString() }))
+            : undefined,
+        logConfig: {
+          aggregationInterval: flow.aggregationInterval,
+          flowSampling: flow.sampling,
+          metadata: flow.metadata,
+        },
+      });
+      if (spec.optOut) recordOptOut(subnet, "non-rfc1918-subnet", spec.optOut);
+      let router: ComputeRouter | undefined;
+      let routerNat: ComputeRouterNat | undefined;
+      if (nat) {
+        router = new ComputeRouter(this, `router-${spec.region}`, {
+          name: stack.claimName(
+            this,
+            "name",
+            "router",
+            prefixedName(this, "name", "router", stack.prefix, "router", spec.region),
+          ),
+          network: this.vpc.id,
+          region: spec.region,
+        });
+        routerNat = new ComputeRouterNat(this, `nat-${spec.region}`, {
+          name: stack.claimName(
+            this,
+            "name",
+            "nat",
+            prefixedName(this, "name", "nat", stack.prefix, "nat", spec.region),
+          ),
+          router: router.name,
+          region: spec.region,
+          natIpAllocateOption: "AUTO_ONLY",
+          sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+          subnetwork: [{ name: subnet.id, sourceIpRangesToNat: ["ALL_IP_RANGES"] }],
+          logConfig: { enable: true, filter: "ERRORS_ONLY" },
+        });
+      }
+      this.subnetsByRegion.set(spec.region, {
+        region: spec.region,
+        cidr: spec.cidr,
+        resource: subnet,
+        router,
+        nat: routerNat,
+      });
+    }
+
+    if (psaCidr) {
+      this.privateServicesCidr = psaCidr;
+      this.privateServicesRange = new ComputeGlobalAddress(this, "psa-range", {
+        name: stack.claimName(
+          this,
+          "privateServicesAccess",
+          "address",
+          prefixedName(this, "privateServicesAccess", "address", stack.prefix, "psa"),
+        ),
+        purpose: "VPC_PEERING",
+        addressType: "INTERNAL",
+        address: psaCidr.networkAddress,
+        prefixLength: psaCidr.prefixLength,
+        network: this.vpc.id,
+      });
+      this.privateServicesConnection = new ServiceNetworkingConnection(this, "psa-connection", {
+        network: this.vpc.id,
+        service: "servicenetworking.googleapis.com",
+        reservedPeeringRanges: [this.privateServicesRange.name],
+        // Destroying the peering fails while Google still holds Cloud SQL instances in it; the
+        // peering goes away with the VPC instead.
+        deletionPolicy: "ABANDON",
+      });
+    }
+
+    if (deleteDefaultRoute) {
+      new ComputeRoute(this, "route-private-googleapis", {
+        name: prefixedName(
+          this,
+          "deleteDefaultInternetRoute",
+          "route",
+          stack.prefix,
+          "private-googleapis",
+        ),
+        network: this.vpc.id,
+        destRange: GOOGLE_PRIVATE_APIS_CIDR,
+        nextHopGateway: "default-internet-gateway",
+        description: "Private Google Access to private.googleapis.com",
+      });
+      internetRoutes.forEach((cidr, i) => {
+        new ComputeRoute(this, `route-internet-${i}`, {
+          name: prefixedName(
+            this,
+            `internetRoutes[${i}]`,
+            "route",
+            stack.prefix,
+            "internet",
+            String(i),
+          ),
+          network: this.vpc.id,
+          destRange: cidr.toString(),
+          nextHopGateway: "default-internet-gateway",
+        });
+      });
+    }
+
+    if (props.privateGoogleApisDns ?? true) {
+      this.privateDnsZone("googleapis", "googleapis.com.", "private.googleapis.com.");
+      this.privateDnsZone("pkg-dev", "pkg.dev.", "pkg.dev.");
+    }
+  }
+
+  /** The VPC's id (`projects/.../global/networks/...`). */
+  get id(): string {
+    return this.vpc.id;
+  }
+
+  /** The VPC's self link. */
+  get selfLink(): string {
+    return this.vpc.selfLink;
+  }
+
+  /** The VPC's name. */
+  get name(): string {
+    return this.vpc.name;
+  }
+
+  /** The regions that have a subnet, in the order given. */
+  get regions(): readonly string[] {
+    return [...this.subnetsByRegion.keys()];
+  }
+
+  /** The subnet of a region; throws a ValidationError naming the regions that exist. */
+  subnet(region: string): Subnet {
+    const subnet = this.subnetsByRegion.get(region);
+    if (!subnet) {
+      invalid(
+        this,
+        "region",
+        region,
+        "has no subnet in this network",
+        `use one of ${this.regions.join(", ")}, or add a subnet for it`,
+      );
+    }
+    return subnet;
+  }
+
+  private privateDnsZone(id: string, dnsName: string, aName: string): void {
+    const stack = PlatformStack.of(this);
+    const zone = new DnsManagedZone(this, `dns-${id}`, {
+      name: stack.claimName(
+        this,
+        "privateGoogleApisDns",
+        "dns-zone",
+        prefixedName(this, "privateGoogleApisDns", "dns-zone", stack.prefix, id),
+      ),
+      dnsName,
+      description: `Resolves ${dnsName} to private.googleapis.com (Private Google Access)`,
+      visibility: "private",
+      privateVisibilityConfig: { networks: [{ networkUrl: this.vpc.id }] },
+    });
+    new DnsRecordSet(this, `dns-${id}-a`, {
+      managedZone: zone.name,
+      name: aName,
+      type: "A",
+      ttl: 300,
+      rrdatas: GOOGLE_PRIVATE_APIS_IPS,
+    });
+    new DnsRecordSet(this, `dns-${id}-cname`, {
+      managedZone: zone.name,
+      name: `*.${dnsName}`,
+      type: "CNAME",
+      ttl: 300,
+      rrdatas: [aName],
+    });
+  }
+
+  private checkSubnets(specs: readonly SubnetSpec[] | undefined) {
+    if (!Array.isArray(specs) || specs.length === 0) {
+      invalid(
+        this,
+        "subnets",
+        specs,
+        "must list at least one subnet",
+        "pass subnets: [{ region: 'us-central1', cidr: '10.10.0.0/20' }]",
+      );
+    }
+    const list: readonly SubnetSpec[] = specs;
+    const seen = new Map<string, number>();
+    const checked = list.map((spec, index) => {
+      const p = `subnets[${index}]`;
+      const region = checkRegion(this, `${p}.region`, spec?.region);
+      const earlier = seen.get(region);
+      if (earlier !== undefined) {
+        invalid(
+          this,
+          `${p}.region`,
+          region,
+          `is already used by subnets[${earlier}]`,
+          "give each region one subnet",
+        );
+      }
+      seen.set(region, index);
+      const optOut = acceptOptOut(this, `${p}.allowNonRfc1918`, spec.allowNonRfc1918)
+        ? spec.allowNonRfc1918
+        : undefined;
+      const checkPrivate = (property: string, cidr: Cidr): Cidr => {
+        if (!cidr.isRfc1918 && !optOut) {
+          invalid(
+            this,
+            property,
+            cidr.toString(),
+            "is outside the RFC 1918 private ranges",
+            "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, or set allowNonRfc1918: { reason } on the subnet",
+          );
+        }
+        return cidr;
+      };
+      const cidr = checkPrivate(
+        `${p}.cidr`,
+        parseCidr(this, `${p}.cidr`, spec.cidr, {
+          minPrefix: SUBNET_MIN_PREFIX,
+          maxPrefix: SUBNET_MAX_PREFIX,
+        }),
+      );
+      const secondaryNames = new Set<string>();
+      const secondary = (spec.secondaryRanges ?? []).map((r, j) => {
+        const name = checkName(this, `${p}.secondaryRanges[${j}].name`, "subnetwork", r?.name);
+        if (secondaryNames.has(name)) {
+          invalid(
+            this,
+            `${p}.secondaryRanges[${j}].name`,
+            name,
+            "is used twice in this subnet",
+            "give each secondary range its own name",
+          );
+        }
+        secondaryNames.add(name);
+        const range = checkPrivate(
+          `${p}.secondaryRanges[${j}].cidr`,
+          parseCidr(this, `${p}.secondaryRanges[${j}].cidr`, r.cidr, {
+            minPrefix: SUBNET_MIN_PREFIX,
+            maxPrefix: SUBNET_MAX_PREFIX,
+          }),
+        );
+        return { name, cidr: range };
+      });
+      const flowLogs = {
+        aggregationInterval: spec.flowLogs?.aggregationInterval ?? "INTERVAL_5_SEC",
+        sampling: spec.flowLogs?.sampling ?? 0.5,
+        metadata: spec.flowLogs?.metadata ?? "INCLUDE_ALL_METADATA",
+      };
+      if (!(
+        typeof flowLogs.sampling === "number" &&
+        flowLogs.sampling > 0 &&
+        flowLogs.sampling <= 1
+      )) {
+        invalid(
+          this,
+          `${p}.flowLogs.sampling`,
+          flowLogs.sampling,
+          "is outside (0, 1]",
+          "use a share such as 0.5; flow logs cannot be turned off",
+        );
+      }
+      return { index, region, cidr, secondary, flowLogs, optOut };
+    });
+
+    // Every range of every subnet must be disjoint from every other.
+    const all = checked.flatMap((s) => [
+      { label: `subnets[${s.index}].cidr`, cidr: s.cidr },
+      ...s.secondary.map((r, j) => ({
+        label: `subnets[${s.index}].secondaryRanges[${j}].cidr`,
+        cidr: r.cidr,
+      })),
+    ]);
+    const clash = findOverlap(all.map((r) => r.cidr));
+    if (clash) {
+      const [first, second] = [all[clash.a], all[clash.b]];
+      invalid(
+        this,
+        second.label,
+        second.cidr.toString(),
+        `overlaps ${first.label} (${first.cidr.toString()})`,
+        "give every subnet and secondary range its own, disjoint range",
+      );
+    }
+    return checked;
+  }
+}
