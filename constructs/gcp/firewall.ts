@@ -5,12 +5,8 @@ import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
+import type { IServiceAccount } from "./iam";
 import { GOOGLE_PRIVATE_APIS_CIDR, type Network } from "./network";
-
-/** Anything with a service account email, such as the library's ServiceAccount construct. */
-export interface IServiceAccountRef {
-  readonly email: string;
-}
 
 /**
  * Ranges known by name, so a rule says what it means: `iap` is Identity-Aware Proxy's TCP
@@ -29,7 +25,7 @@ export type NamedRange = keyof typeof NAMED_RANGES;
 /** Which instances a rule applies to: by service account (preferred) or by network tag. */
 export interface FirewallTargets {
   /** Instances running as these service accounts. Cannot be combined with `tags`. */
-  readonly serviceAccounts?: readonly IServiceAccountRef[];
+  readonly serviceAccounts?: readonly Pick<IServiceAccount, "email">[];
   /** Instances carrying these network tags. Cannot be combined with `serviceAccounts`. */
   readonly tags?: readonly string[];
 }
