@@ -151,24 +151,34 @@ export class Firewall extends Construct {
           "list the admin CIDRs or 'iap', or leave ssh out to allow no SSH",
         );
       }
-      this.allow("ingress", "ssh", {
-        name: "allow-ssh",
-        ports: [22],
-        ranges: props.ssh.from,
-        targets: props.ssh.targets ?? defaultTargets,
-        allowWorld: props.ssh.allowWorld,
-        description: "SSH from the listed admin ranges",
-      });
+      this.allow(
+        "ingress",
+        "ssh",
+        {
+          name: "allow-ssh",
+          ports: [22],
+          ranges: props.ssh.from,
+          targets: props.ssh.targets ?? defaultTargets,
+          allowWorld: props.ssh.allowWorld,
+          description: "SSH from the listed admin ranges",
+        },
+        "from",
+      );
     }
     (props.httpsEgress ?? []).forEach((intent, i) => {
       const name = checkName(this, `httpsEgress[${i}].name`, "firewall", intent?.name);
-      this.allow("egress", `httpsEgress[${i}]`, {
-        name: `allow-https-${name}`,
-        ports: [443],
-        ranges: intent.to,
-        targets: intent.targets ?? defaultTargets,
-        description: `HTTPS to ${name}`,
-      });
+      this.allow(
+        "egress",
+        `httpsEgress[${i}]`,
+        {
+          name: `allow-https-${name}`,
+          ports: [443],
+          ranges: intent.to,
+          targets: intent.targets ?? defaultTargets,
+          description: `HTTPS to ${name}`,
+        },
+        "to",
+      );
     });
     (props.ingress ?? []).forEach((rule, i) =>
       this.allow("ingress", `ingress[${i}]`, { ...rule, targets: rule?.targets ?? defaultTargets }),
@@ -190,7 +200,13 @@ export class Firewall extends Construct {
     }
   }
 
-  private allow(direction: "ingress" | "egress", property: string, rule: FirewallRule): void {
+  /** `rangesKey` names the prop the user wrote the ranges in (`ssh.from`, `httpsEgress[0].to`). */
+  private allow(
+    direction: "ingress" | "egress",
+    property: string,
+    rule: FirewallRule,
+    rangesKey = "ranges",
+  ): void {
     if (rule === undefined || rule === null || typeof rule !== "object") {
       invalid(this, property, rule, "is not a rule", "pass { name, ports, ranges }");
     }
@@ -206,7 +222,8 @@ export class Firewall extends Construct {
       );
     }
     const ports = this.checkPorts(`${property}.ports`, protocol, rule.ports);
-    const ranges = this.resolveRanges(`${property}.ranges`, rule.ranges);
+    const rangesProperty = `${property}.${rangesKey}`;
+    const ranges = this.resolveRanges(rangesProperty, rule.ranges);
     const priority = this.checkPriority(`${property}.priority`, rule.priority ?? DEFAULT_PRIORITY);
     const targets = rule.targets ? this.checkTargets(`${property}.targets`, rule.targets) : {};
 
@@ -223,7 +240,7 @@ export class Firewall extends Construct {
               : `opens ${admin} (port ${admin === "SSH" ? 22 : 3389}) to the whole internet`;
           invalid(
             this,
-            `${property}.ranges`,
+            rangesProperty,
             world.map((r) => r.toString()),
             what,
             direction === "egress"

@@ -1,0 +1,76 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// The synthesized JSON is committed and reviewed, so it must be byte-identical whatever the
+// checkout path, user, time zone or locale. Runs the real app (as `cdktf synth` does) from two
+// copies of the project and compares every file it writes.
+const root = path.resolve(__dirname, "..");
+const sources = [
+  "main.ts",
+  "constructs",
+  "stacks",
+  "templates",
+  "tsconfig.json",
+  "cdktf.json",
+  "package.json",
+];
+
+function checkout(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), name));
+  for (const entry of sources) {
+    if (fs.existsSync(path.join(root, entry))) {
+      fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+    }
+  }
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+function synth(dir: string, env: Record<string, string>): Map<string, string> {
+  const result = spawnSync("node", ["-r", "@swc-node/register", "main.ts"], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", CDKTF_OUTDIR: path.join(dir, "out"), ...env },
+    encoding: "utf8",
+  });
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.set(path.relative(path.join(dir, "out"), p), fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(path.join(dir, "out"));
+  return files;
+}
+
+describe("synthesized output", () => {
+  const a = checkout("checkout-one-");
+  const b = checkout("another path with spaces-");
+  afterAll(() => {
+    fs.rmSync(a, { recursive: true, force: true });
+    fs.rmSync(b, { recursive: true, force: true });
+  });
+
+  it("is byte-identical from another checkout path, user, time zone and locale", () => {
+    const first = synth(a, { TZ: "UTC", LANG: "C.UTF-8", HOME: a, USER: "alice" });
+    const second = synth(b, {
+      TZ: "Asia/Seoul",
+      LANG: "ko_KR.UTF-8",
+      LC_ALL: "ko_KR.UTF-8",
+      HOME: b,
+      USER: "bob",
+    });
+    expect([...first.keys()].sort()).toEqual([...second.keys()].sort());
+    expect(first.size).toBeGreaterThan(1);
+    for (const [file, text] of first) {
+      expect({ file, text }).toEqual({ file, text: second.get(file) });
+      expect(text).not.toContain(a);
+      expect(text).not.toContain(os.homedir());
+    }
+  });
+});
