@@ -89,13 +89,17 @@ const rssKb = Number(fs.readFileSync(rssFile, "utf8"));
 const stacks = fs.readdirSync(path.join(outdir, "ours", "stacks"));
 let resources = 0;
 for (const s of stacks) {
-  const json = JSON.parse(fs.readFileSync(path.join(outdir, "ours", "stacks", s, "cdk.tf.json"), "utf8"));
+  const json = JSON.parse(
+    fs.readFileSync(path.join(outdir, "ours", "stacks", s, "cdk.tf.json"), "utf8"),
+  );
   for (const byName of Object.values(json.resource ?? {})) resources += Object.keys(byName).length;
 }
 
 console.log(`runs: ${runs} (median), node ${process.version}, ${os.cpus().length} cores`);
 console.log(`cdktf synth, one-resource app:      ${fmt(median(one))}`);
-console.log(`cdktf synth, reference stacks:      ${fmt(median(ours))}  (${stacks.length} stacks, ${resources} resources)`);
+console.log(
+  `cdktf synth, reference stacks:      ${fmt(median(ours))}  (${stacks.length} stacks, ${resources} resources)`,
+);
 console.log(`ratio (goal ≤ 1.30):                ${(median(ours) / median(one)).toFixed(2)}`);
 console.log(`app alone (node main.ts):           ${fmt(median(appOnly))}`);
 console.log(`app peak RSS:                       ${(rssKb / 1024).toFixed(0)} MiB`);
