@@ -60,8 +60,28 @@ interface LabelledResource extends TerraformResource {
   readonly labelsInput: Record<string, string> | undefined;
 }
 
+interface UserLabelledResource extends TerraformResource {
+  userLabels: Record<string, string>;
+  readonly userLabelsInput: Record<string, string> | undefined;
+}
+
+/**
+ * Resource types whose `labels` argument is configuration, not resource labels (a notification
+ * channel's `labels` hold its email address or URL); their labels go in `user_labels`.
+ */
+const LABELS_ARE_CONFIG: ReadonlySet<string> = new Set(["google_monitoring_notification_channel"]);
+
+function hasUserLabelsArgument(node: IConstruct): node is UserLabelledResource {
+  return node instanceof TerraformResource && "userLabelsInput" in node && "userLabels" in node;
+}
+
 function hasLabelsArgument(node: IConstruct): node is LabelledResource {
-  return node instanceof TerraformResource && "labelsInput" in node && "labels" in node;
+  return (
+    node instanceof TerraformResource &&
+    "labelsInput" in node &&
+    "labels" in node &&
+    !LABELS_ARE_CONFIG.has(node.terraformResourceType)
+  );
 }
 
 function isLabelTarget(node: IConstruct): node is IConstruct & LabelTarget {
@@ -82,12 +102,21 @@ export class LabelsAspect implements IAspect {
   visit(node: IConstruct): void {
     if (isLabelTarget(node)) {
       node.applyLabels(this.labels);
+    } else if (hasUserLabelsArgument(node)) {
+      node.userLabels = this.merge(node, "userLabels", node.userLabelsInput);
     } else if (hasLabelsArgument(node)) {
-      const own = node.labelsInput ?? {};
-      const merged = { ...this.labels, ...own };
-      checkLabels(node, "labels", merged);
-      node.labels = sortKeys(merged);
+      node.labels = this.merge(node, "labels", node.labelsInput);
     }
+  }
+
+  private merge(
+    node: IConstruct,
+    property: string,
+    own: Readonly<Record<string, string>> | undefined,
+  ): Record<string, string> {
+    const merged = { ...this.labels, ...(own ?? {}) };
+    checkLabels(node, property, merged);
+    return sortKeys(merged);
   }
 }
 

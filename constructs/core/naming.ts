@@ -16,7 +16,8 @@ export type NameKind =
   | "sql-instance"
   | "secret"
   | "repository"
-  | "bucket";
+  | "bucket"
+  | "alert";
 
 interface NameRule {
   readonly pattern: RegExp;
@@ -52,6 +53,7 @@ export const NAME_RULES: Readonly<Record<NameKind, NameRule>> = {
   "service-account": rfc1035(30, 6),
   "sql-instance": rfc1035(84),
   repository: rfc1035(63),
+  alert: rfc1035(63),
   secret: {
     pattern: /^[A-Za-z0-9_-]+$/,
     min: 1,
