@@ -82,3 +82,12 @@ function isDeepPartial(partial: unknown, actual: unknown): boolean {
   }
   return partial === actual;
 }
+
+/**
+ * The stack's Terraform JSON with the `//` comment keys that `Testing.synth` strips: construct
+ * metadata, and the opt-outs and suppressions the review report reads.
+ */
+export function synthWithComments(stack: Construct): SynthJson {
+  synthJson(stack); // runs aspects and validation first, as a real synth does
+  return (stack as unknown as { toTerraform(): SynthJson }).toTerraform();
+}

@@ -98,14 +98,14 @@ export function parseCidr(
   const cidr = Cidr.tryParse(value);
   if (!cidr) {
     const text = typeof value === "string" ? value : "";
-    const hostBits = text.includes("/") && ipaddr.isValidCIDR(text.trim());
+    const hostBits = ipaddr.IPv4.isValidCIDRFourPartDecimal(text) || ipaddr.IPv6.isValidCIDR(text);
     invalid(
       source,
       property,
       value,
       hostBits ? "has host bits set" : "is not a valid CIDR range",
       hostBits
-        ? `use the network address, e.g. "${networkOf(text.trim())}"`
+        ? `use the network address, e.g. "${networkOf(text)}"`
         : 'write a network address with a prefix length, e.g. "10.10.0.0/20"',
     );
   }

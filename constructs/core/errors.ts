@@ -79,6 +79,11 @@ export function invalid(
   throw new ValidationError({ source, property, value, problem, fix });
 }
 
+function isConstruct(value: unknown): value is IConstruct {
+  const node = (value as { node?: { path?: unknown } } | null)?.node;
+  return typeof value === "object" && value !== null && typeof node?.path === "string";
+}
+
 function sourcePath(source: ErrorSource): string {
   if (typeof source === "string") return source;
   return source.node.path || "(app)";
@@ -87,11 +92,17 @@ function sourcePath(source: ErrorSource): string {
 /** Renders a bad value for a message: short, one line, never `[object Object]`. */
 export function formatValue(value: unknown): string {
   if (value === undefined) return "undefined";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  if (typeof value === "bigint") return value.toString();
+  if (isConstruct(value)) return `<construct ${value.node.path || "(app)"}>`;
+  const seen = new WeakSet<object>();
+  const text =
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (isConstruct(v)) return `<construct ${v.node.path || "(app)"}>`;
+      if (v !== null && typeof v === "object") {
+        if (seen.has(v)) return "[Circular]";
+        seen.add(v);
+      }
+      return typeof v === "bigint" ? v.toString() : v;
+    }) ?? String(value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -66,11 +66,11 @@ export class PlatformStack extends TerraformStack {
   private readonly names = new Map<string, string>();
 
   constructor(scope: Construct, props: PlatformStackProps) {
-    const id = `${props.system}-${props.environment}`;
+    const id = PlatformStack.stackId(props);
     super(scope, id);
     Object.defineProperty(this, STACK_MARK, { value: true });
-    this.system = checkName(this, "system", "prefix", props.system);
-    this.environment = checkName(this, "environment", "prefix", props.environment);
+    this.system = props.system;
+    this.environment = props.environment;
     this.prefix = checkName(this, "prefix", "prefix", props.prefix ?? id);
     this.labels = checkLabels(this, "labels", {
       ...(props.labels ?? {}),
@@ -80,6 +80,23 @@ export class PlatformStack extends TerraformStack {
     });
     this.configureBackend(props.backend);
     Aspects.of(this).add(new LabelsAspect(this.labels));
+  }
+
+  /** Checks system and environment before cdktf sees the id, so a bad one is a ValidationError. */
+  private static stackId(props: PlatformStackProps | undefined): string {
+    const source = `${props?.system}-${props?.environment}`;
+    if (props === undefined || props === null || typeof props !== "object") {
+      invalid(
+        "PlatformStack",
+        "props",
+        props,
+        "are missing",
+        "pass { system, environment, backend }",
+      );
+    }
+    checkName(source, "system", "prefix", props.system);
+    checkName(source, "environment", "prefix", props.environment);
+    return `${props.system}-${props.environment}`;
   }
 
   /**

@@ -59,6 +59,11 @@ export interface FirewallRule {
 export interface FirewallProps {
   /** The VPC the rules belong to. */
   readonly network: Network;
+  /**
+   * Infix of every rule name (`${prefix}-${name}-allow-ssh`), needed when a stack has more than
+   * one Firewall. @default none (`${prefix}-allow-ssh`)
+   */
+  readonly name?: string;
   /** Default targets of every allow rule. @default all instances of the network */
   readonly targets?: FirewallTargets;
   /** SSH (tcp/22) from the listed CIDRs or `iap` only. @default no SSH */
@@ -93,6 +98,8 @@ export interface FirewallProps {
 const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP" };
 const DEFAULT_PRIORITY = 1000;
 const DENY_PRIORITY = 65534;
+const DENY_INGRESS = "deny-all-ingress";
+const DENY_EGRESS = "deny-all-egress";
 const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 interface PortRange {
@@ -112,6 +119,8 @@ export class Firewall extends Construct {
   private readonly stack: PlatformStack;
   private readonly network: Network;
   private readonly logMetadata: string;
+  private defaultTargets?: FirewallTargets;
+  private nameParts: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
@@ -138,8 +147,14 @@ export class Firewall extends Construct {
       );
     }
     this.logMetadata = logMetadata;
-    const defaultTargets = props.targets;
-    if (defaultTargets) this.checkTargets("targets", defaultTargets);
+    if (props.name !== undefined)
+      this.nameParts = [checkName(this, "name", "firewall", props.name)];
+    if (props.targets) this.checkTargets("targets", props.targets);
+    this.defaultTargets = props.targets;
+    const allowEgress = acceptOptOut(this, "allowUnlistedEgress", props.allowUnlistedEgress);
+    // The default rules' names are claimed first, so a user rule that takes one is reported.
+    const denyIngress = this.ruleName("name", DENY_INGRESS, true);
+    const denyEgress = allowEgress ? undefined : this.ruleName("name", DENY_EGRESS, true);
 
     if (props.ssh !== undefined) {
       if (!Array.isArray(props.ssh.from) || props.ssh.from.length === 0) {
@@ -158,7 +173,7 @@ export class Firewall extends Construct {
           name: "allow-ssh",
           ports: [22],
           ranges: props.ssh.from,
-          targets: props.ssh.targets ?? defaultTargets,
+          targets: props.ssh.targets,
           allowWorld: props.ssh.allowWorld,
           description: "SSH from the listed admin ranges",
         },
@@ -174,29 +189,25 @@ export class Firewall extends Construct {
           name: `allow-https-${name}`,
           ports: [443],
           ranges: intent.to,
-          targets: intent.targets ?? defaultTargets,
+          targets: intent.targets,
           description: `HTTPS to ${name}`,
         },
         "to",
       );
     });
-    (props.ingress ?? []).forEach((rule, i) =>
-      this.allow("ingress", `ingress[${i}]`, { ...rule, targets: rule?.targets ?? defaultTargets }),
-    );
-    (props.egress ?? []).forEach((rule, i) =>
-      this.allow("egress", `egress[${i}]`, { ...rule, targets: rule?.targets ?? defaultTargets }),
-    );
+    (props.ingress ?? []).forEach((rule, i) => this.allow("ingress", `ingress[${i}]`, rule));
+    (props.egress ?? []).forEach((rule, i) => this.allow("egress", `egress[${i}]`, rule));
 
-    this.denyAll("ingress");
-    if (acceptOptOut(this, "allowUnlistedEgress", props.allowUnlistedEgress)) {
+    this.denyAll("ingress", denyIngress);
+    if (denyEgress) {
+      this.denyAll("egress", denyEgress);
+    } else {
       // No deny-all egress: the opt-out is recorded on the deny-all ingress rule, which exists.
       recordOptOut(
-        this.created["deny-all-ingress"],
+        this.created[DENY_INGRESS],
         "unlisted-egress-allowed",
-        props.allowUnlistedEgress,
+        props.allowUnlistedEgress!,
       );
-    } else {
-      this.denyAll("egress");
     }
   }
 
@@ -225,7 +236,8 @@ export class Firewall extends Construct {
     const rangesProperty = `${property}.${rangesKey}`;
     const ranges = this.resolveRanges(rangesProperty, rule.ranges);
     const priority = this.checkPriority(`${property}.priority`, rule.priority ?? DEFAULT_PRIORITY);
-    const targets = rule.targets ? this.checkTargets(`${property}.targets`, rule.targets) : {};
+    const given = rule.targets ?? this.defaultTargets;
+    const targets = given ? this.checkTargets(`${property}.targets`, given) : {};
 
     const world = ranges.filter((r) => r.isWholeInternet);
     let optOut: OptOut | undefined;
@@ -277,8 +289,7 @@ export class Firewall extends Construct {
     this.created[name.short] = fw;
   }
 
-  private denyAll(direction: "ingress" | "egress"): void {
-    const name = this.ruleName("(default deny)", `deny-all-${direction}`);
+  private denyAll(direction: "ingress" | "egress", name: { short: string; full: string }): void {
     const everywhere = ["0.0.0.0/0"];
     this.created[name.short] = new ComputeFirewall(this, name.short, {
       name: name.full,
@@ -294,9 +305,29 @@ export class Firewall extends Construct {
     });
   }
 
-  private ruleName(property: string, short: unknown): { short: string; full: string } {
+  private ruleName(
+    property: string,
+    short: unknown,
+    isDefaultDeny = false,
+  ): { short: string; full: string } {
     const checked = checkName(this, property, "firewall", short);
-    const full = prefixedName(this, property, "firewall", this.stack.prefix, checked);
+    if (!isDefaultDeny && (checked === DENY_INGRESS || checked === DENY_EGRESS)) {
+      invalid(
+        this,
+        property,
+        checked,
+        "is reserved for the default deny rules",
+        "choose another name",
+      );
+    }
+    const full = prefixedName(
+      this,
+      property,
+      "firewall",
+      this.stack.prefix,
+      ...this.nameParts,
+      checked,
+    );
     this.stack.claimName(this, property, "firewall", full);
     return { short: checked, full };
   }

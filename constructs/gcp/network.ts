@@ -10,7 +10,7 @@ import { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 import { type Cidr, findOverlap, parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
-import { checkName, prefixedName } from "../core/naming";
+import { checkName, prefixedName, type NameKind } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkRegion } from "./regions";
@@ -106,6 +106,7 @@ export interface Subnet {
   readonly nat?: ComputeRouterNat;
 }
 
+const DEFAULT_NAME = "vpc";
 const SUBNET_MIN_PREFIX = 8;
 const SUBNET_MAX_PREFIX = 29;
 
@@ -123,6 +124,7 @@ export class Network extends Construct {
   /** The private services CIDR, when private services access is on. */
   readonly privateServicesCidr?: Cidr;
   private readonly subnetsByRegion = new Map<string, Subnet>();
+  private nameParts: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -130,7 +132,10 @@ export class Network extends Construct {
     if (props === undefined || props === null || typeof props !== "object") {
       invalid(this, "props", props, "are missing", "pass { subnets: [{ region, cidr }] }");
     }
-    const name = checkName(this, "name", "network", props.name ?? "vpc");
+    const name = checkName(this, "name", "network", props.name ?? DEFAULT_NAME);
+    // Names derived from the VPC carry its name unless it is the default, so two networks in one
+    // stack do not clash: trading-bot-prod-us-central1, or trading-bot-prod-dmz-us-central1.
+    this.nameParts = name === DEFAULT_NAME ? [] : [name];
     const vpcName = stack.claimName(
       this,
       "name",
@@ -213,18 +218,7 @@ export class Network extends Construct {
     for (const spec of subnets) {
       const flow = spec.flowLogs;
       const subnet = new ComputeSubnetwork(this, `subnet-${spec.region}`, {
-        name: stack.claimName(
-          this,
-          `subnets[${spec.index}].region`,
-          "subnetwork",
-          prefixedName(
-            this,
-            `subnets[${spec.index}].region`,
-            "subnetwork",
-            stack.prefix,
-            spec.region,
-          ),
-        ),
+        name: this.resourceName(`subnets[${spec.index}].region`, "subnetwork", spec.region),
         network: this.vpc.id,
         region: spec.region,
         ipCidrRange: spec.cidr.toString(),
@@ -244,22 +238,12 @@ export class Network extends Construct {
       let routerNat: ComputeRouterNat | undefined;
       if (nat) {
         router = new ComputeRouter(this, `router-${spec.region}`, {
-          name: stack.claimName(
-            this,
-            "name",
-            "router",
-            prefixedName(this, "name", "router", stack.prefix, "router", spec.region),
-          ),
+          name: this.resourceName("name", "router", "router", spec.region),
           network: this.vpc.id,
           region: spec.region,
         });
         routerNat = new ComputeRouterNat(this, `nat-${spec.region}`, {
-          name: stack.claimName(
-            this,
-            "name",
-            "nat",
-            prefixedName(this, "name", "nat", stack.prefix, "nat", spec.region),
-          ),
+          name: this.resourceName("name", "nat", "nat", spec.region),
           router: router.name,
           region: spec.region,
           natIpAllocateOption: "AUTO_ONLY",
@@ -280,12 +264,7 @@ export class Network extends Construct {
     if (psaCidr) {
       this.privateServicesCidr = psaCidr;
       this.privateServicesRange = new ComputeGlobalAddress(this, "psa-range", {
-        name: stack.claimName(
-          this,
-          "privateServicesAccess",
-          "address",
-          prefixedName(this, "privateServicesAccess", "address", stack.prefix, "psa"),
-        ),
+        name: this.resourceName("privateServicesAccess", "address", "psa"),
         purpose: "VPC_PEERING",
         addressType: "INTERNAL",
         address: psaCidr.networkAddress,
@@ -304,13 +283,7 @@ export class Network extends Construct {
 
     if (deleteDefaultRoute) {
       new ComputeRoute(this, "route-private-googleapis", {
-        name: prefixedName(
-          this,
-          "deleteDefaultInternetRoute",
-          "route",
-          stack.prefix,
-          "private-googleapis",
-        ),
+        name: this.resourceName("deleteDefaultInternetRoute", "route", "private-googleapis"),
         network: this.vpc.id,
         destRange: GOOGLE_PRIVATE_APIS_CIDR,
         nextHopGateway: "default-internet-gateway",
@@ -318,14 +291,7 @@ export class Network extends Construct {
       });
       internetRoutes.forEach((cidr, i) => {
         new ComputeRoute(this, `route-internet-${i}`, {
-          name: prefixedName(
-            this,
-            `internetRoutes[${i}]`,
-            "route",
-            stack.prefix,
-            "internet",
-            String(i),
-          ),
+          name: this.resourceName(`internetRoutes[${i}]`, "route", "internet", String(i)),
           network: this.vpc.id,
           destRange: cidr.toString(),
           nextHopGateway: "default-internet-gateway",
@@ -374,15 +340,16 @@ export class Network extends Construct {
     return subnet;
   }
 
-  private privateDnsZone(id: string, dnsName: string, aName: string): void {
+  /** `${prefix}[-${name}]-${parts}`, checked against the kind's rule and claimed in the stack. */
+  private resourceName(property: string, kind: NameKind, ...parts: string[]): string {
     const stack = PlatformStack.of(this);
+    const name = prefixedName(this, property, kind, stack.prefix, ...this.nameParts, ...parts);
+    return stack.claimName(this, property, kind, name);
+  }
+
+  private privateDnsZone(id: string, dnsName: string, aName: string): void {
     const zone = new DnsManagedZone(this, `dns-${id}`, {
-      name: stack.claimName(
-        this,
-        "privateGoogleApisDns",
-        "dns-zone",
-        prefixedName(this, "privateGoogleApisDns", "dns-zone", stack.prefix, id),
-      ),
+      name: this.resourceName("privateGoogleApisDns", "dns-zone", id),
       dnsName,
       description: `Resolves ${dnsName} to private.googleapis.com (Private Google Access)`,
       visibility: "private",
@@ -479,6 +446,32 @@ export class Network extends Construct {
         sampling: spec.flowLogs?.sampling ?? 0.5,
         metadata: spec.flowLogs?.metadata ?? "INCLUDE_ALL_METADATA",
       };
+      const intervals = [
+        "INTERVAL_5_SEC",
+        "INTERVAL_30_SEC",
+        "INTERVAL_1_MIN",
+        "INTERVAL_5_MIN",
+        "INTERVAL_10_MIN",
+        "INTERVAL_15_MIN",
+      ];
+      if (!intervals.includes(flowLogs.aggregationInterval)) {
+        invalid(
+          this,
+          `${p}.flowLogs.aggregationInterval`,
+          flowLogs.aggregationInterval,
+          "is not a flow log aggregation interval",
+          `use one of ${intervals.join(", ")}`,
+        );
+      }
+      if (!["INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA"].includes(flowLogs.metadata)) {
+        invalid(
+          this,
+          `${p}.flowLogs.metadata`,
+          flowLogs.metadata,
+          "is not a flow log metadata setting",
+          'use "INCLUDE_ALL_METADATA" or "EXCLUDE_ALL_METADATA"',
+        );
+      }
       if (!(
         typeof flowLogs.sampling === "number" &&
         flowLogs.sampling > 0 &&

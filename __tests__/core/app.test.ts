@@ -1,0 +1,114 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import type { App } from "cdktf";
+import { runApp } from "../../constructs/core/app";
+import { invalid } from "../../constructs/core/errors";
+import { PlatformStack } from "../../constructs/core/stack";
+
+const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
+
+function build(app: App): void {
+  const stack = new PlatformStack(app, { system: "test", environment: "dev", backend });
+  new GoogleProvider(stack, "google", { project: "test-project" });
+  new ComputeNetwork(stack, "vpc", { name: "test-dev-vpc" });
+}
+
+describe("runApp", () => {
+  let dir: string;
+  let outdir: string;
+  let savedExitCode: typeof process.exitCode;
+  let messages: string[];
+  const stderr = { write: (text: string) => messages.push(text) };
+  const stackFile = () => path.join(outdir, "stacks", "test-dev", "cdk.tf.json");
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "run-app-"));
+    outdir = path.join(dir, "cdktf.out");
+    savedExitCode = process.exitCode;
+    messages = [];
+  });
+  afterEach(() => {
+    process.exitCode = savedExitCode;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the stacks into the outdir and keeps unrelated files there", () => {
+    const keep = path.join(outdir, "stacks", "x", ".terraform", "keep");
+    fs.mkdirSync(path.dirname(keep), { recursive: true });
+    fs.writeFileSync(keep, "terraform state");
+    fs.mkdirSync(path.dirname(stackFile()), { recursive: true });
+    fs.writeFileSync(stackFile(), "old");
+
+    expect(runApp(build, { outdir, stderr })).toBe(true);
+
+    const json = JSON.parse(fs.readFileSync(stackFile(), "utf8"));
+    expect(json.resource.google_compute_network).toBeDefined();
+    expect(fs.existsSync(path.join(outdir, "manifest.json"))).toBe(true);
+    expect(fs.readFileSync(keep, "utf8")).toBe("terraform state");
+    expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
+    expect(messages).toEqual([]);
+    expect(process.exitCode).toBe(savedExitCode);
+  });
+
+  it.each([
+    [
+      "while building",
+      (app: App) => {
+        build(app);
+        invalid("settings.json", "regions", [], "is empty", "list a region");
+      },
+      "settings.json: regions = [] is empty.\n  Fix: list a region",
+    ],
+    [
+      "in an aspect during synthesis",
+      (app: App) => {
+        build(app);
+        const stack = app.node.findChild("test-dev");
+        new ComputeGlobalAddress(stack, "address", { name: "a", labels: { Bad: "x" } });
+      },
+      'test-dev/address: labels key = "Bad" is not a valid GCP label key',
+    ],
+  ])(
+    "on a ValidationError %s writes nothing, prints the message alone and sets exit code 1",
+    (_when, failing, message) => {
+      expect(runApp(build, { outdir, stderr })).toBe(true);
+      const before = fs.readFileSync(stackFile(), "utf8");
+      fs.writeFileSync(path.join(outdir, "marker"), "previous output");
+
+      expect(runApp(failing, { outdir, stderr })).toBe(false);
+
+      expect(process.exitCode).toBe(1);
+      expect(fs.readFileSync(stackFile(), "utf8")).toBe(before);
+      expect(fs.readFileSync(path.join(outdir, "marker"), "utf8")).toBe("previous output");
+      expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
+      const printed = messages.join("");
+      expect(printed).toContain("Synthesis stopped; nothing was written.\n");
+      expect(printed).toContain(message);
+      expect(printed).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it("writes nothing at all when the first run fails", () => {
+    expect(runApp(() => invalid("s", "p", 1, "is bad", "fix it"), { outdir, stderr })).toBe(false);
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it("rethrows other errors and leaves no staging directory behind", () => {
+    expect(() =>
+      runApp(
+        () => {
+          throw new TypeError("boom");
+        },
+        { outdir, stderr },
+      ),
+    ).toThrow("boom");
+    expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
+    expect(messages).toEqual([]);
+    expect(process.exitCode).toBe(savedExitCode);
+  });
+});

@@ -1,0 +1,124 @@
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import {
+  formatValue,
+  invalid,
+  ValidationError,
+  ValidationErrors,
+} from "../../constructs/core/errors";
+
+describe("ValidationError", () => {
+  it("names the construct path, the property, the value, the problem and the fix", () => {
+    const scope = new Construct(Testing.app(), "stack");
+    const child = new Construct(scope, "network");
+    const error = new ValidationError({
+      source: child,
+      property: "subnets[1].cidr",
+      value: "10.0.0.0/33",
+      problem: "is not a valid CIDR range",
+      fix: 'use "10.10.0.0/20"',
+    });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe("ValidationError");
+    expect(error.message).toBe(
+      'stack/network: subnets[1].cidr = "10.0.0.0/33" is not a valid CIDR range.\n  Fix: use "10.10.0.0/20"',
+    );
+    expect(error).toMatchObject({
+      constructPath: "stack/network",
+      property: "subnets[1].cidr",
+      value: "10.0.0.0/33",
+      problem: "is not a valid CIDR range",
+      fix: 'use "10.10.0.0/20"',
+    });
+  });
+
+  it("uses a plain string source as it is, and (app) for the root construct", () => {
+    expect(
+      new ValidationError({
+        source: "config.json",
+        property: "a",
+        value: 1,
+        problem: "p",
+        fix: "f",
+      }).constructPath,
+    ).toBe("config.json");
+    expect(
+      new ValidationError({
+        source: Testing.app(),
+        property: "a",
+        value: 1,
+        problem: "p",
+        fix: "f",
+      }).message,
+    ).toMatch(/^\(app\): a = 1 p\./);
+  });
+
+  it("invalid() throws a ValidationError", () => {
+    expect(() => invalid("src", "prop", 42, "is too big", "use 41")).toThrow(
+      new ValidationError({
+        source: "src",
+        property: "prop",
+        value: 42,
+        problem: "is too big",
+        fix: "use 41",
+      }),
+    );
+  });
+});
+
+describe("ValidationErrors", () => {
+  const one = new ValidationError({
+    source: "s",
+    property: "a",
+    value: 1,
+    problem: "p1",
+    fix: "f1",
+  });
+  const two = new ValidationError({
+    source: "s",
+    property: "b",
+    value: 2,
+    problem: "p2",
+    fix: "f2",
+  });
+
+  it("lists every error in its message and keeps them one by one", () => {
+    const errors = new ValidationErrors([one, two]);
+    expect(errors).toBeInstanceOf(ValidationError);
+    expect(errors.name).toBe("ValidationError");
+    expect(errors.errors).toEqual([one, two]);
+    expect(errors.message).toBe(`${one.message}\n${two.message}`);
+    expect(errors.property).toBe("a");
+  });
+
+  it("refuses an empty list", () => {
+    expect(() => new ValidationErrors([])).toThrow(/at least one error/);
+  });
+});
+
+describe("formatValue", () => {
+  it.each([
+    [undefined, "undefined"],
+    [null, "null"],
+    ["text", '"text"'],
+    [42, "42"],
+    [["a", 1], '["a",1]'],
+    [{ a: { b: true } }, '{"a":{"b":true}}'],
+    [10n, "10"],
+  ])("renders %p as %s", (value, expected) => {
+    expect(formatValue(value)).toBe(expected);
+  });
+
+  it("cuts long values to 120 characters", () => {
+    const text = formatValue("x".repeat(500));
+    expect(text).toHaveLength(120);
+    expect(text.endsWith("...")).toBe(true);
+  });
+
+  it("never renders [object Object], even for a circular value such as a construct", () => {
+    const circular: Record<string, unknown> = { name: "loop" };
+    circular.self = circular;
+    expect(formatValue(circular)).not.toContain("[object Object]");
+    expect(formatValue(new Construct(Testing.app(), "thing"))).not.toContain("[object Object]");
+  });
+});

@@ -1,0 +1,120 @@
+import { Testing, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { ValidationError } from "../../constructs/core/errors";
+import { PlatformStack } from "../../constructs/core/stack";
+import { synthJson, testStack } from "../helpers/synth";
+
+const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
+
+describe("PlatformStack", () => {
+  it("is named ${system}-${environment} and uses it as the default prefix", () => {
+    const stack = testStack({ system: "trading-bot", environment: "prod" });
+    expect(stack.node.id).toBe("trading-bot-prod");
+    expect(stack.prefix).toBe("trading-bot-prod");
+    expect(testStack({ prefix: "tb-prod" }).prefix).toBe("tb-prod");
+  });
+
+  it("labels every resource with environment, system and managed-by, plus extras", () => {
+    expect(testStack({ labels: { team: "quant" } }).labels).toEqual({
+      team: "quant",
+      environment: "dev",
+      system: "test",
+      "managed-by": "cdktf",
+    });
+  });
+
+  it("keeps state in the GCS backend", () => {
+    const json = synthJson(
+      testStack({ backend: { kind: "gcs", bucket: "tb-state", prefix: "tb/prod" } }),
+    );
+    expect(json.terraform?.backend).toEqual({ gcs: { bucket: "tb-state", prefix: "tb/prod" } });
+  });
+
+  it.each([
+    ["missing", undefined, /backend = undefined must be a remote backend/],
+    ["local", { kind: "local" }, /backend = \{"kind":"local"\} must be a remote backend/],
+    [
+      "a bad bucket",
+      { ...backend, bucket: "Bad Bucket" },
+      /backend\.bucket = "Bad Bucket" is not a valid bucket name/,
+    ],
+    [
+      "a bad prefix",
+      { ...backend, prefix: "/abs/path" },
+      /backend\.prefix = "\/abs\/path" is not a valid state prefix/,
+    ],
+    [
+      "no prefix",
+      { kind: "gcs", bucket: "test-state" },
+      /backend\.prefix = undefined is not a valid state prefix/,
+    ],
+  ])("rejects %s backend", (_what, value, message) => {
+    expect(() => testStack({ backend: value as never })).toThrow(message);
+  });
+
+  it.each([
+    [
+      "system",
+      { system: "TradingBot" },
+      /^TradingBot-dev: system = "TradingBot" is not a valid prefix name/,
+    ],
+    // cdktf refuses a stack id with whitespace with a plain Error; the library must say which prop.
+    [
+      "system with a space",
+      { system: "Trading Bot" },
+      /system = "Trading Bot" is not a valid prefix name/,
+    ],
+    ["environment", { environment: "prod_1" }, /environment = "prod_1" is not a valid prefix name/],
+    ["prefix", { prefix: "-x" }, /prefix = "-x" is not a valid prefix name/],
+    [
+      "a default prefix over 30 characters",
+      { system: "a-very-long-system-name", environment: "production" },
+      /prefix = "a-very-long-system-name-production" is 34 characters long/,
+    ],
+  ])("rejects a bad %s", (_what, props, message) => {
+    expect(() => testStack(props)).toThrow(ValidationError);
+    expect(() => testStack(props)).toThrow(message);
+  });
+});
+
+describe("claimName", () => {
+  it("returns a free name and rejects a second claim of the same kind", () => {
+    const stack = testStack();
+    const first = new Construct(stack, "first");
+    const second = new Construct(stack, "second");
+    expect(stack.claimName(first, "name", "firewall", "test-dev-allow-ssh")).toBe(
+      "test-dev-allow-ssh",
+    );
+    expect(() =>
+      stack.claimName(second, "rules[0].name", "firewall", "test-dev-allow-ssh"),
+    ).toThrow(
+      'test-dev/second: rules[0].name = "test-dev-allow-ssh" is already used by another firewall in this stack (test-dev/first).\n  Fix: give each resource its own name',
+    );
+  });
+
+  it("lets resources of different kinds share a name", () => {
+    const stack = testStack();
+    stack.claimName(stack, "name", "router", "test-dev-x");
+    expect(stack.claimName(stack, "name", "nat", "test-dev-x")).toBe("test-dev-x");
+  });
+});
+
+describe("PlatformStack.of", () => {
+  it("finds the stack of a deeply nested construct", () => {
+    const stack = testStack();
+    const deep = new Construct(new Construct(stack, "a"), "b");
+    expect(PlatformStack.of(deep)).toBe(stack);
+    expect(PlatformStack.of(stack)).toBe(stack);
+  });
+
+  it("rejects a construct outside a PlatformStack", () => {
+    const app = Testing.app();
+    const loose = new Construct(app, "loose");
+    const inPlainStack = new Construct(new TerraformStack(app, "plain"), "thing");
+    expect(() => PlatformStack.of(loose)).toThrow(ValidationError);
+    expect(() => PlatformStack.of(loose)).toThrow(
+      /^loose: scope = "loose" is not inside a PlatformStack\./,
+    );
+    expect(() => PlatformStack.of(inPlainStack)).toThrow(/is not inside a PlatformStack/);
+  });
+});

@@ -1,0 +1,485 @@
+import { ValidationError } from "../../constructs/core/errors";
+import { Firewall, type FirewallProps, type FirewallRule } from "../../constructs/gcp/firewall";
+import { Network } from "../../constructs/gcp/network";
+import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
+
+const REASON = "vendor support session, approved in SEC-101";
+const VPC_ID = expect.stringMatching(/^\$\{google_compute_network\.[^.]+\.id\}$/);
+const BOT_SA = { email: "bot@my-project.iam.gserviceaccount.com" };
+
+function setup(props: Partial<FirewallProps> = {}) {
+  const stack = testStack();
+  const network = new Network(stack, "network", {
+    subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+    privateGoogleApisDns: false,
+  });
+  const firewall = new Firewall(stack, "firewall", { network, ...props });
+  return { stack, network, firewall };
+}
+
+const rulesOf = (props: Partial<FirewallProps> = {}) => synthJson(setup(props).stack);
+const rule = (json: ReturnType<typeof synthJson>, name: string) =>
+  findResource(json, "google_compute_firewall", { name: `test-dev-${name}` });
+const ruleNames = (json: ReturnType<typeof synthJson>) =>
+  resourcesOf(json, "google_compute_firewall")
+    .map((r) => r.config.name)
+    .sort();
+
+/** The opt-outs recorded on each rule, by rule name (Testing.synth strips the `//` key). */
+function optOuts(props: Partial<FirewallProps>): Record<string, unknown> {
+  const { stack } = setup(props);
+  synthJson(stack);
+  const rules = (
+    stack.toTerraform() as {
+      resource: Record<string, Record<string, { name: string; "//"?: { opt_outs?: unknown } }>>;
+    }
+  ).resource.google_compute_firewall;
+  return Object.fromEntries(
+    Object.values(rules)
+      .filter((r) => r["//"]?.opt_outs)
+      .map((r) => [r.name, r["//"]?.opt_outs]),
+  );
+}
+
+const ingress = (extra: Partial<FirewallRule> = {}): FirewallRule => ({
+  name: "allow-web",
+  ports: [443],
+  ranges: ["203.0.113.0/24"],
+  ...extra,
+});
+
+describe("Firewall", () => {
+  it("denies and logs everything else, both ways, at priority 65534", () => {
+    const json = rulesOf();
+    expect(ruleNames(json)).toEqual(["test-dev-deny-all-egress", "test-dev-deny-all-ingress"]);
+    expect(rule(json, "deny-all-ingress")).toEqual({
+      name: "test-dev-deny-all-ingress",
+      network: VPC_ID,
+      direction: "INGRESS",
+      priority: 65534,
+      description: "Deny and log all ingress not allowed by a rule above",
+      deny: [{ protocol: "all" }],
+      source_ranges: ["0.0.0.0/0"],
+      log_config: { metadata: "INCLUDE_ALL_METADATA" },
+    });
+    expect(rule(json, "deny-all-egress")).toEqual({
+      name: "test-dev-deny-all-egress",
+      network: VPC_ID,
+      direction: "EGRESS",
+      priority: 65534,
+      description: "Deny and log all egress not allowed by a rule above",
+      deny: [{ protocol: "all" }],
+      destination_ranges: ["0.0.0.0/0"],
+      log_config: { metadata: "INCLUDE_ALL_METADATA" },
+    });
+  });
+
+  it("allows SSH from the listed ranges, expanding iap", () => {
+    const json = rulesOf({ ssh: { from: ["iap", "203.0.113.0/24"] } });
+    expect(rule(json, "allow-ssh")).toEqual({
+      name: "test-dev-allow-ssh",
+      network: VPC_ID,
+      direction: "INGRESS",
+      priority: 1000,
+      description: "SSH from the listed admin ranges",
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+      source_ranges: ["35.235.240.0/20", "203.0.113.0/24"],
+      log_config: { metadata: "INCLUDE_ALL_METADATA" },
+    });
+  });
+
+  it("allows HTTPS egress to the listed destinations", () => {
+    const json = rulesOf({
+      httpsEgress: [
+        { name: "exchanges", to: ["198.51.100.0/24", "203.0.113.0/24"] },
+        { name: "google", to: ["google-private-apis"] },
+      ],
+    });
+    expect(rule(json, "allow-https-exchanges")).toEqual({
+      name: "test-dev-allow-https-exchanges",
+      network: VPC_ID,
+      direction: "EGRESS",
+      priority: 1000,
+      description: "HTTPS to exchanges",
+      allow: [{ protocol: "tcp", ports: ["443"] }],
+      destination_ranges: ["198.51.100.0/24", "203.0.113.0/24"],
+      log_config: { metadata: "INCLUDE_ALL_METADATA" },
+    });
+    expect(rule(json, "allow-https-google").destination_ranges).toEqual(["199.36.153.8/30"]);
+  });
+
+  it("adds custom ingress and egress rules", () => {
+    const json = rulesOf({
+      ingress: [
+        {
+          name: "allow-health-checks",
+          ports: [8080, "9000-9100"],
+          ranges: ["google-health-checks"],
+          priority: 900,
+        },
+        { name: "allow-ping", protocol: "icmp", ranges: ["10.0.0.0/8"], description: "ping" },
+      ],
+      egress: [{ name: "allow-dns", protocol: "udp", ports: ["53"], ranges: ["10.0.0.2/32"] }],
+      logMetadata: "EXCLUDE_ALL_METADATA",
+    });
+    expect(rule(json, "allow-health-checks")).toMatchObject({
+      direction: "INGRESS",
+      priority: 900,
+      description: "Allow tcp 8080 9000-9100 from the listed ranges",
+      allow: [{ protocol: "tcp", ports: ["8080", "9000-9100"] }],
+      source_ranges: ["35.191.0.0/16", "130.211.0.0/22"],
+      log_config: { metadata: "EXCLUDE_ALL_METADATA" },
+    });
+    expect(rule(json, "allow-ping")).toMatchObject({
+      description: "ping",
+      allow: [{ protocol: "icmp" }],
+    });
+    expect(rule(json, "allow-dns")).toMatchObject({
+      direction: "EGRESS",
+      description: "Allow udp 53 to the listed ranges",
+      allow: [{ protocol: "udp", ports: ["53"] }],
+      destination_ranges: ["10.0.0.2/32"],
+    });
+    expect(rule(json, "deny-all-ingress").log_config).toEqual({ metadata: "EXCLUDE_ALL_METADATA" });
+  });
+
+  it("targets instances by tags or service accounts; deny rules apply to all", () => {
+    const json = rulesOf({
+      targets: { serviceAccounts: [BOT_SA] },
+      ssh: { from: ["iap"], targets: { tags: ["bastion"] } },
+      ingress: [ingress()],
+      httpsEgress: [{ name: "api", to: ["198.51.100.0/24"], targets: { tags: ["web", "api-1"] } }],
+    });
+    expect(rule(json, "allow-ssh").target_tags).toEqual(["bastion"]);
+    expect(rule(json, "allow-ssh")).not.toHaveProperty("target_service_accounts");
+    expect(rule(json, "allow-web").target_service_accounts).toEqual([BOT_SA.email]);
+    expect(rule(json, "allow-https-api").target_tags).toEqual(["web", "api-1"]);
+    for (const deny of ["deny-all-ingress", "deny-all-egress"]) {
+      expect(rule(json, deny)).not.toHaveProperty("target_tags");
+      expect(rule(json, deny)).not.toHaveProperty("target_service_accounts");
+    }
+  });
+
+  it("applies to all instances when no targets are given", () => {
+    const json = rulesOf({ ingress: [ingress()] });
+    expect(rule(json, "allow-web")).not.toHaveProperty("target_tags");
+    expect(rule(json, "allow-web")).not.toHaveProperty("target_service_accounts");
+  });
+
+  it("allows a non-admin port from the whole internet without an opt-out", () => {
+    const json = rulesOf({
+      ingress: [
+        ingress({ ranges: ["0.0.0.0/0", "::/0"] }),
+        ingress({ name: "allow-udp-22", protocol: "udp", ports: [22], ranges: ["0.0.0.0/0"] }),
+      ],
+    });
+    expect(rule(json, "allow-web").source_ranges).toEqual(["0.0.0.0/0", "::/0"]);
+    expect(rule(json, "allow-udp-22").source_ranges).toEqual(["0.0.0.0/0"]);
+  });
+
+  it("exposes each rule by its short name", () => {
+    const { firewall } = setup({ ssh: { from: ["iap"] } });
+    expect(Object.keys(firewall.rules).sort()).toEqual([
+      "allow-ssh",
+      "deny-all-egress",
+      "deny-all-ingress",
+    ]);
+  });
+});
+
+describe("Firewall opt-outs", () => {
+  it("accepts SSH from the world with allowWorld and records it on the rule", () => {
+    const ssh = { from: ["0.0.0.0/0"], allowWorld: { reason: REASON } };
+    expect(rule(rulesOf({ ssh }), "allow-ssh").source_ranges).toEqual(["0.0.0.0/0"]);
+    expect(optOuts({ ssh })).toEqual({
+      "test-dev-allow-ssh": [{ id: "admin-port-from-world", reason: REASON }],
+    });
+  });
+
+  it("accepts egress to the world with allowWorld and records it on the rule", () => {
+    const egress = [
+      {
+        name: "allow-all-https",
+        ports: [443],
+        ranges: ["0.0.0.0/0"],
+        allowWorld: { reason: REASON },
+      },
+    ];
+    expect(optOuts({ egress })).toEqual({
+      "test-dev-allow-all-https": [{ id: "egress-to-world", reason: REASON }],
+    });
+  });
+
+  it("drops the deny-all egress rule with allowUnlistedEgress and records it", () => {
+    const props = { allowUnlistedEgress: { reason: REASON } };
+    expect(ruleNames(rulesOf(props))).toEqual(["test-dev-deny-all-ingress"]);
+    expect(optOuts(props)).toEqual({
+      "test-dev-deny-all-ingress": [{ id: "unlisted-egress-allowed", reason: REASON }],
+    });
+  });
+
+  it("records nothing without opt-outs", () => {
+    expect(
+      optOuts({ ssh: { from: ["iap"] }, ingress: [ingress({ ranges: ["0.0.0.0/0"] })] }),
+    ).toEqual({});
+  });
+});
+
+describe("Firewall validation", () => {
+  it.each<[string, Partial<FirewallProps>, RegExp]>([
+    [
+      "SSH from 0.0.0.0/0",
+      { ssh: { from: ["0.0.0.0/0"] } },
+      /= \["0\.0\.0\.0\/0"\] opens SSH \(port 22\) to the whole internet.*allowWorld: \{ reason \}/s,
+    ],
+    [
+      "SSH from ::/0",
+      { ssh: { from: ["iap", "::/0"] } },
+      /= \["::\/0"\] opens SSH \(port 22\) to the whole internet/,
+    ],
+    [
+      "RDP from the world",
+      { ingress: [ingress({ name: "allow-rdp", ports: [3389], ranges: ["0.0.0.0/0"] })] },
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/0"\] opens RDP \(port 3389\) to the whole internet/,
+    ],
+    [
+      "a port range covering 22 from the world",
+      { ingress: [ingress({ ports: ["20-25"], ranges: ["0.0.0.0/0"] })] },
+      /opens SSH \(port 22\)/,
+    ],
+    [
+      "all ports from the world",
+      { ingress: [ingress({ ports: ["1-65535"], ranges: ["::/0"] })] },
+      /opens SSH \(port 22\)/,
+    ],
+    [
+      "egress to 0.0.0.0/0",
+      { egress: [ingress({ name: "allow-out", ranges: ["0.0.0.0/0"] })] },
+      /egress\[0\]\.ranges = \["0\.0\.0\.0\/0"\] egress to the whole internet undoes the default deny/,
+    ],
+    [
+      "egress to ::/0",
+      { egress: [ingress({ name: "allow-out", ranges: ["::/0"] })] },
+      /egress to the whole internet undoes the default deny/,
+    ],
+    [
+      "HTTPS egress to 0.0.0.0/0",
+      { httpsEgress: [{ name: "all", to: ["0.0.0.0/0"] }] },
+      /egress to the whole internet undoes the default deny/,
+    ],
+    [
+      "an SSH opt-out with a short reason",
+      { ssh: { from: ["0.0.0.0/0"], allowWorld: { reason: "temporary" } } },
+      /ssh\.allowWorld\.reason = "temporary" is too short/,
+    ],
+    [
+      "an allowUnlistedEgress opt-out with a short reason",
+      { allowUnlistedEgress: { reason: "" } },
+      /allowUnlistedEgress\.reason = "" is too short/,
+    ],
+    ["an empty ssh.from", { ssh: { from: [] } }, /ssh\.from = \[\] is empty/],
+    [
+      "empty ranges",
+      { ingress: [ingress({ ranges: [] })] },
+      /ingress\[0\]\.ranges = \[\] is empty/,
+    ],
+    [
+      "a bad range",
+      { ingress: [ingress({ ranges: ["10.0.0.0/8", "internet"] })] },
+      /ingress\[0\]\.ranges\[1\] = "internet" is not a valid CIDR range/,
+    ],
+    [
+      "a range with host bits",
+      { egress: [ingress({ ranges: ["10.0.0.1/8"] })] },
+      /egress\[0\]\.ranges\[0\] = "10\.0\.0\.1\/8" has host bits set/,
+    ],
+    [
+      "port 0",
+      { ingress: [ingress({ ports: [0] })] },
+      /ingress\[0\]\.ports\[0\] = 0 is not a valid port or port range/,
+    ],
+    [
+      "port 65536",
+      { ingress: [ingress({ ports: [443, 65536] })] },
+      /ingress\[0\]\.ports\[1\] = 65536 is not a valid port or port range/,
+    ],
+    [
+      "a reversed range",
+      { ingress: [ingress({ ports: ["90-80"] })] },
+      /ingress\[0\]\.ports\[0\] = "90-80" is not a valid port or port range/,
+    ],
+    [
+      "a range past 65535",
+      { ingress: [ingress({ ports: ["80-65536"] })] },
+      /ports\[0\] = "80-65536" is not a valid port/,
+    ],
+    [
+      "a word",
+      { ingress: [ingress({ ports: ["abc"] })] },
+      /ingress\[0\]\.ports\[0\] = "abc" is not a valid port or port range/,
+    ],
+    [
+      "a fraction",
+      { ingress: [ingress({ ports: [1.5] })] },
+      /ingress\[0\]\.ports\[0\] = 1\.5 is not a valid port or port range/,
+    ],
+    [
+      "ports on icmp",
+      { ingress: [ingress({ protocol: "icmp", ports: [8] })] },
+      /ingress\[0\]\.ports = \[8\] is set for icmp, which has no ports/,
+    ],
+    [
+      "missing ports on tcp",
+      { ingress: [ingress({ ports: undefined })] },
+      /ingress\[0\]\.ports = undefined is empty for tcp/,
+    ],
+    [
+      "no ports on udp",
+      { egress: [ingress({ protocol: "udp", ports: [] })] },
+      /egress\[0\]\.ports = \[\] is empty for udp/,
+    ],
+    [
+      "priority -1",
+      { ingress: [ingress({ priority: -1 })] },
+      /ingress\[0\]\.priority = -1 is outside 0–65533/,
+    ],
+    [
+      "priority 65534",
+      { ingress: [ingress({ priority: 65534 })] },
+      /ingress\[0\]\.priority = 65534 is outside 0–65533.*65534 holds the default deny rules/s,
+    ],
+    [
+      "priority 1.5",
+      { ingress: [ingress({ priority: 1.5 })] },
+      /ingress\[0\]\.priority = 1\.5 is outside 0–65533/,
+    ],
+    [
+      "a duplicate rule name",
+      { ingress: [ingress(), ingress()] },
+      /ingress\[1\]\.name = "test-dev-allow-web" is already used by another firewall in this stack/,
+    ],
+    [
+      "a name used for ingress and egress",
+      { ingress: [ingress()], egress: [ingress()] },
+      /egress\[0\]\.name = "test-dev-allow-web" is already used by another firewall/,
+    ],
+    [
+      "a bad rule name",
+      { ingress: [ingress({ name: "Allow Web" })] },
+      /ingress\[0\]\.name = "Allow Web" is not a valid firewall name/,
+    ],
+    [
+      "a rule name too long with the prefix",
+      { ingress: [ingress({ name: `a${"b".repeat(56)}` })] },
+      /ingress\[0\]\.name = "test-dev-ab+" is 66 characters long/,
+    ],
+    [
+      "a bad HTTPS egress name",
+      { httpsEgress: [{ name: "Exchanges", to: ["198.51.100.0/24"] }] },
+      /httpsEgress\[0\]\.name = "Exchanges" is not a valid firewall name/,
+    ],
+    [
+      "a rule that is not an object",
+      { ingress: [null as never] },
+      /ingress\[0\] = null is not a rule/,
+    ],
+    [
+      "tags mixed with service accounts",
+      { targets: { tags: ["web"], serviceAccounts: [BOT_SA] } },
+      /targets = \{"tags":\["web"\]\} mixes network tags and service accounts/,
+    ],
+    [
+      "tags mixed with service accounts on a rule",
+      { ingress: [ingress({ targets: { tags: ["web"], serviceAccounts: [BOT_SA] } })] },
+      /ingress\[0\]\.targets = .* mixes network tags and service accounts/,
+    ],
+    [
+      "a bad tag",
+      { ssh: { from: ["iap"], targets: { tags: ["Web_Server"] } } },
+      /ssh\.targets\.tags\[0\] = "Web_Server" is not a valid network tag/,
+    ],
+    [
+      "a service account without an email",
+      { targets: { serviceAccounts: [{} as never] } },
+      /targets\.serviceAccounts\[0\] = \{\} has no email/,
+    ],
+    [
+      "a bad protocol",
+      { ingress: [ingress({ protocol: "sctp" as never })] },
+      /ingress\[0\]\.protocol = "sctp" is not a supported protocol.*"tcp", "udp" or "icmp"/s,
+    ],
+    [
+      "a bad logMetadata",
+      { logMetadata: "ALL" as never },
+      /logMetadata = "ALL" is not a log metadata setting/,
+    ],
+  ])("rejects %s", (_what, props, message) => {
+    expect(() => setup(props)).toThrow(ValidationError);
+    expect(() => setup(props)).toThrow(message);
+  });
+
+  it("requires a network", () => {
+    expect(() => new Firewall(testStack(), "firewall", {} as never)).toThrow(
+      /^test-dev\/firewall: network = undefined is missing/,
+    );
+  });
+
+  it("rejects a second unnamed Firewall in one stack, naming the name prop", () => {
+    const { stack, network } = setup({ ingress: [ingress()] });
+    expect(() => new Firewall(stack, "second", { network, ingress: [ingress()] })).toThrow(
+      'test-dev/second: name = "test-dev-deny-all-ingress" is already used by another firewall in this stack (test-dev/firewall)',
+    );
+  });
+
+  it("lets a named second Firewall reuse rule names under its own infix", () => {
+    const { stack, network } = setup({ ingress: [ingress()] });
+    new Firewall(stack, "second", { network, name: "dmz", ingress: [ingress()] });
+    const names = resourcesOf(synthJson(stack), "google_compute_firewall").map(
+      (r) => r.config.name,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "test-dev-allow-web",
+        "test-dev-dmz-allow-web",
+        "test-dev-dmz-deny-all-ingress",
+      ]),
+    );
+  });
+
+  it("reserves the default deny rule names", () => {
+    expect(() => setup({ ingress: [ingress({ name: "deny-all-ingress" })] })).toThrow(
+      /ingress\[0\]\.name = "deny-all-ingress" is reserved for the default deny rules/,
+    );
+  });
+
+  // The message must name the prop the user wrote: `ssh.from` and `httpsEgress[i].to`.
+  it.each<[string, Partial<FirewallProps>, RegExp]>([
+    [
+      "SSH from the world",
+      { ssh: { from: ["0.0.0.0/0"] } },
+      /ssh\.from = \["0\.0\.0\.0\/0"\] opens SSH/,
+    ],
+    [
+      "a bad SSH source",
+      { ssh: { from: ["10.0.0.0/33"] } },
+      /ssh\.from\[0\] = "10\.0\.0\.0\/33" is not a valid CIDR range/,
+    ],
+    [
+      "empty HTTPS destinations",
+      { httpsEgress: [{ name: "api", to: [] }] },
+      /httpsEgress\[0\]\.to = \[\] is empty/,
+    ],
+    [
+      "a bad HTTPS destination",
+      { httpsEgress: [{ name: "api", to: ["api.example.com"] }] },
+      /httpsEgress\[0\]\.to\[0\] = "api\.example\.com" is not a valid CIDR range/,
+    ],
+    [
+      "a rule named like a default deny rule",
+      { ingress: [ingress({ name: "deny-all-ingress" })] },
+      /ingress\[0\]\.name = "(test-dev-)?deny-all-ingress"/,
+    ],
+  ])("names the prop the user wrote for %s", (_what, props, message) => {
+    expect(() => setup(props)).toThrow(message);
+  });
+});
