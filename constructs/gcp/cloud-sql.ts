@@ -1,0 +1,1138 @@
+import { Construct } from "constructs";
+import { Fn, Lazy, Token } from "cdktf";
+import {
+  SqlDatabaseInstance,
+  type SqlDatabaseInstanceSettings,
+} from "@cdktf/provider-google/lib/sql-database-instance";
+import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
+import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import type { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
+import { parseCidr } from "../core/cidr";
+import { type ErrorSource, invalid } from "../core/errors";
+import type { LabelTarget } from "../core/labels";
+import { checkName, prefixedName } from "../core/naming";
+import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import { PlatformStack } from "../core/stack";
+import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
+import type { Network } from "./network";
+import { checkRegion, isGcpRegion } from "./regions";
+import { gcpProjectIdSchema } from "./schemas";
+// Resolved relative to this module (compiled to require("./data/...")), so no machine path leaks.
+import postgresSettingsFile from "./data/postgres-15-settings.json";
+
+// ---------------------------------------------------------------------------------------------
+// Database flags
+// ---------------------------------------------------------------------------------------------
+
+/** What a database flag accepts, as read from `pg_settings`. */
+export interface FlagSpec {
+  readonly type: "bool" | "integer" | "real" | "enum" | "string";
+  readonly min?: number;
+  readonly max?: number;
+  readonly enumValues?: readonly string[];
+  /** The unit integer values are counted in (`ms`, `kB`, `8kB`, ...). */
+  readonly unit?: string;
+}
+
+/** A flag value as given in props; booleans become `on`/`off`, numbers their decimal text. */
+export type FlagValue = string | number | boolean;
+
+/**
+ * Every settable PostgreSQL 15 setting, generated from `pg_settings` by
+ * `constructs/gcp/data/generate-postgres-settings.sh`.
+ */
+export const POSTGRES_SETTINGS: Readonly<Record<string, FlagSpec>> = (
+  postgresSettingsFile as unknown as { settings: Record<string, FlagSpec> }
+).settings;
+
+const bool: FlagSpec = { type: "bool" };
+
+/**
+ * Cloud SQL's own flags (and those of the extensions it enables), accepted on top of PostgreSQL's
+ * settings. Kept short on purpose: add a flag here, with its type, when a stack needs it.
+ */
+export const CLOUD_SQL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "cloudsql.iam_authentication": bool,
+  "cloudsql.enable_pgaudit": bool,
+  "cloudsql.logical_decoding": bool,
+  "cloudsql.enable_pglogical": bool,
+  "cloudsql.enable_pg_cron": bool,
+  "cloudsql.enable_pg_squeeze": bool,
+  "cloudsql.enable_pg_hint_plan": bool,
+  "cloudsql.enable_auto_explain": bool,
+  "pgaudit.log": { type: "string" },
+  "pgaudit.log_parameter": bool,
+  "pgaudit.log_relation": bool,
+};
+
+/**
+ * PostgreSQL settings Cloud SQL manages itself: the API refuses them, or setting them would undo
+ * what it guarantees (TLS, backups, PITR, replication, logging to Cloud Logging). An explicit list
+ * rather than a rule on `pg_settings.context`, because many `postmaster` settings
+ * (`max_connections`, `shared_buffers`, ...) are legitimate Cloud SQL flags.
+ */
+const MANAGED_FLAG_GROUPS: readonly (readonly [reason: string, names: string])[] = [
+  [
+    "Cloud SQL owns the server's files, sockets and listeners",
+    "config_file data_directory dynamic_library_path external_pid_file hba_file ident_file " +
+      "krb_server_keyfile listen_addresses port unix_socket_directories unix_socket_group " +
+      "unix_socket_permissions",
+  ],
+  [
+    "TLS is managed by Cloud SQL; choose it with sslMode",
+    "ssl ssl_ca_file ssl_cert_file ssl_ciphers ssl_crl_dir ssl_crl_file ssl_dh_params_file " +
+      "ssl_ecdh_curve ssl_key_file ssl_max_protocol_version ssl_min_protocol_version " +
+      "ssl_passphrase_command ssl_passphrase_command_supports_reload ssl_prefer_server_ciphers",
+  ],
+  [
+    "WAL archiving, recovery and replication are managed by Cloud SQL for backups, PITR and " +
+      "replicas (use cloudsql.logical_decoding for logical replication)",
+    "archive_cleanup_command archive_command archive_library archive_mode primary_conninfo " +
+      "primary_slot_name recovery_end_command restore_command wal_level",
+  ],
+  ["turning it off risks silent data corruption on a crash", "fsync full_page_writes"],
+  [
+    "Cloud SQL loads libraries itself; use its cloudsql.enable_* flags",
+    "local_preload_libraries session_preload_libraries shared_preload_libraries",
+  ],
+  [
+    "Cloud SQL sends server logs to Cloud Logging",
+    "event_source log_destination log_directory log_file_mode log_filename log_rotation_age " +
+      "log_rotation_size log_truncate_on_rotation logging_collector syslog_facility syslog_ident " +
+      "syslog_sequence_numbers syslog_split_messages",
+  ],
+  [
+    "it bypasses catalog or checksum safety and is for superuser repair only",
+    "allow_in_place_tablespaces allow_system_table_mods data_sync_retry ignore_checksum_failure " +
+      "ignore_invalid_pages ignore_system_indexes jit_provider zero_damaged_pages",
+  ],
+];
+
+/** The flags Cloud SQL manages itself, each with the reason it is refused. */
+export const CLOUD_SQL_MANAGED_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
+  MANAGED_FLAG_GROUPS.flatMap(([reason, names]) => names.split(" ").map((n) => [n, reason])),
+);
+
+/**
+ * Flags set unless overridden: IAM database authentication, and the logging CIS Benchmark for
+ * Cloud SQL (and checkov) checks: connections, disconnections, checkpoints, lock waits, and every
+ * temporary file.
+ */
+export const DEFAULT_FLAGS: Readonly<Record<string, string>> = {
+  "cloudsql.iam_authentication": "on",
+  log_checkpoints: "on",
+  log_connections: "on",
+  log_disconnections: "on",
+  log_lock_waits: "on",
+  log_temp_files: "0",
+};
+
+const INTEGER_TEXT = /^-?\d+$/;
+const REAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * Checks one database flag against the PostgreSQL 15 settings and Cloud SQL's own flags, and
+ * returns the value as the API takes it (text; booleans as `on`/`off`).
+ */
+export function checkFlag(
+  source: ErrorSource,
+  property: string,
+  name: string,
+  value: unknown,
+): string {
+  const managed = CLOUD_SQL_MANAGED_FLAGS[name];
+  if (managed !== undefined) {
+    invalid(
+      source,
+      property,
+      value,
+      `sets ${name}, which Cloud SQL manages itself (${managed})`,
+      `leave ${name} out of flags`,
+    );
+  }
+  const spec = own(CLOUD_SQL_FLAGS, name) ?? own(POSTGRES_SETTINGS, name);
+  if (spec === undefined) {
+    const close = closeMatches(name, [
+      ...Object.keys(POSTGRES_SETTINGS),
+      ...Object.keys(CLOUD_SQL_FLAGS),
+    ]).filter((n) => CLOUD_SQL_MANAGED_FLAGS[n] === undefined);
+    invalid(
+      source,
+      property,
+      name,
+      "is not a PostgreSQL 15 setting or a Cloud SQL flag the library knows",
+      close.length > 0
+        ? `did you mean ${close.join(", ")}?`
+        : "check the name in the PostgreSQL documentation (pg_settings), or add a Cloud SQL flag to CLOUD_SQL_FLAGS",
+    );
+  }
+  const range = (): string =>
+    `${spec.min ?? "-∞"} to ${spec.max ?? "∞"}${spec.unit ? ` (in ${spec.unit})` : ""}`;
+  switch (spec.type) {
+    case "bool": {
+      if (value === true || value === "on") return "on";
+      if (value === false || value === "off") return "off";
+      return invalid(source, property, value, `is not a boolean for ${name}`, 'use "on" or "off"');
+    }
+    case "integer":
+    case "real": {
+      const text = typeof value === "number" ? String(value) : value;
+      const pattern = spec.type === "integer" ? INTEGER_TEXT : REAL_TEXT;
+      const number = typeof text === "string" && pattern.test(text) ? Number(text) : NaN;
+      if (!Number.isFinite(number)) {
+        invalid(
+          source,
+          property,
+          value,
+          `is not ${spec.type === "integer" ? "an integer" : "a number"} for ${name}`,
+          `use a plain ${spec.type === "integer" ? "integer" : "number"} from ${range()}`,
+        );
+      }
+      if (
+        (spec.min !== undefined && number < spec.min) ||
+        (spec.max !== undefined && number > spec.max)
+      ) {
+        invalid(
+          source,
+          property,
+          value,
+          `is out of range for ${name}`,
+          `use a value from ${range()}`,
+        );
+      }
+      return String(number);
+    }
+    case "enum": {
+      const text = value === true ? "on" : value === false ? "off" : value;
+      if (typeof text !== "string" || !(spec.enumValues ?? []).includes(text)) {
+        invalid(
+          source,
+          property,
+          value,
+          `is not a value of ${name}`,
+          `use one of ${(spec.enumValues ?? []).join(", ")}`,
+        );
+      }
+      return text;
+    }
+    default: {
+      const text = typeof value === "number" ? String(value) : value;
+      if (typeof text !== "string" || /[\n\r\0]/.test(text)) {
+        invalid(
+          source,
+          property,
+          value,
+          `is not a text value for ${name}`,
+          "use a one-line string",
+        );
+      }
+      return text;
+    }
+  }
+}
+
+/** Checks a flag map (see {@link checkFlag}) and returns it with API values, sorted by name. */
+export function checkFlags(
+  source: ErrorSource,
+  property: string,
+  flags: Readonly<Record<string, FlagValue>>,
+): Record<string, string> {
+  if (flags === null || typeof flags !== "object" || Array.isArray(flags)) {
+    invalid(
+      source,
+      property,
+      flags,
+      "is not a map of flags",
+      "pass { log_min_duration_statement: 1000 }",
+    );
+  }
+  return Object.fromEntries(
+    Object.keys(flags)
+      .sort()
+      .map((name) => [name, checkFlag(source, `${property}.${name}`, name, flags[name])]),
+  );
+}
+
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/** Up to three names closest to `name` (edit distance, or one containing the other). */
+function closeMatches(name: string, candidates: readonly string[]): string[] {
+  const wanted = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(wanted.length / 4));
+  return candidates
+    .map((c) => {
+      const lower = c.toLowerCase();
+      const contains = wanted.length >= 4 && (lower.includes(wanted) || wanted.includes(lower));
+      return { c, d: contains ? 0.5 : editDistance(wanted, lower) };
+    })
+    .filter((m) => m.d <= limit)
+    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
+    .slice(0, 3)
+    .map((m) => m.c);
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiers
+// ---------------------------------------------------------------------------------------------
+
+const SHARED_CORE_TIERS = ["db-f1-micro", "db-g1-small"];
+const CUSTOM_TIER = /^db-custom-(\d+)-(\d+)$/;
+
+/**
+ * Checks a Cloud SQL for PostgreSQL Enterprise tier: `db-f1-micro`, `db-g1-small`, or
+ * `db-custom-<vCPUs>-<MB>` with 1 or an even 2–96 vCPUs and 0.9–6.5 GB per vCPU, in multiples of
+ * 256 MB and at least 3840 MB.
+ */
+export function checkTier(source: ErrorSource, property: string, tier: unknown): string {
+  const example = 'use "db-custom-<vCPUs>-<MB>" such as "db-custom-2-8192", or "db-g1-small"';
+  if (typeof tier === "string" && SHARED_CORE_TIERS.includes(tier)) return tier;
+  const match = typeof tier === "string" ? CUSTOM_TIER.exec(tier) : null;
+  if (!match) {
+    return invalid(source, property, tier, "is not a Cloud SQL for PostgreSQL tier", example);
+  }
+  const cpus = Number(match[1]);
+  const mb = Number(match[2]);
+  if (!(cpus === 1 || (cpus % 2 === 0 && cpus >= 2 && cpus <= 96))) {
+    invalid(
+      source,
+      property,
+      tier,
+      `has ${cpus} vCPUs`,
+      "use 1 or an even number from 2 to 96 vCPUs",
+    );
+  }
+  const low = Math.max(3840, Math.ceil((0.9 * 1024 * cpus) / 256) * 256);
+  const high = Math.floor((6.5 * 1024 * cpus) / 256) * 256;
+  if (mb % 256 !== 0 || mb < low || mb > high) {
+    invalid(
+      source,
+      property,
+      tier,
+      `has ${mb} MB of memory, not a multiple of 256 MB between 0.9 and 6.5 GB per vCPU (at least 3840 MB)`,
+      `use ${low}–${high} MB in steps of 256 for ${cpus} vCPU${cpus === 1 ? "" : "s"}`,
+    );
+  }
+  return tier as string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Props
+// ---------------------------------------------------------------------------------------------
+
+/** PostgreSQL major versions the construct builds. */
+export type PostgresVersion =
+  "POSTGRES_13" | "POSTGRES_14" | "POSTGRES_15" | "POSTGRES_16" | "POSTGRES_17";
+
+/** How the server enforces TLS. */
+export type SqlSslMode =
+  "ENCRYPTED_ONLY" | "TRUSTED_CLIENT_CERTIFICATE_REQUIRED" | "ALLOW_UNENCRYPTED_AND_ENCRYPTED";
+
+/** Automated backups and point-in-time recovery of the primary. */
+export interface SqlBackupOptions {
+  /** Daily automated backups. Turning them off needs {@link allowDisabled}. @default true */
+  readonly enabled?: boolean;
+  /** Point-in-time recovery (WAL archiving); needs backups. @default true */
+  readonly pointInTimeRecovery?: boolean;
+  /** Start of the daily backup window, UTC, `HH:MM`. @default "03:00" */
+  readonly startTime?: string;
+  /** Region or multi-region (`us`, `eu`, `asia`) the backups are stored in. @default the instance's region */
+  readonly location?: string;
+  /** Number of daily backups kept, 1–365. @default 30 */
+  readonly retainedBackups?: number;
+  /** Days of write-ahead log kept for point-in-time recovery, 1–7. @default 7 */
+  readonly transactionLogRetentionDays?: number;
+  /** Accept an instance without backups, with a reason. @default undefined (backups required) */
+  readonly allowDisabled?: OptOut;
+}
+
+/** When Cloud SQL may restart the instance for updates. */
+export interface SqlMaintenanceWindow {
+  /** Day of the week, 1 (Monday) to 7 (Sunday). @default 7 */
+  readonly day?: number;
+  /** Hour of the day, UTC, 0–23. @default 4 */
+  readonly hour?: number;
+  /** How early the instance gets updates. @default "stable" */
+  readonly updateTrack?: "stable" | "canary" | "week5";
+}
+
+/** Query Insights. */
+export interface SqlInsightsOptions {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** Longest query text kept, 256–4500 bytes. @default 1024 */
+  readonly queryStringLength?: number;
+  /** Keep application tags (sqlcommenter). @default true */
+  readonly recordApplicationTags?: boolean;
+  /** Keep client IP addresses; off so that Insights stores no client IPs. @default false */
+  readonly recordClientAddress?: boolean;
+}
+
+/** Password policy for built-in (password) database users. Always on. */
+export interface SqlPasswordValidation {
+  /** Shortest password, 12–256. @default 16 */
+  readonly minLength?: number;
+  /** @default "COMPLEXITY_DEFAULT" (upper and lower case, digits and symbols) */
+  readonly complexity?: "COMPLEXITY_DEFAULT";
+  /** Number of earlier passwords that may not be reused, 0–100. @default 5 */
+  readonly reuseInterval?: number;
+  /** Refuse passwords containing the user name. @default true */
+  readonly disallowUsernameSubstring?: boolean;
+}
+
+/** A client range allowed on the public IP. */
+export interface SqlAuthorizedNetwork {
+  /** A label for the range, e.g. `office`. */
+  readonly name: string;
+  /** IPv4 CIDR. `/0` needs {@link SqlPublicIp.allowWorld}. */
+  readonly cidr: string;
+}
+
+/** A public IPv4 address on the instance, only with an opt-out. */
+export interface SqlPublicIp {
+  /** Ranges allowed to connect directly; empty means connectors / Auth Proxy only. */
+  readonly authorizedNetworks: readonly SqlAuthorizedNetwork[];
+  /** Why the instance needs a public IP. */
+  readonly optOut: OptOut;
+  /** Accept a `/0` authorized network (the whole internet), with its own reason. @default undefined (refused) */
+  readonly allowWorld?: OptOut;
+}
+
+export interface CloudSqlPostgresProps {
+  /** Short name; the instance is `${prefix}-${name}`. @default "postgres" */
+  readonly name?: string;
+  /** The VPC; it must have private services access (the instance gets a private IP only). */
+  readonly network: Network;
+  /** Region of the primary. */
+  readonly region: string;
+  /**
+   * Project of the instance and of the IAM grants; required by {@link CloudSqlPostgres.grantClient}.
+   * @default undefined (the provider's project; grantClient refuses)
+   */
+  readonly projectId?: string;
+  /** @default "POSTGRES_15" */
+  readonly databaseVersion?: PostgresVersion;
+  /** Machine tier (Enterprise edition), see {@link checkTier}. @default "db-custom-2-8192" */
+  readonly tier?: string;
+  /** REGIONAL is high availability with a standby in another zone. @default "REGIONAL" */
+  readonly availabilityType?: "ZONAL" | "REGIONAL";
+  /** Initial data disk size in GB, at least 10. @default 20 */
+  readonly diskSizeGb?: number;
+  /** @default "PD_SSD" */
+  readonly diskType?: "PD_SSD" | "PD_HDD";
+  /** Grow the disk automatically when it fills up. @default true */
+  readonly diskAutoresize?: boolean;
+  /** @default see {@link SqlBackupOptions} */
+  readonly backup?: SqlBackupOptions;
+  /** @default see {@link SqlMaintenanceWindow} */
+  readonly maintenanceWindow?: SqlMaintenanceWindow;
+  /** @default see {@link SqlInsightsOptions} */
+  readonly insights?: SqlInsightsOptions;
+  /** @default see {@link SqlPasswordValidation} */
+  readonly passwordValidation?: SqlPasswordValidation;
+  /**
+   * Database flags, checked against PostgreSQL 15's settings and Cloud SQL's own flags; merged
+   * over {@link DEFAULT_FLAGS}.
+   * @default {} (only the defaults)
+   */
+  readonly flags?: Readonly<Record<string, FlagValue>>;
+  /** Databases to create on the primary (UTF8, en_US.UTF8); protected from `destroy`. @default [] */
+  readonly databases?: readonly string[];
+  /** Service accounts that log in with IAM database authentication. @default [] */
+  readonly iamUsers?: readonly IServiceAccount[];
+  /** Keep automated backups after the instance is deleted. @default true */
+  readonly retainBackupsOnDelete?: boolean;
+  /**
+   * TLS enforcement. `ALLOW_UNENCRYPTED_AND_ENCRYPTED` needs {@link allowUnencrypted}.
+   * @default "ENCRYPTED_ONLY"
+   */
+  readonly sslMode?: SqlSslMode;
+  /** Accept `ALLOW_UNENCRYPTED_AND_ENCRYPTED`, with a reason. @default undefined (refused) */
+  readonly allowUnencrypted?: OptOut;
+  /** A public IP with authorized networks, with a reason. @default undefined (private IP only) */
+  readonly publicIp?: SqlPublicIp;
+  /**
+   * Turn off both deletion protections (Terraform's `deletion_protection` and the API's
+   * `deletion_protection_enabled`) and `prevent_destroy` on databases, with a reason.
+   * @default undefined (the instance and its databases cannot be deleted)
+   */
+  readonly allowDeletion?: OptOut;
+}
+
+/** A read replica, as given to {@link CloudSqlPostgres.addReplica}. */
+export interface SqlReplicaOptions {
+  /** Region of the replica; a `dr` replica must be in another region than the primary. */
+  readonly region: string;
+  /** @default the primary's tier */
+  readonly tier?: string;
+  /** Short name; the replica is `${prefix}-${name}`. @default `${primary name}-replica-${region}` */
+  readonly name?: string;
+  /** @default "ZONAL" */
+  readonly availabilityType?: "ZONAL" | "REGIONAL";
+  /** `dr`: cross-region disaster recovery; `read`: read scaling. @default "dr" */
+  readonly purpose?: "dr" | "read";
+}
+
+/** A replica created by {@link CloudSqlPostgres.addReplica}. */
+export interface CloudSqlReplica {
+  /** The replica instance (escape hatch). */
+  readonly instance: SqlDatabaseInstance;
+  readonly region: string;
+  readonly purpose: "dr" | "read";
+  /** `project:region:instance`, for the connectors and Auth Proxy. */
+  readonly connectionName: string;
+  /** The replica's private IP address. */
+  readonly privateIp: string;
+}
+
+/** Options of {@link CloudSqlPostgres.grantClient}. */
+export interface GrantClientOptions {
+  /** Also grant `roles/cloudsql.instanceUser`, needed to log in as an IAM database user. @default false */
+  readonly iamLogin?: boolean;
+}
+
+const VERSIONS: readonly PostgresVersion[] = [
+  "POSTGRES_13",
+  "POSTGRES_14",
+  "POSTGRES_15",
+  "POSTGRES_16",
+  "POSTGRES_17",
+];
+const SSL_MODES: readonly SqlSslMode[] = [
+  "ENCRYPTED_ONLY",
+  "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+  "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+];
+const BACKUP_MULTI_REGIONS = ["us", "eu", "asia"];
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const RESERVED_DATABASES = ["postgres", "cloudsqladmin", "template0", "template1"];
+const SA_SUFFIX = ".gserviceaccount.com";
+
+/**
+ * Cloud SQL for PostgreSQL: private IP only on a VPC with private services access, TLS required,
+ * high availability, daily backups with point-in-time recovery, both deletion protections,
+ * Query Insights without client IPs, a password policy, IAM database authentication, CIS logging
+ * flags validated against PostgreSQL's own settings, and cross-region read replicas.
+ */
+export class CloudSqlPostgres extends Construct implements LabelTarget {
+  /** The primary instance (escape hatch). */
+  readonly instance: SqlDatabaseInstance;
+  /** The databases created, by name. */
+  readonly databases: Readonly<Record<string, SqlDatabase>>;
+  /** The IAM database users created. */
+  readonly iamUsers: readonly SqlUser[];
+  /** The replicas added so far. */
+  readonly replicas: readonly CloudSqlReplica[];
+  /** The flags the instance and its replicas get, as API values. */
+  readonly flags: Readonly<Record<string, string>>;
+  /** The primary's region. */
+  readonly region: string;
+  private readonly stack: PlatformStack;
+  private readonly shortName: string;
+  private readonly projectId?: string;
+  private readonly instanceNames: string[] = [];
+  private readonly replicaList: CloudSqlReplica[] = [];
+  private readonly optOuts: { id: string; optOut: OptOut }[] = [];
+  private readonly psa: ServiceNetworkingConnection;
+  private readonly replicaBase: {
+    deletionProtection: boolean;
+    databaseVersion: string;
+    tier: string;
+    settings: Omit<SqlDatabaseInstanceSettings, "tier">;
+  };
+  private grants = 0;
+
+  constructor(scope: Construct, id: string, props: CloudSqlPostgresProps) {
+    super(scope, id);
+    this.stack = PlatformStack.of(this);
+    if (props === undefined || props === null || typeof props !== "object") {
+      invalid(this, "props", props, "are missing", "pass { network, region }");
+    }
+    const psa = props.network?.privateServicesConnection;
+    if (!props.network?.vpc) {
+      invalid(
+        this,
+        "network",
+        props.network,
+        "is missing",
+        "pass the Network construct the instance joins",
+      );
+    }
+    if (psa === undefined) {
+      invalid(
+        this,
+        "network",
+        props.network.node.path,
+        "has no private services access, so the instance could get no private IP",
+        "enable privateServicesAccess on the Network, e.g. privateServicesAccess: { cidr: '10.100.0.0/16' }",
+      );
+    }
+    this.region = checkRegion(this, "region", props.region);
+    if (props.projectId !== undefined && !gcpProjectIdSchema.safeParse(props.projectId).success) {
+      invalid(
+        this,
+        "projectId",
+        props.projectId,
+        "is not a GCP project ID",
+        "use 6–30 lowercase letters, digits and hyphens, starting with a letter",
+      );
+    }
+    this.projectId = props.projectId;
+    this.shortName = checkName(this, "name", "sql-instance", props.name ?? "postgres");
+    const name = this.claimInstanceName("name", this.shortName);
+
+    const databaseVersion = oneOf(
+      this,
+      "databaseVersion",
+      props.databaseVersion ?? "POSTGRES_15",
+      VERSIONS,
+    );
+    const tier = checkTier(this, "tier", props.tier ?? "db-custom-2-8192");
+    const availabilityType = oneOf(this, "availabilityType", props.availabilityType ?? "REGIONAL", [
+      "ZONAL",
+      "REGIONAL",
+    ]);
+    const diskSize = integer(this, "diskSizeGb", props.diskSizeGb ?? 20, 10, 65536);
+    const diskType = oneOf(this, "diskType", props.diskType ?? "PD_SSD", ["PD_SSD", "PD_HDD"]);
+    const diskAutoresize = boolean(this, "diskAutoresize", props.diskAutoresize ?? true);
+    const retainBackupsOnDelete = boolean(
+      this,
+      "retainBackupsOnDelete",
+      props.retainBackupsOnDelete ?? true,
+    );
+    const backup = this.checkBackup(props.backup ?? {}, availabilityType);
+    const maintenanceWindow = this.checkMaintenance(props.maintenanceWindow ?? {});
+    const insightsConfig = this.checkInsights(props.insights ?? {});
+    const passwordValidationPolicy = this.checkPasswordPolicy(props.passwordValidation ?? {});
+    this.flags = { ...DEFAULT_FLAGS, ...checkFlags(this, "flags", props.flags ?? {}) };
+    const sslMode = oneOf(this, "sslMode", props.sslMode ?? "ENCRYPTED_ONLY", SSL_MODES);
+    if (sslMode === "ALLOW_UNENCRYPTED_AND_ENCRYPTED") {
+      if (!acceptOptOut(this, "allowUnencrypted", props.allowUnencrypted)) {
+        invalid(
+          this,
+          "sslMode",
+          sslMode,
+          "lets clients connect without TLS",
+          'keep "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"); if clients cannot do TLS, set allowUnencrypted: { reason }',
+        );
+      }
+      this.optOuts.push({ id: "unencrypted-connections", optOut: props.allowUnencrypted });
+    }
+    const allowDeletion = acceptOptOut(this, "allowDeletion", props.allowDeletion);
+    if (allowDeletion) this.optOuts.push({ id: "deletion-allowed", optOut: props.allowDeletion });
+    const authorizedNetworks = this.checkPublicIp(props.publicIp);
+
+    const settings: Omit<SqlDatabaseInstanceSettings, "tier"> = {
+      edition: "ENTERPRISE",
+      availabilityType,
+      diskSize,
+      diskType,
+      diskAutoresize,
+      deletionProtectionEnabled: !allowDeletion,
+      ipConfiguration: {
+        ipv4Enabled: authorizedNetworks !== undefined,
+        privateNetwork: props.network.id,
+        allocatedIpRange: props.network.privateServicesRange?.name,
+        enablePrivatePathForGoogleCloudServices: true,
+        sslMode,
+        authorizedNetworks,
+      },
+      databaseFlags: Object.entries(this.flags)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([flag, value]) => ({ name: flag, value })),
+      insightsConfig,
+      maintenanceWindow,
+    };
+    this.instance = new SqlDatabaseInstance(this, "instance", {
+      name,
+      project: this.projectId,
+      region: this.region,
+      databaseVersion,
+      deletionProtection: !allowDeletion,
+      settings: {
+        ...settings,
+        tier,
+        backupConfiguration: backup,
+        passwordValidationPolicy,
+        retainBackupsOnDelete,
+      },
+      dependsOn: [psa],
+    });
+    this.psa = psa;
+    this.replicaBase = { deletionProtection: !allowDeletion, databaseVersion, tier, settings };
+    this.recordOptOuts(this.instance);
+
+    const iamAuth = this.flags["cloudsql.iam_authentication"] === "on";
+    this.databases = this.createDatabases(props.databases ?? [], allowDeletion);
+    this.iamUsers = this.createIamUsers(props.iamUsers ?? [], iamAuth);
+    this.replicas = this.replicaList;
+  }
+
+  /** `project:region:instance`, for the Cloud SQL connectors and Auth Proxy. */
+  get connectionName(): string {
+    return this.instance.connectionName;
+  }
+
+  /** The primary's private IP address. */
+  get privateIp(): string {
+    return this.instance.privateIpAddress;
+  }
+
+  /** The primary's instance name. */
+  get name(): string {
+    return this.instance.name;
+  }
+
+  /**
+   * Adds a read replica with the primary's version, flags, disk, Insights, maintenance window, TLS
+   * mode, network and deletion protections. Backups stay on the primary (replicas cannot have any).
+   */
+  addReplica(options: SqlReplicaOptions): CloudSqlReplica {
+    const p = "addReplica";
+    if (options === undefined || options === null || typeof options !== "object") {
+      invalid(this, p, options, "is missing its options", "pass { region: 'us-east1' }");
+    }
+    const region = checkRegion(this, `${p}.region`, options.region);
+    const purpose = oneOf(this, `${p}.purpose`, options.purpose ?? "dr", ["dr", "read"]);
+    if (purpose === "dr" && region === this.region) {
+      invalid(
+        this,
+        `${p}.region`,
+        region,
+        "is the primary's region, so a disaster there takes out both",
+        "put a dr replica in another region, or set purpose: 'read'",
+      );
+    }
+    const tier = checkTier(this, `${p}.tier`, options.tier ?? this.replicaBase.tier);
+    const availabilityType = oneOf(
+      this,
+      `${p}.availabilityType`,
+      options.availabilityType ?? "ZONAL",
+      ["ZONAL", "REGIONAL"],
+    );
+    const short = checkName(
+      this,
+      `${p}.name`,
+      "sql-instance",
+      options.name ?? `${this.shortName}-replica-${region}`,
+    );
+    const full = prefixedName(this, `${p}.name`, "sql-instance", this.stack.prefix, short);
+    if (this.instanceNames.includes(full)) {
+      invalid(
+        this,
+        `${p}.name`,
+        short,
+        "is already used by this instance or one of its replicas",
+        "give each replica its own name",
+      );
+    }
+    const name = this.claimInstanceName(`${p}.name`, short);
+    const instance = new SqlDatabaseInstance(this, `replica-${short}`, {
+      name,
+      project: this.projectId,
+      region,
+      databaseVersion: this.replicaBase.databaseVersion,
+      masterInstanceName: this.instance.name,
+      deletionProtection: this.replicaBase.deletionProtection,
+      replicaConfiguration: { failoverTarget: false },
+      settings: {
+        ...this.replicaBase.settings,
+        tier,
+        availabilityType,
+        backupConfiguration: { enabled: false, pointInTimeRecoveryEnabled: false },
+      },
+      dependsOn: [this.psa],
+    });
+    this.recordOptOuts(instance);
+    const replica: CloudSqlReplica = {
+      instance,
+      region,
+      purpose,
+      connectionName: instance.connectionName,
+      privateIp: instance.privateIpAddress,
+    };
+    this.replicaList.push(replica);
+    return replica;
+  }
+
+  /**
+   * Lets a principal connect (`roles/cloudsql.client`) and, with `iamLogin`, log in as an IAM
+   * database user (`roles/cloudsql.instanceUser`). Cloud SQL has no per-instance IAM, so these are
+   * additive project-level bindings, narrowed by an IAM condition to this instance and its
+   * replicas. Needs `projectId`.
+   */
+  grantClient(grantee: IGrantable, options: GrantClientOptions = {}): ProjectIamMember[] {
+    const member = checkMember(this, "grantClient.grantee", grantee?.member);
+    if (this.projectId === undefined) {
+      invalid(
+        this,
+        "projectId",
+        undefined,
+        "is needed by grantClient (Cloud SQL roles are granted on the project)",
+        "pass projectId to CloudSqlPostgres",
+      );
+    }
+    const project = this.projectId;
+    const roles = [
+      "roles/cloudsql.client",
+      ...(options.iamLogin ? ["roles/cloudsql.instanceUser"] : []),
+    ];
+    const n = this.grants++;
+    return roles.map(
+      (role) =>
+        new ProjectIamMember(this, `grant-${n}-${role.split(".").pop()}`, {
+          project,
+          role,
+          member,
+          condition: {
+            title: `${this.instanceNames[0]} only`.slice(0, 100),
+            description: "Limits the Cloud SQL role to this instance and its replicas",
+            expression: Lazy.stringValue({
+              produce: () =>
+                `resource.type == 'sqladmin.googleapis.com/Instance' && (${this.instanceNames
+                  .map((i) => `resource.name == 'projects/${project}/instances/${i}'`)
+                  .join(" || ")})`,
+            }),
+          },
+        }),
+    );
+  }
+
+  /** Called by the stack's LabelsAspect: Cloud SQL keeps labels in `settings.user_labels`. */
+  applyLabels(labels: Readonly<Record<string, string>>): void {
+    const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+    for (const instance of [this.instance, ...this.replicaList.map((r) => r.instance)]) {
+      instance.settings.userLabels = { ...sorted };
+    }
+  }
+
+  private claimInstanceName(property: string, short: string): string {
+    const full = this.stack.claimName(
+      this,
+      property,
+      "sql-instance",
+      prefixedName(this, property, "sql-instance", this.stack.prefix, short),
+    );
+    this.instanceNames.push(full);
+    return full;
+  }
+
+  private recordOptOuts(instance: SqlDatabaseInstance): void {
+    for (const o of this.optOuts) recordOptOut(instance, o.id, o.optOut);
+  }
+
+  private checkBackup(b: SqlBackupOptions, availabilityType: string) {
+    const p = "backup";
+    const enabled = boolean(this, `${p}.enabled`, b.enabled ?? true);
+    const pitr = boolean(this, `${p}.pointInTimeRecovery`, b.pointInTimeRecovery ?? enabled);
+    if (!enabled) {
+      if (!acceptOptOut(this, `${p}.allowDisabled`, b.allowDisabled)) {
+        invalid(
+          this,
+          `${p}.enabled`,
+          false,
+          "leaves the database without backups",
+          "keep backups on; if the data can be rebuilt, set backup.allowDisabled: { reason }",
+        );
+      }
+      this.optOuts.push({ id: "backups-disabled", optOut: b.allowDisabled });
+    }
+    if (pitr && !enabled) {
+      invalid(
+        this,
+        `${p}.pointInTimeRecovery`,
+        pitr,
+        "needs automated backups",
+        "turn backup.enabled on, or pointInTimeRecovery off",
+      );
+    }
+    if (availabilityType === "REGIONAL" && !(enabled && pitr)) {
+      invalid(
+        this,
+        "availabilityType",
+        availabilityType,
+        "needs backups and point-in-time recovery (Cloud SQL requires them for high availability on PostgreSQL)",
+        "keep backups and pointInTimeRecovery on, or use ZONAL",
+      );
+    }
+    const startTime = b.startTime ?? "03:00";
+    if (typeof startTime !== "string" || !HH_MM.test(startTime)) {
+      invalid(
+        this,
+        `${p}.startTime`,
+        startTime,
+        "is not a time of day as HH:MM",
+        'use 24-hour UTC time such as "03:00"',
+      );
+    }
+    const location = b.location ?? this.region;
+    if (!isGcpRegion(location) && !BACKUP_MULTI_REGIONS.includes(location)) {
+      invalid(
+        this,
+        `${p}.location`,
+        location,
+        "is not a region or backup multi-region",
+        `use a region such as ${this.region}, or one of ${BACKUP_MULTI_REGIONS.join(", ")}`,
+      );
+    }
+    return {
+      enabled,
+      pointInTimeRecoveryEnabled: pitr,
+      startTime,
+      location,
+      transactionLogRetentionDays: integer(
+        this,
+        `${p}.transactionLogRetentionDays`,
+        b.transactionLogRetentionDays ?? 7,
+        1,
+        7,
+      ),
+      backupRetentionSettings: {
+        retainedBackups: integer(this, `${p}.retainedBackups`, b.retainedBackups ?? 30, 1, 365),
+        retentionUnit: "COUNT",
+      },
+    };
+  }
+
+  private checkMaintenance(m: SqlMaintenanceWindow) {
+    return {
+      day: integer(this, "maintenanceWindow.day", m.day ?? 7, 1, 7),
+      hour: integer(this, "maintenanceWindow.hour", m.hour ?? 4, 0, 23),
+      updateTrack: oneOf(this, "maintenanceWindow.updateTrack", m.updateTrack ?? "stable", [
+        "stable",
+        "canary",
+        "week5",
+      ]),
+    };
+  }
+
+  private checkInsights(i: SqlInsightsOptions) {
+    if (!boolean(this, "insights.enabled", i.enabled ?? true))
+      return { queryInsightsEnabled: false };
+    return {
+      queryInsightsEnabled: true,
+      queryStringLength: integer(
+        this,
+        "insights.queryStringLength",
+        i.queryStringLength ?? 1024,
+        256,
+        4500,
+      ),
+      recordApplicationTags: boolean(
+        this,
+        "insights.recordApplicationTags",
+        i.recordApplicationTags ?? true,
+      ),
+      recordClientAddress: boolean(
+        this,
+        "insights.recordClientAddress",
+        i.recordClientAddress ?? false,
+      ),
+    };
+  }
+
+  private checkPasswordPolicy(v: SqlPasswordValidation) {
+    return {
+      enablePasswordPolicy: true,
+      minLength: integer(this, "passwordValidation.minLength", v.minLength ?? 16, 12, 256),
+      complexity: oneOf(
+        this,
+        "passwordValidation.complexity",
+        v.complexity ?? "COMPLEXITY_DEFAULT",
+        ["COMPLEXITY_DEFAULT"],
+      ),
+      reuseInterval: integer(
+        this,
+        "passwordValidation.reuseInterval",
+        v.reuseInterval ?? 5,
+        0,
+        100,
+      ),
+      disallowUsernameSubstring: boolean(
+        this,
+        "passwordValidation.disallowUsernameSubstring",
+        v.disallowUsernameSubstring ?? true,
+      ),
+    };
+  }
+
+  private checkPublicIp(publicIp: SqlPublicIp | undefined) {
+    if (publicIp === undefined) return undefined;
+    if (!acceptOptOut(this, "publicIp.optOut", publicIp?.optOut)) {
+      invalid(
+        this,
+        "publicIp",
+        publicIp,
+        "gives the instance a public IP without a reason",
+        "connect over the private IP; if a public IP is needed, set publicIp.optOut: { reason }",
+      );
+    }
+    this.optOuts.push({ id: "public-ip", optOut: publicIp.optOut });
+    if (!Array.isArray(publicIp.authorizedNetworks)) {
+      invalid(
+        this,
+        "publicIp.authorizedNetworks",
+        publicIp.authorizedNetworks,
+        "is not a list",
+        "pass [{ name, cidr }] (or [] for connectors only)",
+      );
+    }
+    const networks = publicIp.authorizedNetworks.map((n, i) => {
+      const p = `publicIp.authorizedNetworks[${i}]`;
+      if (typeof n?.name !== "string" || n.name.trim() === "") {
+        invalid(this, `${p}.name`, n?.name, "is empty", "name the range, e.g. 'office'");
+      }
+      return { name: n.name, cidr: parseCidr(this, `${p}.cidr`, n.cidr), property: `${p}.cidr` };
+    });
+    const world = networks.find((n) => n.cidr.isWholeInternet);
+    if (world) {
+      if (!acceptOptOut(this, "publicIp.allowWorld", publicIp.allowWorld)) {
+        invalid(
+          this,
+          world.property,
+          world.cidr.toString(),
+          "lets the whole internet reach the database port",
+          "list the client ranges; if it must be open to all, set publicIp.allowWorld: { reason }",
+        );
+      }
+      this.optOuts.push({ id: "sql-open-to-world", optOut: publicIp.allowWorld });
+    }
+    return networks.map((n) => ({ name: n.name, value: n.cidr.toString() }));
+  }
+
+  private createDatabases(
+    names: readonly string[],
+    allowDeletion: boolean,
+  ): Record<string, SqlDatabase> {
+    const created: Record<string, SqlDatabase> = {};
+    names.forEach((db, i) => {
+      const p = `databases[${i}]`;
+      if (typeof db !== "string" || !DATABASE_NAME.test(db)) {
+        invalid(
+          this,
+          p,
+          db,
+          "is not a valid database name",
+          "use lowercase letters, digits and underscores, starting with a letter, at most 63",
+        );
+      }
+      if (RESERVED_DATABASES.includes(db)) {
+        invalid(this, p, db, "is a database Cloud SQL creates or reserves", "choose another name");
+      }
+      if (created[db]) invalid(this, p, db, "is listed twice", "list each database once");
+      created[db] = new SqlDatabase(this, `db-${db}`, {
+        name: db,
+        instance: this.instance.name,
+        project: this.projectId,
+        charset: "UTF8",
+        collation: "en_US.UTF8",
+        lifecycle: allowDeletion ? undefined : { preventDestroy: true },
+      });
+    });
+    return created;
+  }
+
+  private createIamUsers(accounts: readonly IServiceAccount[], iamAuth: boolean): SqlUser[] {
+    if (accounts.length > 0 && !iamAuth) {
+      invalid(
+        this,
+        "flags.cloudsql.iam_authentication",
+        "off",
+        "turns off IAM database authentication, which iamUsers need",
+        "leave cloudsql.iam_authentication on, or drop iamUsers",
+      );
+    }
+    const seen = new Set<string>();
+    return accounts.map((sa, i) => {
+      const p = `iamUsers[${i}]`;
+      const email = sa?.email;
+      let name: string;
+      if (typeof email === "string" && Token.isUnresolved(email)) {
+        name = Fn.trimsuffix(email, SA_SUFFIX);
+      } else {
+        if (
+          typeof email !== "string" ||
+          !/^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/.test(email)
+        ) {
+          invalid(
+            this,
+            `${p}.email`,
+            email,
+            "is not a service account email",
+            "pass a ServiceAccount construct or { email: 'name@project.iam.gserviceaccount.com' }",
+          );
+        }
+        if (seen.has(email))
+          invalid(this, `${p}.email`, email, "is listed twice", "list each service account once");
+        seen.add(email);
+        name = email.slice(0, -SA_SUFFIX.length);
+      }
+      return new SqlUser(this, `iam-user-${i}`, {
+        instance: this.instance.name,
+        project: this.projectId,
+        name,
+        type: "CLOUD_IAM_SERVICE_ACCOUNT",
+        // PostgreSQL refuses to drop a role that owns objects; Terraform forgets it instead.
+        deletionPolicy: "ABANDON",
+      });
+    });
+  }
+}
+
+function oneOf<T extends string>(
+  scope: Construct,
+  property: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (!allowed.includes(value as T)) {
+    invalid(
+      scope,
+      property,
+      value,
+      "is not an accepted value",
+      `use one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+function integer(
+  scope: Construct,
+  property: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    invalid(
+      scope,
+      property,
+      value,
+      `is outside ${min}–${max}`,
+      `use an integer from ${min} to ${max}`,
+    );
+  }
+  return value as number;
+}
+
+function boolean(scope: Construct, property: string, value: unknown): boolean {
+  if (typeof value !== "boolean")
+    invalid(scope, property, value, "is not a boolean", "use true or false");
+  return value;
+}
