@@ -20,6 +20,11 @@ const startupVariables = {
   deployScript: "#!/bin/bash",
 };
 
+/** A copy of `variables` without `key`. */
+function without(variables: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(variables).filter(([k]) => k !== key));
+}
+
 function errorOf(fn: () => unknown): ValidationError {
   try {
     fn();
@@ -45,8 +50,10 @@ describe("renderTemplate", () => {
   });
 
   it("turns a missing variable into a ValidationError naming the template and the variable", () => {
-    const { image: _image, ...rest } = unitVariables;
-    const error = errorOf(() => renderTemplate("test", "container.service.hbs", rest, "container unit"));
+    const rest = without(unitVariables, "image");
+    const error = errorOf(() =>
+      renderTemplate("test", "container.service.hbs", rest, "container unit"),
+    );
     expect(error.message).toMatch(
       /^test: template container\.service\.hbs = "image" is used at line \d+ but no value was given \(container unit variables missing\)\./,
     );
@@ -62,16 +69,20 @@ describe("renderTemplate", () => {
       }),
     ).toThrow(/"serviceNames" is used at line \d+ but no value was given/);
     expect(() =>
-      renderTemplate("test", "deploy.sh.hbs", { instanceName: "x", serviceNames: null, services: [] }),
+      renderTemplate("test", "deploy.sh.hbs", {
+        instanceName: "x",
+        serviceNames: null,
+        services: [],
+      }),
     ).toThrow(/"serviceNames" is used/);
   });
 
   it("checks the arguments of if and each, which handlebars' strict mode lets through", () => {
-    const { opsAgent: _ops, ...noOps } = startupVariables;
+    const noOps = without(startupVariables, "opsAgent");
     expect(() => renderTemplate("test", "startup.sh.hbs", noOps, "startup script")).toThrow(
       /template startup\.sh\.hbs = "opsAgent" is used at line \d+ but no value was given \(startup script variables missing\)/,
     );
-    const { services: _services, ...noServices } = startupVariables;
+    const noServices = without(startupVariables, "services");
     expect(() => renderTemplate("test", "startup.sh.hbs", noServices, "startup script")).toThrow(
       /"services" is used at line \d+/,
     );
