@@ -297,7 +297,7 @@ describe("Vm options", () => {
     const script = (instance.metadata as Record<string, string>)["startup-script"];
     const repoRef = "google_artifact_registry_repository.repo";
     expect(script).toContain(
-      `docker pull \${${repoRef}.location}-docker.pkg.dev/\${${repoRef}.project}/\${${repoRef}.repository_id}/core-engine:3f9c2ab\n`,
+      `Environment=IMAGE=\${${repoRef}.location}-docker.pkg.dev/\${${repoRef}.project}/\${${repoRef}.repository_id}/core-engine:3f9c2ab\n`,
     );
     expect(script).toContain(`configure-docker --quiet \${${repoRef}.location}-docker.pkg.dev\n`);
     expect(instance.service_account).toEqual({
@@ -374,27 +374,48 @@ describe("Vm startup script", () => {
     expect(unit).toContain("Requires=docker.service\n");
     expect(unit).toContain("ExecStartPre=-/usr/bin/docker kill core-engine\n");
     expect(unit).toContain("ExecStartPre=-/usr/bin/docker rm core-engine\n");
-    expect(unit).toContain(`ExecStartPre=/usr/bin/docker pull ${image}\n`);
+    // The unit pins the image in IMAGE, which a deploy.sh release drop-in can override.
+    expect(unit).toContain(`Environment=IMAGE=${image}\n`);
+    expect(unit).toContain("ExecStartPre=/usr/bin/docker pull $IMAGE\n");
     expect(unit).toContain(
-      `ExecStart=/usr/bin/docker run --rm --name core-engine --network=host --log-driver=journald --env LOG_LEVEL=info --env DB_PASSWORD_SECRET=trading-bot-db-password ${image}\n`,
+      "ExecStart=/usr/bin/docker run --rm --name core-engine --network=host --log-driver=journald --env LOG_LEVEL=info --env DB_PASSWORD_SECRET=trading-bot-db-password $IMAGE\n",
     );
     expect(unit).toContain("ExecStop=-/usr/bin/docker stop core-engine\n");
     expect(unit).toContain("WantedBy=multi-user.target");
     expect(vm.renderedUnits["strategy-worker"]).toMatch(
-      /strategy-worker:3f9c2ab --strategies=momentum,mean-reversion --interval=5s\n/,
+      /strategy-worker:3f9c2ab\n[\s\S]*\$IMAGE --strategies=momentum,mean-reversion --interval=5s\n/,
     );
   });
 
   it("has a deploy.sh that passes bash -n and whose case lists exactly the services", () => {
     const deploy = vm.renderedDeployScript;
     expect(bashSyntax(deploy)).toEqual({ status: 0, stderr: "" });
-    const branches = [...deploy.matchAll(/^ {2}([a-z][-a-z0-9]*)\) image="([^"]+)" ;;$/gm)];
+    const branches = [
+      ...deploy.matchAll(
+        /^ {2}([a-z][-a-z0-9]*)\)\n {4}pinned="([^"]+)"\n {4}repository="([^"]+)"\n {4};;$/gm,
+      ),
+    ];
     expect(branches.map((m) => m[1])).toEqual(names);
     expect(branches[1][2]).toBe(`${REGISTRY}/exchange-connector@${DIGEST}`);
+    expect(branches[1][3]).toBe(`${REGISTRY}/exchange-connector`);
+    expect(branches[0][3]).toBe(`${REGISTRY}/core-engine`);
     expect(deploy).toMatch(
-      /\n {2}\*\)\n {4}echo "deploy\.sh: unknown service '\$1'" >&2\n {4}usage\n/,
+      /\n {2}\*\)\n {4}echo "deploy\.sh: unknown service '\$service'" >&2\n {4}usage\n/,
     );
-    expect(deploy).toContain('systemctl restart "$1.service"');
+    expect(deploy).toContain('systemctl restart "$service.service"');
+  });
+
+  it.each([
+    [["strategy-wrker"], /unknown service 'strategy-wrker'/],
+    [["core-engine", "latest"], /'latest' is not a commit SHA/],
+    [["core-engine", "3F9C2AB"], /'3F9C2AB' is not a commit SHA/],
+    [["core-engine", "abc", "extra"], /usage: deploy\.sh SERVICE \[COMMIT_SHA\]/],
+  ])("deploy.sh %j exits 2 before touching anything", (args, message) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deploy-")), "deploy.sh");
+    fs.writeFileSync(file, vm.renderedDeployScript);
+    const result = spawnSync("bash", [file, ...args], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
   });
 
   (hasShellcheck ? it : it.skip)(
@@ -699,7 +720,7 @@ describe("help example: vm.md", () => {
       "capital-manager",
     ]);
     expect(vm.renderedUnits["core-engine"]).toContain(
-      "ExecStartPre=/usr/bin/docker pull us-central1-docker.pkg.dev/acme-trading-prod/trading-bot-prod-repo/core-engine:3f9c2ab\n",
+      "Environment=IMAGE=us-central1-docker.pkg.dev/acme-trading-prod/trading-bot-prod-repo/core-engine:3f9c2ab\n",
     );
     expect(vm.renderedStartupScript).toContain(
       "gcloud auth configure-docker --quiet us-central1-docker.pkg.dev\n",

@@ -267,7 +267,12 @@ export class Vm extends Construct {
     this.renderedDeployScript = this.render("deploy.sh.hbs", "deploy script", {
       instanceName: this.instanceName,
       serviceNames,
-      services: services.map((s) => ({ name: s.name, image: s.image })),
+      services: services.map((s) => ({
+        name: s.name,
+        image: s.image,
+        // The image without its tag or digest: deploy.sh adds the released commit SHA.
+        repository: s.image.replace(/@sha256:[0-9a-f]+$/, "").replace(/:[^/:]+$/, ""),
+      })),
     });
     this.renderedStartupScript = this.render("startup.sh.hbs", "startup script", {
       instanceName: this.instanceName,
