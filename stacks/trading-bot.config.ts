@@ -2,19 +2,28 @@ import { z } from "zod";
 import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 
-/** One region of the trading bot: the primary comes first, backups follow. */
+/** One region of the trading bot: the primary comes first, backups follow (seed §6.4). */
 const regionSchema = z
   .object({
     /** Google Cloud region. */
     region: gcpRegionSchema,
     /** The region's subnet range (RFC 1918). */
     subnetCidr: cidrSchema,
+    /** The region's VM machine type. */
+    machineType: z.string().min(1, "give a machine type such as e2-standard-4"),
+    /** The region's database tier: the primary's in the first region, a replica's after. */
+    databaseTier: z.string().min(1, "give a Cloud SQL tier such as db-custom-4-16384"),
   })
   .strict();
 
+const commitSha = z
+  .string()
+  .regex(/^[0-9a-f]{7,40}$/, "use the commit SHA the images are tagged with (7–40 hex digits)");
+
 /**
  * The settings of one trading bot environment. Validated at synth time; every bad field is
- * reported with its path and what to write instead.
+ * reported with its path and what to write instead. No secret goes here: secrets are created
+ * empty and filled out of band (help/secrets.md).
  */
 export const tradingBotConfigSchema = z
   .object({
@@ -26,12 +35,48 @@ export const tradingBotConfigSchema = z
     stateBucket: gcsBucketSchema,
     /** Regions, primary first; a backup region is one more entry. */
     regions: z.array(regionSchema).min(1, "list at least the primary region"),
+    /** Primary database availability: REGIONAL (HA) for prod. */
+    databaseAvailability: z.enum(["ZONAL", "REGIONAL"]),
     /** Range reserved for private services access (Cloud SQL private IP). */
     privateServicesCidr: cidrSchema,
-    /** Who may SSH to the VM: admin CIDRs and/or "iap". */
+    /** Who may SSH to the VMs: admin CIDRs and/or "iap". */
     sshFrom: z.array(z.union([z.literal("iap"), cidrSchema])).min(1, 'list admin CIDRs or "iap"'),
     /** The exchanges' API ranges the bot may reach on 443. */
     exchangeApiRanges: z.array(cidrSchema).min(1, "list the exchange API ranges the bot calls"),
+    /** The commit whose images the VMs run (the pipeline pushes `<service>:<sha>`). */
+    release: commitSha,
+    /** The services' health endpoint, checked by an uptime check. */
+    health: z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        path: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "use a URL path such as /health"),
+      })
+      .strict(),
+    /** Where alerts go. */
+    alerts: z
+      .object({
+        emails: z
+          .array(z.email("use an email address"))
+          .min(1, "list at least one on-call address"),
+        /** A relay that posts to Telegram (the bot token stays in Secret Manager). */
+        telegramRelayUrl: z.url({ protocol: /^https$/, error: "use an https:// URL" }).optional(),
+        /** Page through PagerDuty for high and critical alerts (key in Secret Manager). */
+        pagerDuty: z.boolean(),
+      })
+      .strict(),
+    /** The GitHub repository the release pipeline builds from. */
+    github: z
+      .object({
+        owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, "use a GitHub user or organization name"),
+        repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "use a GitHub repository name"),
+      })
+      .strict(),
+    /**
+     * Allow HTTP/HTTPS egress to the internet, for first-boot installs (docker, Ops agent) from
+     * mirrors whose addresses are not fixed. Give the reason; leave it out once the VMs boot a
+     * baked image (help/trading-bot.md).
+     */
+    packageMirrorEgress: z.object({ reason: z.string() }).strict().optional(),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
   })
@@ -39,42 +84,84 @@ export const tradingBotConfigSchema = z
 
 export type TradingBotConfig = z.output<typeof tradingBotConfigSchema>;
 
+const shared = {
+  stateBucket: "example-trading-bot-tfstate",
+  sshFrom: ["iap"],
+  exchangeApiRanges: ["198.51.100.0/24"],
+  release: "3f9c2ab",
+  health: { port: 8080, path: "/health" },
+  github: { owner: "example-org", repository: "trading-bot" },
+  packageMirrorEgress: {
+    reason: "first-boot installs of docker.io and the Ops agent; remove once images are baked",
+  },
+};
+
 /**
  * Built-in example settings: they synthesize without credentials and show every knob. The
- * project IDs and state buckets are placeholders and the address ranges come from the
+ * project IDs and state bucket are placeholders and the address ranges come from the
  * documentation blocks (RFC 5737); point them at real values through a settings file (see
  * help/getting-started.md) before deploying.
  */
 export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment"], unknown>> = {
   dev: {
+    ...shared,
     environment: "dev",
     projectId: "example-trading-bot-dev",
-    stateBucket: "example-trading-bot-tfstate",
-    regions: [{ region: "us-central1", subnetCidr: "10.30.0.0/20" }],
+    regions: [
+      {
+        region: "us-central1",
+        subnetCidr: "10.30.0.0/20",
+        machineType: "e2-medium",
+        databaseTier: "db-custom-1-3840",
+      },
+    ],
+    databaseAvailability: "ZONAL",
     privateServicesCidr: "10.130.0.0/20",
-    sshFrom: ["iap"],
-    exchangeApiRanges: ["198.51.100.0/24"],
+    alerts: { emails: ["dev-alerts@example.com"], pagerDuty: false },
   },
   staging: {
+    ...shared,
     environment: "staging",
     projectId: "example-trading-bot-stg",
-    stateBucket: "example-trading-bot-tfstate",
-    regions: [{ region: "us-central1", subnetCidr: "10.20.0.0/20" }],
+    regions: [
+      {
+        region: "us-central1",
+        subnetCidr: "10.20.0.0/20",
+        machineType: "e2-standard-2",
+        databaseTier: "db-custom-2-8192",
+      },
+    ],
+    databaseAvailability: "ZONAL",
     privateServicesCidr: "10.120.0.0/20",
-    sshFrom: ["iap"],
-    exchangeApiRanges: ["198.51.100.0/24"],
+    alerts: { emails: ["staging-alerts@example.com"], pagerDuty: false },
   },
   prod: {
+    ...shared,
     environment: "prod",
     projectId: "example-trading-bot-prod",
-    stateBucket: "example-trading-bot-tfstate",
     regions: [
-      { region: "us-central1", subnetCidr: "10.10.0.0/20" },
-      { region: "us-east1", subnetCidr: "10.11.0.0/20" },
+      {
+        region: "us-central1",
+        subnetCidr: "10.10.0.0/20",
+        machineType: "e2-standard-4",
+        databaseTier: "db-custom-4-16384",
+      },
+      {
+        region: "us-east1",
+        subnetCidr: "10.11.0.0/20",
+        machineType: "e2-standard-2",
+        databaseTier: "db-custom-2-8192",
+      },
     ],
+    databaseAvailability: "REGIONAL",
     privateServicesCidr: "10.100.0.0/16",
     sshFrom: ["203.0.113.10/32", "iap"],
     exchangeApiRanges: ["198.51.100.0/24", "192.0.2.0/24"],
+    alerts: {
+      emails: ["oncall@example.com"],
+      telegramRelayUrl: "https://alerts-relay.example.com/telegram",
+      pagerDuty: true,
+    },
     labels: { "cost-center": "trading" },
   },
 };

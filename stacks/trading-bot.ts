@@ -1,22 +1,44 @@
 import type { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { parseConfig } from "../constructs/core/config";
 import { PlatformStack } from "../constructs/core/stack";
-import { Firewall } from "../constructs/gcp/firewall";
+import { ArtifactRegistry } from "../constructs/gcp/artifact-registry";
+import { Bucket } from "../constructs/gcp/bucket";
+import { Firewall, type FirewallRule } from "../constructs/gcp/firewall";
+import { Monitoring } from "../constructs/gcp/monitoring";
 import { Network } from "../constructs/gcp/network";
+import { RegionalPlatform } from "../constructs/gcp/region";
+import { Secret } from "../constructs/gcp/secrets";
+import { ServiceAccount } from "../constructs/gcp/service-account";
+import type { Vm } from "../constructs/gcp/vm";
 import { tradingBotConfigSchema, type TradingBotConfig } from "./trading-bot.config";
 
-/** The network tag of the trading bot's VMs; the firewall targets it. */
-export const TRADING_BOT_VM_TAG = "trading-bot-vm";
+/** The trading services of seed §3.2, each a container under systemd on every VM. */
+export const TRADING_SERVICES = [
+  "core-engine",
+  "exchange-connector",
+  "strategy-worker",
+  "capital-manager",
+] as const;
+
+/** Secrets the services read at run time with the VM's service account (seed §4.4). */
+const RUNTIME_SECRETS = ["exchange-api-key", "exchange-api-secret", "telegram-bot-token"];
 
 /**
  * The trading bot platform (seed 000) in one environment: `trading-bot-<environment>`.
- * Settings are validated before anything is built.
+ * Settings are validated before anything is built; see help/trading-bot.md.
  */
 export class TradingBotStack extends PlatformStack {
   readonly config: TradingBotConfig;
   readonly network: Network;
   readonly firewall: Firewall;
+  readonly vmAccount: ServiceAccount;
+  readonly registry: ArtifactRegistry;
+  readonly secrets: Readonly<Record<string, Secret>>;
+  readonly platform: RegionalPlatform;
+  readonly monitoring: Monitoring;
+  readonly backups: Bucket;
 
   constructor(scope: Construct, settings: unknown, source = "trading-bot settings") {
     const config = parseConfig(tradingBotConfigSchema, settings, source);
@@ -31,22 +53,91 @@ export class TradingBotStack extends PlatformStack {
       labels: config.labels,
     });
     this.config = config;
-    const primary = config.regions[0].region;
-    new GoogleProvider(this, "google", { project: config.projectId, region: primary });
+    const projectId = config.projectId;
+    const [primary, ...backups] = config.regions;
+    new GoogleProvider(this, "google", { project: projectId, region: primary.region });
 
     this.network = new Network(this, "network", {
       subnets: config.regions.map((r) => ({ region: r.region, cidr: r.subnetCidr })),
       privateServicesAccess: { cidr: config.privateServicesCidr },
     });
 
-    const targets = { tags: [TRADING_BOT_VM_TAG] };
+    // Identity: the VMs' account ends with exactly the five roles of seed §4.2.
+    this.vmAccount = new ServiceAccount(this, "vm-account", {
+      name: "vm",
+      displayName: "Trading bot VMs",
+      projectId,
+    });
+    this.vmAccount.grantLogging();
+    this.vmAccount.grantMetrics();
+
+    const secrets: Record<string, Secret> = {};
+    for (const name of RUNTIME_SECRETS) {
+      secrets[name] = new Secret(this, `secret-${name}`, { name });
+      secrets[name].grantAccess(this.vmAccount);
+    }
+    // Break-glass password of the built-in `postgres` user, set out of band; the services log
+    // in with IAM database authentication and never read it.
+    secrets["db-admin-password"] = new Secret(this, "secret-db-admin-password", {
+      name: "db-admin-password",
+    });
+    if (config.alerts.pagerDuty) {
+      secrets["pagerduty-integration-key"] = new Secret(this, "secret-pagerduty", {
+        name: "pagerduty-integration-key",
+      });
+    }
+    this.secrets = secrets;
+
+    this.registry = new ArtifactRegistry(this, "registry", {
+      name: "repo",
+      region: primary.region,
+      projectId,
+    });
+    this.registry.grantRead(this.vmAccount);
+
+    this.platform = new RegionalPlatform(this, "platform", {
+      network: this.network,
+      primary,
+      backups,
+      vm: {
+        serviceAccount: this.vmAccount,
+        externalIp: "static", // exchanges allow-list the caller's address (seed §4.5)
+        services: TRADING_SERVICES.map((name) => ({
+          name,
+          image: this.registry.image(name, { tag: config.release }),
+          env: {
+            SERVICE_NAME: name,
+            PROJECT_ID: projectId,
+            EXCHANGE_API_KEY_SECRET: "exchange-api-key",
+            EXCHANGE_API_SECRET_SECRET: "exchange-api-secret",
+            TELEGRAM_BOT_TOKEN_SECRET: "telegram-bot-token",
+          },
+        })),
+      },
+      database: {
+        projectId,
+        availabilityType: config.databaseAvailability,
+        databases: ["trading"],
+        iamUsers: [this.vmAccount],
+      },
+    });
+    this.platform.database.grantClient(this.vmAccount);
+
     this.firewall = new Firewall(this, "firewall", {
       network: this.network,
-      targets,
+      targets: { serviceAccounts: [this.vmAccount] },
       ssh: { from: config.sshFrom },
       httpsEgress: [
         { name: "exchanges", to: config.exchangeApiRanges },
         { name: "google-apis", to: ["google-private-apis"] },
+      ],
+      ingress: [
+        {
+          name: "allow-uptime-checks",
+          ports: [config.health.port],
+          ranges: ["google-uptime-checkers"],
+          description: "Cloud Monitoring uptime checks of the health endpoint",
+        },
       ],
       egress: [
         {
@@ -55,7 +146,130 @@ export class TradingBotStack extends PlatformStack {
           ranges: [config.privateServicesCidr],
           description: "PostgreSQL to Cloud SQL over private services access",
         },
+        ...packageMirrorRule(config),
       ],
     });
+
+    this.backups = new Bucket(this, "critical-backups", {
+      name: "critical-backups",
+      location: primary.region,
+      retention: { days: 7 },
+      lifecycle: {
+        deleteAfterDays: 90,
+        transitions: [{ afterDays: 30, storageClass: "NEARLINE" }],
+      },
+    });
+
+    this.monitoring = this.alerting(config);
+    this.outputs();
   }
+
+  private alerting(config: TradingBotConfig): Monitoring {
+    const pagerDutyKey = this.secrets["pagerduty-integration-key"];
+    const monitoring = new Monitoring(this, "monitoring", {
+      emails: config.alerts.emails,
+      webhooks: config.alerts.telegramRelayUrl
+        ? [{ name: "telegram", url: config.alerts.telegramRelayUrl }]
+        : [],
+      pagerDuty: pagerDutyKey ? { integrationKeySecret: pagerDutyKey } : undefined,
+    });
+    const sql = (instance: string) =>
+      `resource.type="cloudsql_database" AND resource.label.database_id="${this.config.projectId}:${instance}"`;
+    const db = this.platform.database;
+    for (const region of this.platform.regions) {
+      const vm: Vm = region.vm;
+      monitoring.absenceAlert({
+        name: `${vm.node.id}-down`,
+        title: `VM ${vm.instanceName} stopped reporting`,
+        severity: region.role === "primary" ? "critical" : "high",
+        filter: `metric.type="compute.googleapis.com/instance/uptime" AND resource.type="gce_instance" AND metadata.system_labels.name="${vm.instanceName}"`,
+        runbook: `Check ${vm.instanceName} in ${region.region}: serial console, then 'systemctl status' of the services. If the primary region is lost, follow the DR runbook in help/trading-bot.md.`,
+      });
+      if (vm.externalIp) {
+        monitoring.uptimeCheck({
+          name: `${vm.node.id}-health`,
+          projectId: this.config.projectId,
+          host: vm.externalIp,
+          path: config.health.path,
+          port: config.health.port,
+          useSsl: false,
+          severity: region.role === "primary" ? "critical" : "high",
+        });
+      }
+    }
+    monitoring.thresholdAlert({
+      name: "sql-cpu",
+      title: "Cloud SQL primary CPU above 80 %",
+      severity: "high",
+      filter: `metric.type="cloudsql.googleapis.com/database/cpu/utilization" AND ${sql(db.instance.name)}`,
+      threshold: 0.8,
+      runbook:
+        "Look at Query Insights for the heaviest queries; raise the tier if the load is real.",
+    });
+    monitoring.thresholdAlert({
+      name: "sql-disk",
+      title: "Cloud SQL primary disk above 85 %",
+      severity: "medium",
+      filter: `metric.type="cloudsql.googleapis.com/database/disk/utilization" AND ${sql(db.instance.name)}`,
+      threshold: 0.85,
+      runbook: "Disk autoresize is on; check for runaway tables or WAL before raising the limit.",
+    });
+    this.platform.backups.forEach((region) => {
+      monitoring.thresholdAlert({
+        name: `sql-replica-lag-${region.region}`,
+        title: `Replica in ${region.region} more than 60 s behind`,
+        severity: "high",
+        filter: `metric.type="cloudsql.googleapis.com/database/replication/replica_lag" AND ${sql(region.database.instance.name)}`,
+        threshold: 60,
+        aligner: "ALIGN_MAX",
+        runbook:
+          "Replication lag eats the 5 minute RPO: check the primary's write load and the replica's tier.",
+      });
+    });
+    monitoring.thresholdAlert({
+      name: "error-log-rate",
+      title: "More than 10 error log entries a minute",
+      severity: "medium",
+      filter: `metric.type="logging.googleapis.com/log_entry_count" AND resource.type="gce_instance" AND metric.label.severity="ERROR"`,
+      threshold: 10 / 60,
+      aligner: "ALIGN_RATE",
+      runbook:
+        "Read the services' error logs in Cloud Logging (resource gce_instance, severity ERROR).",
+    });
+    return monitoring;
+  }
+
+  private outputs(): void {
+    for (const region of this.platform.regions) {
+      if (region.vm.externalIp) {
+        new TerraformOutput(this, `static-ip-${region.region}`, {
+          value: region.vm.externalIp,
+          description: `Static egress IP of the ${region.role} VM: give it to the exchanges' allow-lists`,
+        });
+      }
+      new TerraformOutput(this, `sql-connection-${region.region}`, {
+        value: region.database.connectionName,
+        description: `Cloud SQL ${region.role === "primary" ? "primary" : "DR replica"} connection name`,
+      });
+    }
+    new TerraformOutput(this, "registry-url", {
+      value: this.registry.url,
+      description: "Artifact Registry repository for the service images",
+    });
+  }
+}
+
+/** HTTP/HTTPS to anywhere, only when the settings accept it with a reason (recorded in JSON). */
+function packageMirrorRule(config: TradingBotConfig): FirewallRule[] {
+  if (!config.packageMirrorEgress) return [];
+  return [
+    {
+      name: "allow-package-mirrors",
+      ports: [80, 443],
+      ranges: ["0.0.0.0/0"],
+      priority: 2000,
+      description: "First-boot package installs from mirrors without fixed addresses",
+      allowWorld: config.packageMirrorEgress,
+    },
+  ];
 }

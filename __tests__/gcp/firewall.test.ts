@@ -483,3 +483,38 @@ describe("Firewall validation", () => {
     expect(() => setup(props)).toThrow(message);
   });
 });
+
+describe("Firewall uptime checkers", () => {
+  it("reads the uptime checkers' addresses at deploy time for an ingress rule", () => {
+    const stack = testStack();
+    const network = new Network(stack, "network", {
+      subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+    });
+    new Firewall(stack, "firewall", {
+      network,
+      ingress: [{ name: "allow-health", ports: [8080], ranges: ["google-uptime-checkers"] }],
+    });
+    const json = synthJson(stack);
+    const rule = findResource(json, "google_compute_firewall", { name: "test-dev-allow-health" });
+    expect(rule.source_ranges).toMatch(
+      /^\$\{formatlist\("%s\/32", data\.google_monitoring_uptime_check_ips\.[\w-]+\.uptime_check_ips\[\*\]\.ip_address\)\}$/,
+    );
+    expect(json.data).toHaveProperty("google_monitoring_uptime_check_ips");
+  });
+
+  it("refuses the uptime checkers as an egress destination", () => {
+    const stack = testStack();
+    const network = new Network(stack, "network", {
+      subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+    });
+    expect(
+      () =>
+        new Firewall(stack, "firewall", {
+          network,
+          egress: [{ name: "to-checkers", ports: [443], ranges: ["google-uptime-checkers"] }],
+        }),
+    ).toThrow(
+      /egress\[0\]\.ranges = \["google-uptime-checkers"\] uses google-uptime-checkers in an egress rule/,
+    );
+  });
+});

@@ -3,83 +3,219 @@ import { TradingBotStack } from "../../stacks/trading-bot";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
 import { resourcesOf, synthJson, type SynthJson } from "../helpers/synth";
 
-function synthEnv(env: keyof typeof TRADING_BOT_EXAMPLES): SynthJson {
-  return synthJson(new TradingBotStack(Testing.app(), TRADING_BOT_EXAMPLES[env]));
+function synthEnv(env: keyof typeof TRADING_BOT_EXAMPLES, override: object = {}): SynthJson {
+  const settings = { ...(TRADING_BOT_EXAMPLES[env] as object), ...override };
+  return synthJson(new TradingBotStack(Testing.app(), settings));
 }
 
+const configs = (json: SynthJson, type: string) => resourcesOf(json, type).map((r) => r.config);
 const prod = synthEnv("prod");
 
-describe("trading-bot stacks", () => {
-  it.each(["dev", "staging", "prod"] as const)(
-    "trading-bot-%s synthesizes with a GCS backend under its own prefix",
-    (env) => {
-      const json = synthEnv(env);
-      expect(json.terraform?.backend).toEqual({
-        gcs: { bucket: "example-trading-bot-tfstate", prefix: `trading-bot/${env}` },
-      });
-    },
-  );
+describe.each(["dev", "staging", "prod"] as const)("trading-bot-%s", (env) => {
+  const json = env === "prod" ? prod : synthEnv(env);
 
-  it("prod has a subnet in the primary and the backup region", () => {
-    const subnets = resourcesOf(prod, "google_compute_subnetwork").map((s) => s.config);
-    expect(subnets.map((s) => [s.region, s.ip_cidr_range])).toEqual([
-      ["us-central1", "10.10.0.0/20"],
-      ["us-east1", "10.11.0.0/20"],
-    ]);
-    expect(subnets.every((s) => s.private_ip_google_access === true)).toBe(true);
-  });
-
-  it("no firewall rule opens SSH or RDP to the world, and deny-all closes both directions", () => {
-    const rules = resourcesOf(prod, "google_compute_firewall").map((r) => r.config);
-    const worldAdmin = rules.filter((r) => {
-      const sources = (r.source_ranges as string[] | undefined) ?? [];
-      const allow = (r.allow as { ports?: string[] }[] | undefined) ?? [];
-      return (
-        r.direction === "INGRESS" &&
-        sources.some((s) => s.endsWith("/0")) &&
-        allow.some((a) => (a.ports ?? []).some((p) => p === "22" || p === "3389"))
-      );
+  it("keeps its state in GCS under its own prefix", () => {
+    expect(json.terraform?.backend).toEqual({
+      gcs: { bucket: "example-trading-bot-tfstate", prefix: `trading-bot/${env}` },
     });
-    expect(worldAdmin).toEqual([]);
-    const denies = rules.filter((r) => r.deny !== undefined).map((r) => r.direction);
-    expect(denies.sort()).toEqual(["EGRESS", "INGRESS"]);
-    expect(rules.every((r) => r.log_config !== undefined)).toBe(true);
   });
 
-  it("every labelled resource carries the environment, system and managed-by labels", () => {
-    const labelled = Object.values(prod.resource ?? {})
-      .flatMap((byName) => Object.values(byName))
-      .filter((r) => r.labels !== undefined);
-    expect(labelled.length).toBeGreaterThan(0);
-    for (const r of labelled) {
-      expect(r.labels).toMatchObject({
-        environment: "prod",
-        system: "trading-bot",
-        "managed-by": "cdktf",
+  it("has no public database, and every database instance is protected", () => {
+    const instances = configs(json, "google_sql_database_instance");
+    expect(instances.length).toBeGreaterThan(0);
+    for (const db of instances) {
+      const settings = db.settings as Record<string, Record<string, unknown>>;
+      expect(settings.ip_configuration).toMatchObject({
+        ipv4_enabled: false,
+        ssl_mode: "ENCRYPTED_ONLY",
       });
+      expect(settings.ip_configuration.authorized_networks ?? []).toEqual([]);
+      expect(db.deletion_protection).toBe(true);
+      expect(settings.deletion_protection_enabled).toBe(true);
     }
   });
 
-  it("rejects a bad settings file with every bad field named", () => {
+  it("keeps backups with point-in-time recovery on the primary (seed §6.2)", () => {
+    const primary = configs(json, "google_sql_database_instance").find(
+      (db) => db.master_instance_name === undefined,
+    );
+    expect((primary?.settings as Record<string, unknown>).backup_configuration).toMatchObject({
+      enabled: true,
+      point_in_time_recovery_enabled: true,
+      transaction_log_retention_days: 7,
+      backup_retention_settings: { retained_backups: 30 },
+    });
+  });
+
+  it("opens no SSH or RDP to the world and grants no primitive or public role", () => {
+    for (const rule of configs(json, "google_compute_firewall")) {
+      const sources = (rule.source_ranges as string[] | undefined) ?? [];
+      const ports = ((rule.allow as { ports?: string[] }[] | undefined) ?? []).flatMap(
+        (a) => a.ports ?? [],
+      );
+      const admin = ports.some((p) => p === "22" || p === "3389");
+      expect({
+        name: rule.name,
+        worldAdmin: admin && sources.some((s) => s.endsWith("/0")),
+      }).toEqual({ name: rule.name, worldAdmin: false });
+    }
+    const grants = Object.entries(json.resource ?? {})
+      .filter(([type]) => /_iam_(member|binding|policy)$/.test(type))
+      .flatMap(([type, byName]) => Object.values(byName).map((g) => ({ type, ...g })));
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) {
+      expect(grant.type).toMatch(/_iam_member$/);
+      expect(grant.role).not.toMatch(/^roles\/(owner|editor|viewer)$/);
+      expect(grant.member).not.toMatch(/^all(Authenticated)?Users$/);
+    }
+  });
+
+  it("protects the stateful resources from destroy", () => {
+    for (const type of [
+      "google_secret_manager_secret",
+      "google_artifact_registry_repository",
+      "google_storage_bucket",
+    ]) {
+      for (const r of configs(json, type)) {
+        expect({ type, lifecycle: r.lifecycle }).toEqual({
+          type,
+          lifecycle: expect.objectContaining({ prevent_destroy: true }),
+        });
+      }
+    }
+    for (const vm of configs(json, "google_compute_instance")) {
+      expect(vm.deletion_protection).toBe(true);
+    }
+  });
+});
+
+describe("trading-bot-prod", () => {
+  it("runs the primary in us-central1 and a DR replica in us-east1 with the seed's sizes", () => {
+    const [primary, replica] = configs(prod, "google_sql_database_instance");
+    expect(primary).toMatchObject({
+      region: "us-central1",
+      database_version: "POSTGRES_15",
+      settings: { tier: "db-custom-4-16384", availability_type: "REGIONAL" },
+    });
+    expect(replica).toMatchObject({
+      region: "us-east1",
+      master_instance_name: expect.stringContaining("google_sql_database_instance"),
+      settings: { tier: "db-custom-2-8192" },
+    });
+    const vms = configs(prod, "google_compute_instance");
+    expect(vms.map((vm) => [vm.zone, vm.machine_type]).sort()).toEqual([
+      ["us-central1-a", "e2-standard-4"],
+      ["us-east1-b", "e2-standard-2"],
+    ]);
+  });
+
+  it("gives the VMs' account exactly the five roles of seed §4.2, secrets one by one", () => {
+    expect(configs(prod, "google_service_account")).toHaveLength(1);
+    const vmAccount = /^serviceAccount:\$\{google_service_account\.vm-account_\w+\.email\}$/;
+    const grantsTo = (type: string) =>
+      configs(prod, type).filter((g) => vmAccount.test(String(g.member)));
+    const project = grantsTo("google_project_iam_member").map((g) => g.role);
+    const secrets = grantsTo("google_secret_manager_secret_iam_member");
+    const registry = grantsTo("google_artifact_registry_repository_iam_member").map((g) => g.role);
+    expect(new Set([...project, ...secrets.map((g) => g.role), ...registry])).toEqual(
+      new Set([
+        "roles/secretmanager.secretAccessor",
+        "roles/cloudsql.client",
+        "roles/artifactregistry.reader",
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+      ]),
+    );
+    // secretAccessor is per secret, on the three runtime secrets only: not the admin password.
+    expect(secrets).toHaveLength(3);
+    expect(project).not.toContain("roles/secretmanager.secretAccessor");
+  });
+
+  it("pins every container to the release commit and gives each VM a static IP output", () => {
+    for (const vm of configs(prod, "google_compute_instance")) {
+      const script = (vm.metadata as Record<string, string>)["startup-script"];
+      const images = [...script.matchAll(/^Environment=IMAGE=(\S+)$/gm)].map((m) => m[1]);
+      expect(images).toHaveLength(4);
+      for (const image of images) expect(image).toMatch(/:3f9c2ab$/);
+      expect(script).not.toMatch(/:latest\b/);
+    }
+    expect(Object.keys(prod.output ?? {}).sort()).toEqual([
+      "registry-url",
+      "sql-connection-us-central1",
+      "sql-connection-us-east1",
+      "static-ip-us-central1",
+      "static-ip-us-east1",
+    ]);
+    for (const output of Object.values(prod.output ?? {})) expect(output.sensitive).toBeUndefined();
+  });
+
+  it("alerts with the seed's severities and pages through PagerDuty from Secret Manager", () => {
+    const policies = configs(prod, "google_monitoring_alert_policy");
+    const bySeverity = (s: string) =>
+      policies.filter((p) => (p.user_labels as Record<string, string>).severity === s).length;
+    expect(bySeverity("critical")).toBeGreaterThan(0);
+    expect(bySeverity("high")).toBeGreaterThan(0);
+    expect(bySeverity("medium")).toBeGreaterThan(0);
+    const titles = policies.map((p) => p.display_name as string);
+    for (const expected of [
+      /VM .* stopped reporting/,
+      /CPU/,
+      /disk/,
+      /replica .* behind|behind/i,
+      /error log/i,
+      /health check failing/,
+    ]) {
+      expect(titles.some((t) => expected.test(t))).toBe(true);
+    }
+    const pagerDuty = configs(prod, "google_monitoring_notification_channel").find(
+      (c) => c.type === "pagerduty",
+    );
+    expect(JSON.stringify(pagerDuty)).toMatch(/data\.google_secret_manager_secret_version/);
+  });
+
+  it("records the package-mirror egress opt-out and drops the rule when the settings do", () => {
+    const mirror = (json: SynthJson) =>
+      configs(json, "google_compute_firewall").filter((r) =>
+        String(r.name).endsWith("allow-package-mirrors"),
+      );
+    expect(mirror(prod)).toHaveLength(1);
+    expect(mirror(synthEnv("prod", { packageMirrorEgress: undefined }))).toHaveLength(0);
+  });
+
+  it("rejects bad settings with every bad field named", () => {
     const bad = {
       ...(TRADING_BOT_EXAMPLES.prod as object),
       projectId: "Bad_Project",
       sshFrom: ["0.0.0.0/33"],
-      regions: [{ region: "us-central", subnetCidr: "10.10.0.0/20" }],
+      release: "latest",
+      regions: [
+        {
+          region: "us-central",
+          subnetCidr: "10.10.0.0/20",
+          machineType: "e2-standard-4",
+          databaseTier: "db-custom-4-16384",
+        },
+      ],
     };
     expect(() => new TradingBotStack(Testing.app(), bad, "settings.json trading-bot.prod")).toThrow(
-      /settings\.json trading-bot\.prod: projectId = "Bad_Project"[\s\S]*regions\[0\]\.region = "us-central"[\s\S]*sshFrom\[0\] = "0\.0\.0\.0\/33"/,
+      /settings\.json trading-bot\.prod: projectId = "Bad_Project"[\s\S]*regions\[0\]\.region = "us-central"[\s\S]*sshFrom\[0\] = "0\.0\.0\.0\/33"[\s\S]*release = "latest"/,
     );
   });
 
   it("refuses SSH from the world even when the settings ask for it", () => {
-    const open = { ...(TRADING_BOT_EXAMPLES.prod as object), sshFrom: ["0.0.0.0/0"] };
-    expect(() => new TradingBotStack(Testing.app(), open)).toThrow(
+    expect(() => synthEnv("prod", { sshFrom: ["0.0.0.0/0"] })).toThrow(
       /trading-bot-prod\/firewall: ssh\.from = \["0\.0\.0\.0\/0"\] opens SSH/,
     );
   });
 
-  it("trading-bot-prod matches the reviewed snapshot", () => {
+  it("refuses a backup region listed twice", () => {
+    const regions = (TRADING_BOT_EXAMPLES.prod as { regions: object[] }).regions;
+    expect(() => synthEnv("prod", { regions: [...regions, regions[1]] })).toThrow(
+      /subnets\[2\]\.region = "us-east1" is already used by subnets\[1\]/,
+    );
+  });
+
+  it("matches the reviewed snapshot", () => {
     expect(prod).toMatchSnapshot();
   });
 });

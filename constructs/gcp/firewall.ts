@@ -1,5 +1,7 @@
 import { Construct } from "constructs";
+import { Fn, Token } from "cdktf";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { DataGoogleMonitoringUptimeCheckIps } from "@cdktf/provider-google/lib/data-google-monitoring-uptime-check-ips";
 import { Cidr, parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
@@ -19,8 +21,14 @@ export const NAMED_RANGES = {
   "google-private-apis": [GOOGLE_PRIVATE_APIS_CIDR],
 } as const satisfies Record<string, readonly string[]>;
 
-/** A named range from {@link NAMED_RANGES}. */
-export type NamedRange = keyof typeof NAMED_RANGES;
+/**
+ * Cloud Monitoring's uptime checkers. Their addresses change, so the rule reads them at deploy
+ * time from `data.google_monitoring_uptime_check_ips` instead of listing them; ingress only.
+ */
+export const UPTIME_CHECKERS = "google-uptime-checkers";
+
+/** A named range from {@link NAMED_RANGES}, or {@link UPTIME_CHECKERS}. */
+export type NamedRange = keyof typeof NAMED_RANGES | typeof UPTIME_CHECKERS;
 
 /** Which instances a rule applies to: by service account (preferred) or by network tag. */
 export interface FirewallTargets {
@@ -121,6 +129,7 @@ export class Firewall extends Construct {
   private readonly logMetadata: string;
   private defaultTargets?: FirewallTargets;
   private nameParts: readonly string[] = [];
+  private uptimeCheckIps?: DataGoogleMonitoringUptimeCheckIps;
 
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
@@ -234,7 +243,16 @@ export class Firewall extends Construct {
     }
     const ports = this.checkPorts(`${property}.ports`, protocol, rule.ports);
     const rangesProperty = `${property}.${rangesKey}`;
-    const ranges = this.resolveRanges(rangesProperty, rule.ranges);
+    const { cidrs: ranges, uptimeCheckers } = this.resolveRanges(rangesProperty, rule.ranges);
+    if (uptimeCheckers && direction === "egress") {
+      invalid(
+        this,
+        rangesProperty,
+        rule.ranges,
+        `uses ${UPTIME_CHECKERS} in an egress rule`,
+        "use it as an ingress source only",
+      );
+    }
     const priority = this.checkPriority(`${property}.priority`, rule.priority ?? DEFAULT_PRIORITY);
     const given = rule.targets ?? this.defaultTargets;
     const targets = given ? this.checkTargets(`${property}.targets`, given) : {};
@@ -274,7 +292,7 @@ export class Firewall extends Construct {
         `Allow ${[protocol, ...ports.map(formatPort)].join(" ")} ${direction === "ingress" ? "from" : "to"} the listed ranges`,
       allow: [{ protocol, ports: ports.length > 0 ? ports.map(formatPort) : undefined }],
       ...(direction === "ingress"
-        ? { sourceRanges: ranges.map((r) => r.toString()) }
+        ? { sourceRanges: this.sources(ranges, uptimeCheckers) }
         : { destinationRanges: ranges.map((r) => r.toString()) }),
       targetTags: targets.tags,
       targetServiceAccounts: targets.serviceAccounts,
@@ -373,10 +391,21 @@ export class Firewall extends Construct {
     });
   }
 
+  /** Literal sources, plus the uptime checkers' addresses read at deploy time when asked for. */
+  private sources(ranges: readonly Cidr[], uptimeCheckers: boolean): string[] {
+    const literal = ranges.map((r) => r.toString());
+    if (!uptimeCheckers) return literal;
+    this.uptimeCheckIps ??= new DataGoogleMonitoringUptimeCheckIps(this, "uptime-check-ips");
+    const checkers = Fn.formatlist("%s/32", [
+      this.uptimeCheckIps.getListAttribute("uptime_check_ips[*].ip_address"),
+    ]);
+    return literal.length === 0 ? checkers : Token.asList(Fn.concat([literal, checkers]));
+  }
+
   private resolveRanges(
     property: string,
     ranges: readonly (string | NamedRange)[] | undefined,
-  ): Cidr[] {
+  ): { cidrs: Cidr[]; uptimeCheckers: boolean } {
     if (!Array.isArray(ranges) || ranges.length === 0) {
       invalid(
         this,
@@ -386,12 +415,15 @@ export class Firewall extends Construct {
         "list at least one CIDR or named range (iap, google-private-apis, ...)",
       );
     }
-    return ranges.flatMap((range, i) => {
+    const uptimeCheckers = ranges.includes(UPTIME_CHECKERS);
+    const cidrs = ranges.flatMap((range, i) => {
+      if (range === UPTIME_CHECKERS) return [];
       if (typeof range === "string" && Object.prototype.hasOwnProperty.call(NAMED_RANGES, range)) {
-        return NAMED_RANGES[range as NamedRange].map((c) => Cidr.parse(c));
+        return NAMED_RANGES[range as keyof typeof NAMED_RANGES].map((c) => Cidr.parse(c));
       }
       return [parseCidr(this, `${property}[${i}]`, range, { allowIpv6: true })];
     });
+    return { cidrs, uptimeCheckers };
   }
 
   private checkPriority(property: string, priority: unknown): number {
