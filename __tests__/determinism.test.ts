@@ -36,15 +36,20 @@ function synth(dir: string, env: Record<string, string>): Map<string, string> {
   });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
+  return walk(path.join(dir, "out"));
+}
+
+/** Every file below `top`, by path relative to it. */
+function walk(top: string): Map<string, string> {
   const files = new Map<string, string>();
-  const walk = (d: string) => {
+  const visit = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else files.set(path.relative(path.join(dir, "out"), p), fs.readFileSync(p, "utf8"));
+      if (e.isDirectory()) visit(p);
+      else files.set(path.relative(top, p), fs.readFileSync(p, "utf8"));
     }
   };
-  walk(path.join(dir, "out"));
+  visit(top);
   return files;
 }
 
@@ -56,21 +61,47 @@ describe("synthesized output", () => {
     fs.rmSync(b, { recursive: true, force: true });
   });
 
-  it("is byte-identical from another checkout path, user, time zone and locale", () => {
-    const first = synth(a, { TZ: "UTC", LANG: "C.UTF-8", HOME: a, USER: "alice" });
-    const second = synth(b, {
+  let first: Map<string, string>;
+  let second: Map<string, string>;
+  beforeAll(() => {
+    first = synth(a, { TZ: "UTC", LANG: "C.UTF-8", HOME: a, USER: "alice" });
+    second = synth(b, {
       TZ: "Asia/Seoul",
       LANG: "ko_KR.UTF-8",
       LC_ALL: "ko_KR.UTF-8",
       HOME: b,
       USER: "bob",
     });
+  });
+
+  it("is byte-identical from another checkout path, user, time zone and locale", () => {
     expect([...first.keys()].sort()).toEqual([...second.keys()].sort());
     expect(first.size).toBeGreaterThan(1);
     for (const [file, text] of first) {
       expect({ file, text }).toEqual({ file, text: second.get(file) });
+      // HOME was the checkout itself, so a leaked home directory shows up as a checkout path.
       expect(text).not.toContain(a);
-      expect(text).not.toContain(os.homedir());
+      expect(second.get(file)).not.toContain(b);
+      expect(text).not.toContain(root);
     }
+  });
+
+  // The committed audit copy is what reviewers read: it must be exactly what the code produces.
+  it("matches the committed audit copy in audit/", () => {
+    const audit = path.join(root, "audit");
+    const committed = fs.existsSync(audit) ? walk(audit) : new Map<string, string>();
+    const refresh = "run `npm run audit:update`, review `git diff audit/`, and commit it";
+    for (const [file, text] of first) {
+      if (committed.get(file) !== text) {
+        throw new Error(
+          `audit/${file} is ${committed.has(file) ? "out of date" : "missing"}: ${refresh}`,
+        );
+      }
+    }
+    for (const file of committed.keys()) {
+      if (!first.has(file))
+        throw new Error(`audit/${file} belongs to no stack any more: ${refresh}`);
+    }
+    expect([...committed.keys()].sort()).toEqual([...first.keys()].sort());
   });
 });
