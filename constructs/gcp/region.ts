@@ -101,21 +101,29 @@ export class RegionalPlatform extends Construct {
       {
         region: primary.region,
         role: "primary",
-        vm: this.vm(props, primary, "primary.zone", "vm"),
+        vm: this.vm(props, primary, "primary.zone", "vm", "primary", this.database.instance),
         database: this.database,
       },
     ];
     backups.forEach((spec, i) => {
+      const replica = this.database.addReplica({
+        region: spec.region,
+        tier: spec.databaseTier,
+        name: `backup-replica-${spec.region}`,
+        purpose: "dr",
+      });
       regions.push({
         region: spec.region,
         role: "backup",
-        vm: this.vm(props, spec, `backups[${i}].zone`, `vm-${spec.region}`),
-        database: this.database.addReplica({
-          region: spec.region,
-          tier: spec.databaseTier,
-          name: `backup-replica-${spec.region}`,
-          purpose: "dr",
-        }),
+        vm: this.vm(
+          props,
+          spec,
+          `backups[${i}].zone`,
+          `vm-${spec.region}`,
+          "backup",
+          replica.instance,
+        ),
+        database: replica,
       });
     });
     this.regions = regions;
@@ -131,11 +139,18 @@ export class RegionalPlatform extends Construct {
     return this.regions.slice(1);
   }
 
+  /**
+   * Every service learns its region's role and database: `PLATFORM_ROLE` (`primary`, or
+   * `backup`: stay passive until failover, so two regions never trade at once) and
+   * `DB_CONNECTION_NAME` (`project:region:instance` of the region's primary or replica).
+   */
   private vm(
     props: RegionalPlatformProps,
     spec: RegionSpec,
     zoneProperty: string,
     name: string,
+    role: "primary" | "backup",
+    database: { readonly nameInput?: string },
   ): Vm {
     const zone = checkZone(
       this,
@@ -143,8 +158,14 @@ export class RegionalPlatform extends Construct {
       spec.zone ?? `${spec.region}-${GCP_REGIONS[spec.region][0]}`,
       spec.region,
     );
+    const project = props.database.projectId;
+    const env: Record<string, string> = { PLATFORM_ROLE: role };
+    if (project && database.nameInput) {
+      env.DB_CONNECTION_NAME = `${project}:${spec.region}:${database.nameInput}`;
+    }
     return new Vm(this, name, {
       ...props.vm,
+      services: props.vm.services.map((s) => ({ ...s, env: { ...s.env, ...env } })),
       name,
       zone,
       machineType: spec.machineType,
