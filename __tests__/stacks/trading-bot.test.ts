@@ -61,12 +61,12 @@ describe.each(["dev", "staging", "prod"] as const)("trading-bot-%s", (env) => {
     }
     const grants = Object.entries(json.resource ?? {})
       .filter(([type]) => /_iam_(member|binding|policy)$/.test(type))
-      .flatMap(([type, byName]) => Object.values(byName).map((g) => ({ type, ...g })));
+      .flatMap(([type, byName]) => Object.values(byName).map((config) => ({ type, config })));
     expect(grants.length).toBeGreaterThan(0);
     for (const grant of grants) {
       expect(grant.type).toMatch(/_iam_member$/);
-      expect(grant.role).not.toMatch(/^roles\/(owner|editor|viewer)$/);
-      expect(grant.member).not.toMatch(/^all(Authenticated)?Users$/);
+      expect(grant.config.role).not.toMatch(/^roles\/(owner|editor|viewer)$/);
+      expect(grant.config.member).not.toMatch(/^all(Authenticated)?Users$/);
     }
   });
 
