@@ -154,3 +154,14 @@ function helperArguments(program: hbs.AST.Program): Map<string, string> {
   visit(program);
   return found;
 }
+
+/**
+ * Escapes text for a Terraform JSON string value, where `${...}` and `%{...}` are template
+ * sequences: `${` becomes `$${` and `%{` becomes `%%{`, so the text reaches the provider as
+ * written. Needed for text in another tool's syntax, such as Cloud Build's `${_SERVICE_NAME}`,
+ * which Terraform would otherwise read as a reference and fail on at plan time. cdktf token
+ * markers (`${TfToken[...]}`) are left as they are, so references inside the text still work.
+ */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
+}

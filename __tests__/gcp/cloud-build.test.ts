@@ -1,0 +1,588 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ValidationError } from "../../constructs/core/errors";
+import { TEMPLATES_DIR } from "../../constructs/core/templates";
+import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
+import {
+  CloudBuildPipeline,
+  loadBuildConfig,
+  type CloudBuildPipelineProps,
+} from "../../constructs/gcp/cloud-build";
+import { Network } from "../../constructs/gcp/network";
+import { Vm } from "../../constructs/gcp/vm";
+import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
+
+const SHA = "3f9c2ab";
+const PROJECT = "example-project";
+const VM_EMAIL = `vm@${PROJECT}.iam.gserviceaccount.com`;
+const BUILD_SA = /^\$\{google_service_account\.pipeline_build-account_[A-Z0-9]+\.id\}$/;
+
+interface SetupOptions {
+  readonly vmServices?: readonly string[];
+  readonly format?: "DOCKER" | "NPM";
+  readonly foreignImage?: boolean;
+}
+
+function setup(overrides: Partial<CloudBuildPipelineProps> = {}, options: SetupOptions = {}) {
+  const stack = testStack();
+  const network = new Network(stack, "network", {
+    subnets: [{ region: "us-central1", cidr: "10.10.0.0/20" }],
+  });
+  const registry = new ArtifactRegistry(stack, "registry", {
+    name: "repo",
+    region: "us-central1",
+    projectId: PROJECT,
+  });
+  const vm = new Vm(stack, "vm", {
+    name: "bot",
+    zone: "us-central1-a",
+    network,
+    machineType: "e2-standard-4",
+    serviceAccount: { email: VM_EMAIL, member: `serviceAccount:${VM_EMAIL}` },
+    services: (options.vmServices ?? ["core-engine", "strategy-worker"]).map((name) => ({
+      name,
+      image: options.foreignImage
+        ? `europe-docker.pkg.dev/other/mirror/${name}:${SHA}`
+        : registry.image(name, { tag: SHA }),
+    })),
+  });
+  const npm = options.format
+    ? new ArtifactRegistry(stack, "npm", { name: "npm", region: "us-central1", format: "NPM" })
+    : undefined;
+  const pipeline = new CloudBuildPipeline(stack, "pipeline", {
+    github: { owner: "acme", repository: "trading-bot" },
+    services: ["core-engine"],
+    registry: npm ?? registry,
+    vm,
+    ...overrides,
+  });
+  return { stack, registry, vm, pipeline };
+}
+
+function triggerOf(stack: ReturnType<typeof setup>["stack"], service = "core-engine") {
+  return findResource(synthJson(stack), "google_cloudbuild_trigger", {
+    name: `test-dev-release-${service}`,
+  });
+}
+
+interface Step {
+  id: string;
+  name: string;
+  args: string[];
+  entrypoint?: string;
+}
+
+/** A Cloud Build config file of its own for one test (the loader caches by path). */
+let files = 0;
+function configFile(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloudbuild-test-"));
+  const file = path.join(dir, `cloudbuild-${++files}.yaml`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const SHIPPED = fs.readFileSync(path.join(TEMPLATES_DIR, "cloudbuild.yaml"), "utf8");
+
+describe("templates/cloudbuild.yaml", () => {
+  const config = parse(SHIPPED) as {
+    steps: Step[];
+    images: string[];
+    options: Record<string, string>;
+  };
+
+  it("is valid YAML with the steps test, build, push, deploy in order", () => {
+    expect(config.steps.map((s) => s.id)).toEqual(["test", "build", "push", "deploy"]);
+    expect(config.steps[0].args).toEqual(["build", "--target", "test", "./app/${_SERVICE_NAME}"]);
+    expect(config.options).toEqual({ logging: "CLOUD_LOGGING_ONLY" });
+  });
+
+  it("deploys through IAP with the commit SHA", () => {
+    const deploy = config.steps[3];
+    expect(deploy.entrypoint).toBe("gcloud");
+    expect(deploy.args.slice(0, 3)).toEqual(["compute", "ssh", "${_INSTANCE_NAME}"]);
+    expect(deploy.args).toContain("--tunnel-through-iap");
+    expect(deploy.args).toContain("--zone=${_ZONE}");
+    expect(deploy.args).toContain(
+      "--command=sudo /opt/scripts/deploy.sh ${_SERVICE_NAME} $COMMIT_SHA",
+    );
+  });
+
+  it("tags, pushes and lists the same commit-SHA image", () => {
+    const image =
+      "${_LOCATION}-docker.pkg.dev/${PROJECT_ID}/${_REPO_NAME}/${_SERVICE_NAME}:$COMMIT_SHA";
+    expect(config.steps[1].args).toEqual(["build", "--tag", image, "./app/${_SERVICE_NAME}"]);
+    expect(config.steps[2].args).toEqual(["push", image]);
+    expect(config.images).toEqual([image]);
+  });
+
+  it("is read once and cached", () => {
+    expect(loadBuildConfig("test", "cloudbuild.yaml")).toBe(
+      loadBuildConfig("test", "cloudbuild.yaml"),
+    );
+    expect(loadBuildConfig("test", "cloudbuild.yaml").file).toBe("templates/cloudbuild.yaml");
+  });
+});
+
+describe("CloudBuildPipeline", () => {
+  it("creates a GitHub push trigger on ^main$ for the service's directory", () => {
+    const { stack, pipeline } = setup();
+    const trigger = triggerOf(stack);
+    expect(trigger).toMatchObject({
+      location: "us-central1",
+      github: { owner: "acme", name: "trading-bot", push: { branch: "^main$" } },
+      included_files: ["app/core-engine/**"],
+      substitutions: {
+        _LOCATION: "us-central1",
+        _REPO_NAME: "test-dev-repo",
+        _SERVICE_NAME: "core-engine",
+        _INSTANCE_NAME: "test-dev-bot",
+        _ZONE: "us-central1-a",
+      },
+    });
+    expect(trigger.service_account).toMatch(BUILD_SA);
+    expect(trigger.repository_event_config).toBeUndefined();
+    expect(pipeline.branchPattern).toBe("^main$");
+    expect(Object.keys(pipeline.triggers)).toEqual(["core-engine"]);
+  });
+
+  it("writes the whole pipeline inline, escaped for Terraform", () => {
+    const { stack } = setup();
+    const build = triggerOf(stack).build as {
+      step: Step[];
+      images: string[];
+      options: Record<string, string>;
+      timeout: string;
+    };
+    expect(build.step.map((s) => s.id)).toEqual(["test", "build", "push", "deploy"]);
+    expect(build.step[0]).toEqual({
+      id: "test",
+      name: "gcr.io/cloud-builders/docker",
+      args: ["build", "--target", "test", "./app/$${_SERVICE_NAME}"],
+    });
+    const image =
+      "$${_LOCATION}-docker.pkg.dev/$${PROJECT_ID}/$${_REPO_NAME}/$${_SERVICE_NAME}:$COMMIT_SHA";
+    expect(build.step[1].args).toEqual(["build", "--tag", image, "./app/$${_SERVICE_NAME}"]);
+    expect(build.step[2].args).toEqual(["push", image]);
+    expect(build.step[3]).toMatchObject({
+      name: "gcr.io/google.com/cloudsdktool/google-cloud-cli",
+      entrypoint: "gcloud",
+    });
+    expect(build.step[3].args).toEqual(
+      expect.arrayContaining([
+        "$${_INSTANCE_NAME}",
+        "--zone=$${_ZONE}",
+        "--tunnel-through-iap",
+        "--command=sudo /opt/scripts/deploy.sh $${_SERVICE_NAME} $COMMIT_SHA",
+      ]),
+    );
+    expect(build.images).toEqual([image]);
+    expect(build.options).toEqual({ logging: "CLOUD_LOGGING_ONLY" });
+    expect(build.timeout).toBe("1200s");
+    // No unescaped Cloud Build substitution is left for Terraform to interpolate.
+    expect(JSON.stringify(build)).not.toMatch(/(^|[^$])\$\{_/);
+  });
+
+  it("creates one trigger per service", () => {
+    const { stack, pipeline } = setup({ services: ["core-engine", "strategy-worker"] });
+    const triggers = resourcesOf(synthJson(stack), "google_cloudbuild_trigger");
+    expect(triggers.map((t) => [t.config.name, t.config.included_files])).toEqual([
+      ["test-dev-release-core-engine", ["app/core-engine/**"]],
+      ["test-dev-release-strategy-worker", ["app/strategy-worker/**"]],
+    ]);
+    expect(triggerOf(stack, "strategy-worker").substitutions).toMatchObject({
+      _SERVICE_NAME: "strategy-worker",
+    });
+    expect(Object.keys(pipeline.triggers)).toEqual(["core-engine", "strategy-worker"]);
+  });
+
+  it("matches another branch exactly, dots escaped", () => {
+    const { stack } = setup({ branch: "release/1.2" });
+    expect(triggerOf(stack).github).toMatchObject({ push: { branch: "^release/1\\.2$" } });
+  });
+
+  it("takes the location and a pipeline name", () => {
+    const { stack, pipeline } = setup({ location: "global", name: "ship" });
+    const trigger = findResource(synthJson(stack), "google_cloudbuild_trigger");
+    expect(trigger).toMatchObject({ name: "test-dev-ship-core-engine", location: "global" });
+    expect(pipeline.serviceAccount.accountId).toBe("test-dev-ship-build");
+  });
+
+  it("uses a 2nd-gen connection when one is given", () => {
+    const { stack } = setup({
+      github: { owner: "acme", repository: "trading-bot", connection: "github-acme" },
+    });
+    const trigger = triggerOf(stack);
+    expect(trigger.github).toBeUndefined();
+    expect(trigger.repository_event_config).toEqual({
+      repository: expect.stringMatching(
+        /^projects\/\$\{.*\.project\}\/locations\/us-central1\/connections\/github-acme\/repositories\/trading-bot$/,
+      ),
+      push: { branch: "^main$" },
+    });
+  });
+
+  it("runs as its own build account with exactly the grants the steps need", () => {
+    const { pipeline } = setup();
+    expect(pipeline.serviceAccount.accountId).toBe("test-dev-build");
+    expect(pipeline.serviceAccount.grants).toEqual([
+      { role: "roles/artifactregistry.writer", resource: "repository/test-dev-repo" },
+      {
+        role: "roles/logging.logWriter",
+        resource: "project",
+        reason: "Cloud Build writes the build logs (options.logging CLOUD_LOGGING_ONLY)",
+      },
+      { role: "roles/iap.tunnelResourceAccessor", resource: "iap-tunnel/test-dev-bot" },
+      { role: "roles/compute.osAdminLogin", resource: "instance/test-dev-bot" },
+      { role: "roles/iam.serviceAccountUser", resource: `service-account/${VM_EMAIL}` },
+      {
+        role: expect.stringMatching(
+          /^projects\/\$\{TfToken\[.*\]\}\/roles\/test_dev_release_project_get$/,
+        ),
+        resource: "project",
+        reason: "gcloud compute ssh reads the project (compute.projects.get only)",
+      },
+    ]);
+  });
+
+  it("synthesizes those grants on the one repository, instance and account", () => {
+    const { stack } = setup();
+    const json = synthJson(stack);
+    const member = expect.stringMatching(
+      /^serviceAccount:\$\{google_service_account\.pipeline_build-account/,
+    );
+    expect(
+      findResource(json, "google_artifact_registry_repository_iam_member", {
+        role: "roles/artifactregistry.writer",
+      }),
+    ).toMatchObject({
+      repository: expect.stringContaining(
+        "google_artifact_registry_repository.registry_repository",
+      ),
+      member,
+    });
+    expect(
+      findResource(json, "google_iap_tunnel_instance_iam_member", {
+        role: "roles/iap.tunnelResourceAccessor",
+      }),
+    ).toMatchObject({
+      zone: "us-central1-a",
+      instance: expect.stringMatching(
+        /^\$\{google_compute_instance\.vm_instance_[A-Z0-9]+\.name\}$/,
+      ),
+      member,
+    });
+    expect(
+      findResource(json, "google_compute_instance_iam_member", {
+        role: "roles/compute.osAdminLogin",
+      }),
+    ).toMatchObject({
+      zone: "us-central1-a",
+      instance_name: expect.stringMatching(
+        /^\$\{google_compute_instance\.vm_instance_[A-Z0-9]+\.name\}$/,
+      ),
+      member,
+    });
+    expect(
+      findResource(json, "google_service_account_iam_member", {
+        role: "roles/iam.serviceAccountUser",
+      }),
+    ).toMatchObject({ service_account_id: `projects/-/serviceAccounts/${VM_EMAIL}`, member });
+    expect(findResource(json, "google_project_iam_custom_role")).toMatchObject({
+      role_id: "test_dev_release_project_get",
+      permissions: ["compute.projects.get"],
+    });
+    const projectRoles = resourcesOf(json, "google_project_iam_member").map((r) => r.config);
+    expect(projectRoles.map((r) => r.role)).toEqual([
+      "roles/logging.logWriter",
+      expect.stringMatching(
+        /^projects\/\$\{google_project_iam_custom_role\..*\.project\}\/roles\/test_dev_release_project_get$/,
+      ),
+    ]);
+    expect(projectRoles.every((r) => member.asymmetricMatch(r.member))).toBe(true);
+  });
+
+  it("grants nothing broad: no IAM policies or bindings, no primitive or default accounts", () => {
+    const { stack } = setup();
+    const json = synthJson(stack);
+    const types = Object.keys(json.resource ?? {});
+    expect(types.filter((t) => /_iam_(policy|binding)$/.test(t))).toEqual([]);
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/roles\/(editor|owner|viewer)"/);
+    expect(text).not.toMatch(/cloudbuild\.gserviceaccount\.com|-compute@developer/);
+    // The instance roles are never granted project-wide.
+    const projectRoles = resourcesOf(json, "google_project_iam_member").map((r) => r.config.role);
+    expect(projectRoles).not.toContain("roles/compute.osAdminLogin");
+    expect(projectRoles).not.toContain("roles/iap.tunnelResourceAccessor");
+    expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
+  });
+
+  it("creates the triggers after the grants", () => {
+    const { stack } = setup();
+    const dependsOn = triggerOf(stack).depends_on as string[];
+    expect(dependsOn).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^google_artifact_registry_repository_iam_member\./),
+        expect.stringMatching(/^google_iap_tunnel_instance_iam_member\./),
+        expect.stringMatching(/^google_compute_instance_iam_member\./),
+        expect.stringMatching(/^google_service_account_iam_member\./),
+      ]),
+    );
+    expect(dependsOn).toHaveLength(6);
+  });
+
+  it("inlines another config file with its own substitutions", () => {
+    const file = configFile(
+      [
+        "steps:",
+        "  - id: hello",
+        "    name: ubuntu",
+        "    args: ['echo', '${_SERVICE_NAME} ${_LOCATION} ${_REPO_NAME} ${_INSTANCE_NAME} ${_ZONE} $_GREETING %{x} $$HOME']",
+        "substitutions:",
+        "  _GREETING: hi",
+        "options:",
+        "  logging: CLOUD_LOGGING_ONLY",
+        "  machineType: E2_HIGHCPU_8",
+      ].join("\n"),
+    );
+    const { stack, pipeline } = setup({ buildConfig: file });
+    const build = triggerOf(stack).build as Record<string, unknown>;
+    expect(build).toEqual({
+      step: [
+        {
+          id: "hello",
+          name: "ubuntu",
+          args: [
+            "echo",
+            "$${_SERVICE_NAME} $${_LOCATION} $${_REPO_NAME} $${_INSTANCE_NAME} $${_ZONE} $_GREETING %%{x} $$HOME",
+          ],
+        },
+      ],
+      options: { logging: "CLOUD_LOGGING_ONLY", machine_type: "E2_HIGHCPU_8" },
+      substitutions: { _GREETING: "hi" },
+    });
+    expect(pipeline.buildConfig.file).toBe(file);
+  });
+
+  describe("refuses", () => {
+    it.each([
+      ["-acme", /github\.owner = "-acme" is not a GitHub user or organization name/],
+      ["acme/trading-bot", /github\.owner = "acme\/trading-bot" is not a GitHub user/],
+      ["a".repeat(40), /github\.owner = "a{40}" is not a GitHub user/],
+    ])("the GitHub owner %s", (owner, message) => {
+      expect(() => setup({ github: { owner, repository: "trading-bot" } })).toThrow(message);
+    });
+
+    it.each([
+      [
+        "trading-bot.git",
+        /github\.repository = "trading-bot\.git" is not a GitHub repository name.*\n.*no owner, URL or \.git/,
+      ],
+      [
+        "acme/trading-bot",
+        /github\.repository = "acme\/trading-bot" is not a GitHub repository name/,
+      ],
+      ["", /github\.repository = "" is not a GitHub repository name/],
+    ])("the repository %s", (repository, message) => {
+      expect(() => setup({ github: { owner: "acme", repository } })).toThrow(message);
+    });
+
+    it("a missing github", () => {
+      expect(() => setup({ github: undefined })).toThrow(/github = undefined is missing/);
+    });
+
+    it("a bad connection name", () => {
+      expect(() =>
+        setup({ github: { owner: "acme", repository: "bot", connection: "GitHub Acme" } }),
+      ).toThrow(/github\.connection = "GitHub Acme" is not a Cloud Build connection name/);
+    });
+
+    it("a 2nd-gen connection in the global location", () => {
+      expect(() =>
+        setup({
+          location: "global",
+          github: { owner: "acme", repository: "bot", connection: "github-acme" },
+        }),
+      ).toThrow(/location = "global" cannot hold 2nd-gen connections/);
+    });
+
+    it.each(["main.*", "^main$", "refs/heads/main", "feature..x", "-main", "main/", "a b", ""])(
+      "the branch %p",
+      (branch) => {
+        expect(() => setup({ branch })).toThrow(
+          /branch = .* is not a plain branch name\.\n.*matched exactly/,
+        );
+      },
+    );
+
+    it("an empty services list", () => {
+      expect(() => setup({ services: [] })).toThrow(
+        /services = \[\] must list at least one service\.\n.*'core-engine', 'strategy-worker'/,
+      );
+    });
+
+    it("a service the VM does not run", () => {
+      expect(() => setup({ services: ["core-engine", "risk-engine"] })).toThrow(
+        /services\[1\] = "risk-engine" is not a service of the VM.*\n.*use one of core-engine, strategy-worker/,
+      );
+    });
+
+    it("a service listed twice", () => {
+      expect(() => setup({ services: ["core-engine", "core-engine"] })).toThrow(
+        /services\[1\] = "core-engine" is listed twice/,
+      );
+    });
+
+    it("a service whose VM image is not in the registry", () => {
+      expect(() => setup({}, { foreignImage: true })).toThrow(
+        /services\[0\] = "core-engine" runs the image europe-docker\.pkg\.dev\/other\/mirror\/core-engine:3f9c2ab on the VM, but the pipeline pushes us-central1-docker\.pkg\.dev\/<project>\/test-dev-repo\/core-engine/,
+      );
+    });
+
+    it("a registry that is not a Docker repository", () => {
+      expect(() => setup({}, { format: "NPM" })).toThrow(
+        /registry = "test-dev-npm" is a NPM repository/,
+      );
+    });
+
+    it("an unknown location", () => {
+      expect(() => setup({ location: "us-central" })).toThrow(
+        /location = "us-central" is not a known Google Cloud region/,
+      );
+    });
+
+    it("a bad pipeline name", () => {
+      expect(() => setup({ name: "Release" })).toThrow(
+        /name = "Release" is not a valid pipeline name/,
+      );
+    });
+
+    it("a build account ID over 30 characters", () => {
+      expect(() => setup({ name: "continuous-delivery" })).toThrow(
+        /name = "continuous-delivery" makes the build account ID "test-dev-continuous-delivery-build" longer than 30/,
+      );
+    });
+
+    it("a trigger name over 64 characters", () => {
+      const long = `svc-${"a".repeat(46)}`;
+      expect(() => setup({ services: [long] }, { vmServices: [long] })).toThrow(
+        new RegExp(
+          `services\\[0\\] = "${long}" makes the trigger name "test-dev-release-${long}" longer than 64`,
+        ),
+      );
+    });
+
+    it("two pipelines with the same name in one stack", () => {
+      const { stack, registry, vm } = setup();
+      expect(
+        () =>
+          new CloudBuildPipeline(stack, "again", {
+            github: { owner: "acme", repository: "trading-bot" },
+            services: ["core-engine"],
+            registry,
+            vm,
+          }),
+      ).toThrow(
+        /name = "release" gives the trigger name "test-dev-release-core-engine", which another pipeline/,
+      );
+    });
+
+    it("a build config that does not exist", () => {
+      const file = path.join(os.tmpdir(), "no-such-dir", "cloudbuild.yaml");
+      expect(() => setup({ buildConfig: file })).toThrow(
+        new RegExp(`buildConfig = "${file}" does not exist`),
+      );
+      expect(() => setup({ buildConfig: "missing.yaml" })).toThrow(
+        /buildConfig = "templates\/missing\.yaml" does not exist/,
+      );
+      expect(() => setup({ buildConfig: "sub/cloudbuild.yaml" })).toThrow(
+        /buildConfig = "sub\/cloudbuild\.yaml" is not a file name of templates\/ or an absolute path/,
+      );
+    });
+
+    it.each([
+      ["steps: [unclosed", /is not valid YAML/],
+      ["- just\n- a list", /is not a YAML mapping/],
+      [
+        "images: []\noptions: { logging: CLOUD_LOGGING_ONLY }",
+        /has no steps\.\n.*add a steps: list/,
+      ],
+      ["steps: []", /has no steps/],
+      ["steps:\n  - id: a\n    name: ubuntu", /steps\[0\]\.args is missing/],
+      ["steps:\n  - name: ubuntu\n    args: []", /steps\[0\]\.id is missing or not a string/],
+      ["steps:\n  - id: a\n    args: []", /steps\[0\]\.name is missing or not a string/],
+      [
+        "steps:\n  - id: a\n    name: ubuntu\n    args: [echo, 1]",
+        /steps\[0\]\.args is not a list of strings/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: ubuntu\n    args: []\n    secretEnv: [X]",
+        /steps\[0\] has the key "secretEnv"/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []\n  - id: a\n    name: u\n    args: []",
+        /steps\[1\]\.id "a" is used twice/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []\n    waitFor: [b]",
+        /steps\[0\]\.waitFor names "b", which is not an earlier step/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []\navailableSecrets: {}",
+        /has the key "availableSecrets"/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []",
+        /sets options\.logging to undefined\.\n.*CLOUD_LOGGING_ONLY/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []\noptions: { logging: LEGACY }",
+        /sets options\.logging to "LEGACY"/,
+      ],
+      [
+        "steps:\n  - id: a\n    name: u\n    args: []\noptions: { pool: x }",
+        /options\.pool is not a supported option/,
+      ],
+    ])("the build config %p", (text, message) => {
+      const file = configFile(text);
+      let error: unknown;
+      try {
+        setup({ buildConfig: file });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toMatch(new RegExp(`buildConfig = "${file}"`));
+      expect((error as Error).message).toMatch(message);
+    });
+
+    it("a build config that uses a substitution nothing sets", () => {
+      const file = configFile(
+        "steps:\n  - id: a\n    name: u\n    args: ['${_SERVICE_NAME}', '${_TYPO}']\noptions: { logging: CLOUD_LOGGING_ONLY, substitutionOption: ALLOW_LOOSE }",
+      );
+      expect(() => setup({ buildConfig: file })).toThrow(
+        /uses the substitution _TYPO, which nothing sets/,
+      );
+    });
+
+    it("a build config that leaves a pipeline substitution unused", () => {
+      const file = configFile(
+        "steps:\n  - id: a\n    name: u\n    args: ['${_SERVICE_NAME}', '$$_ZONE']\noptions: { logging: CLOUD_LOGGING_ONLY }",
+      );
+      expect(() => setup({ buildConfig: file })).toThrow(
+        /does not use the substitution _LOCATION, and Cloud Build rejects builds with unmatched substitutions/,
+      );
+    });
+  });
+
+  it("accepts unused substitutions with ALLOW_LOOSE", () => {
+    const file = configFile(
+      "steps:\n  - id: a\n    name: u\n    args: ['${_SERVICE_NAME}']\noptions: { logging: CLOUD_LOGGING_ONLY, substitutionOption: ALLOW_LOOSE }",
+    );
+    const { stack } = setup({ buildConfig: file });
+    expect(triggerOf(stack).build).toMatchObject({
+      options: { substitution_option: "ALLOW_LOOSE" },
+    });
+  });
+});
