@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import type { App } from "cdktf";
 import { runApp } from "../../constructs/core/app";
 import { invalid } from "../../constructs/core/errors";
@@ -110,5 +111,29 @@ describe("runApp", () => {
     expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
     expect(messages).toEqual([]);
     expect(process.exitCode).toBe(savedExitCode);
+  });
+
+  it("stops on an unsuppressed error-level policy finding, listing it, and writes nothing", () => {
+    expect(runApp(build, { outdir, stderr })).toBe(true);
+    const before = fs.readFileSync(stackFile(), "utf8");
+    const insecure = (app: App) => {
+      const stack = new PlatformStack(app, { system: "test", environment: "dev", backend });
+      new GoogleProvider(stack, "google", { project: "test-project" });
+      // An escape hatch the constructs would refuse: the rules read the JSON, so they see it.
+      new StorageBucket(stack, "bucket", {
+        name: "test-dev-open",
+        location: "US",
+        publicAccessPrevention: "inherited",
+      });
+    };
+    expect(runApp(insecure, { outdir, stderr })).toBe(false);
+    expect(process.exitCode).toBe(1);
+    expect(fs.readFileSync(stackFile(), "utf8")).toBe(before);
+    expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
+    const printed = messages.join("");
+    expect(printed).toContain("Synthesis stopped; nothing was written.\n");
+    expect(printed).toContain("GCP-GCS-001");
+    expect(printed).toContain("google_storage_bucket.bucket");
+    expect(printed).not.toMatch(/\n\s+at /);
   });
 });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { ValidationError } from "./errors";
+import { checkSynthesized, formatPolicyFailure } from "./policy/engine";
 
 export interface RunAppOptions {
   /**
@@ -20,7 +21,10 @@ export interface RunAppOptions {
  * its files moved over the previous ones (Terraform's working files in the output, such as
  * `.terraform/` and the lock file, are kept).
  *
- * A {@link ValidationError} is printed as its message alone, without a stack trace, and the
+ * Before the move, the policy rules (`constructs/core/policy`) run over the synthesized JSON; an
+ * unsuppressed error-level finding stops the synth with every finding listed.
+ *
+ * A {@link ValidationError} or a policy failure is printed without a stack trace, and the
  * process exit code is set to 1. Returns true on success.
  */
 export function runApp(build: (app: App) => void, options: RunAppOptions = {}): boolean {
@@ -40,6 +44,14 @@ export function runApp(build: (app: App) => void, options: RunAppOptions = {}): 
       return false;
     }
     throw error;
+  }
+  // The policy rules read the synthesized JSON, so escape-hatch overrides are judged too.
+  const policy = checkSynthesized(staging);
+  if (policy.errors.length > 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    stderr.write(`Synthesis stopped; nothing was written.\n${formatPolicyFailure(policy)}\n`);
+    process.exitCode = 1;
+    return false;
   }
   moveTree(staging, outdir);
   fs.rmSync(staging, { recursive: true, force: true });

@@ -18,9 +18,13 @@ export function stackFile(name: string): string {
 
 /**
  * Reads a cdktf output directory: `manifest.json` lists the stacks, each stack's Terraform JSON
- * is parsed. Throws {@link ReviewInputError} with a one-line reason on bad input.
+ * is parsed. Throws {@link ReviewInputError} with a one-line reason on bad input, including an
+ * output without stacks unless `allowEmpty` (an app may synthesize none).
  */
-export function loadOutdir(dir: string): SynthStack[] {
+export function loadOutdir(
+  dir: string,
+  options: { readonly allowEmpty?: boolean } = {},
+): SynthStack[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new ReviewInputError(`${dir} is not a directory (synthesize first: npm run synth)`);
   }
@@ -30,7 +34,7 @@ export function loadOutdir(dir: string): SynthStack[] {
   }
   const manifest = parseJson(fs.readFileSync(manifestFile, "utf8"), manifestFile);
   const stacks = manifest.stacks;
-  if (!isObject(stacks) || Object.keys(stacks).length === 0) {
+  if (!isObject(stacks) || (Object.keys(stacks).length === 0 && !options.allowEmpty)) {
     throw new ReviewInputError(`${manifestFile} lists no stacks`);
   }
   return Object.entries(stacks)

@@ -67,8 +67,10 @@ export interface Rule {
   readonly severity: Severity;
   /** What a compliant resource looks like, one line. */
   readonly title: string;
-  /** The resource types the rule reads, for the docs. */
+  /** The resource types the rule applies to. */
   readonly types: readonly string[] | RegExp;
+  /** How the docs name those types, when the list is long or a pattern. @default the list */
+  readonly appliesTo?: string;
   /** How to fix a finding. */
   readonly fix: string;
   /** Rules about the review itself (suppressions) cannot be suppressed. */

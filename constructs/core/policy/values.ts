@@ -14,9 +14,11 @@ export const NOT_APPLICABLE: Verdict = { status: "not-applicable" };
 export function violation(message: string): Verdict {
   return { status: "non-compliant", message };
 }
-/** The first non-compliant verdict, else compliant. */
-export function firstViolation(...verdicts: Verdict[]): Verdict {
-  return verdicts.find((v) => v.status === "non-compliant") ?? COMPLIANT;
+/** One verdict for several checks: non-compliant with every message when any fails. */
+export function combine(...verdicts: Verdict[]): Verdict {
+  return problemsVerdict(
+    verdicts.flatMap((v) => (v.status === "non-compliant" ? [v.message] : [])),
+  );
 }
 /** Compliant when `problems` is empty, else one finding listing them. */
 export function problemsVerdict(problems: readonly string[]): Verdict {
@@ -71,7 +73,7 @@ export function show(value: unknown): string {
 
 /** The message of a value that must be a literal to be checked. */
 export function unverifiable(path: string, value: unknown): string {
-  return `${path} = ${show(value)} cannot be verified: it is only known at apply time; set a literal value`;
+  return `${path} = ${show(value)} cannot be verified: it is only known at apply time`;
 }
 
 /**

@@ -1,0 +1,348 @@
+import * as path from "node:path";
+import { evaluate } from "../../constructs/core/policy/engine";
+import { exposureTable, iamTable, protectionTable } from "../../constructs/core/policy/inventory";
+import { loadOutdir } from "../../constructs/core/policy/load";
+import { networkDiagram } from "../../constructs/core/policy/mermaid";
+import { buildReview, renderMarkdown } from "../../constructs/core/policy/report";
+import { resourceLine, renderSarif } from "../../constructs/core/policy/sarif";
+import { RULES } from "../../constructs/core/policy/rules";
+import { FIXTURES, stackOf } from "./helpers";
+
+const clean = loadOutdir(path.join(FIXTURES, "clean"));
+const insecure = loadOutdir(path.join(FIXTURES, "insecure"));
+const [shop] = clean;
+const stackNamed = (name: string) => insecure.find((s) => s.name === name)!;
+
+describe("exposure table", () => {
+  it("lists firewall ingress with sources, ports and targets, and public IP addresses", () => {
+    const rows = exposureTable(shop).map(({ kind, from, ports, to }) => ({
+      kind,
+      from,
+      ports,
+      to,
+    }));
+    expect(rows).toEqual([
+      { kind: "public IP address", from: ["internet"], ports: "-", to: "shop-prod-egress" },
+      {
+        kind: "firewall ingress",
+        from: ["0.0.0.0/0 (internet)"],
+        ports: "tcp:443",
+        to: "tag:shop-vm in shop-prod-vpc",
+      },
+      {
+        kind: "firewall ingress",
+        from: ["35.235.240.0/20 (IAP)"],
+        ports: "tcp:22",
+        to: "tag:shop-vm in shop-prod-vpc",
+      },
+    ]);
+  });
+
+  it("lists VM external IPs, public Cloud SQL, security group ingress and LoadBalancer services", () => {
+    const rows = [
+      ...exposureTable(stackNamed("gcp-insecure")),
+      ...exposureTable(stackNamed("aws-k8s-insecure")),
+    ];
+    const byKind = (kind: string) =>
+      rows.filter((r) => r.kind === kind).map(({ from, ports, to }) => ({ from, ports, to }));
+    expect(byKind("VM external IP")).toEqual([
+      { from: ["internet"], ports: "as the firewall allows", to: "bad-vm (ephemeral IP)" },
+    ]);
+    expect(byKind("Cloud SQL public IP")).toEqual([
+      { from: ["0.0.0.0/0"], ports: "tcp:5432", to: "bad-db" },
+    ]);
+    expect(byKind("security group ingress")).toEqual([
+      { from: ["0.0.0.0/0 (internet)"], ports: "tcp:22", to: "bad-sg" },
+      { from: ["0.0.0.0/0 (internet)"], ports: "tcp:3389", to: "bad-sg" },
+    ]);
+    expect(byKind("Kubernetes LoadBalancer service")).toEqual([
+      { from: ["0.0.0.0/0 (no source ranges)"], ports: "tcp:443", to: "web in namespace shop" },
+    ]);
+    expect(byKind("firewall ingress")).toEqual([
+      { from: ["0.0.0.0/0 (internet)"], ports: "tcp:22, tcp:3389", to: "all instances in bad-vpc" },
+    ]);
+  });
+});
+
+describe("IAM table", () => {
+  it("names member, role and target by their names, not their references", () => {
+    expect(
+      iamTable(shop).map(({ member, role, on, authoritative }) => ({
+        member,
+        role,
+        on,
+        authoritative,
+      })),
+    ).toEqual([
+      {
+        member: "serviceAccount:shop-prod-app",
+        role: "roles/artifactregistry.reader",
+        on: "artifact registry repository shop-prod-images",
+        authoritative: false,
+      },
+      {
+        member: "serviceAccount:shop-prod-app",
+        role: "roles/logging.logWriter",
+        on: "project example-shop-prod",
+        authoritative: false,
+      },
+      {
+        member: "serviceAccount:shop-prod-app",
+        role: "roles/secretmanager.secretAccessor",
+        on: "secret manager secret shop-prod-api-key",
+        authoritative: false,
+      },
+    ]);
+  });
+});
+
+describe("data-protection table", () => {
+  it("shows backups, PITR, retention, deletion protection and replicas per stateful resource", () => {
+    const rows = protectionTable(shop);
+    const primary = rows.find((r) => r.name === "shop-prod-db-us-central1")!;
+    expect(primary.kind).toBe("Cloud SQL POSTGRES_15");
+    expect(primary.protections).toEqual(
+      expect.arrayContaining([
+        { column: "backups", value: true },
+        { column: "pitr", value: true },
+        { column: "retention", text: "14 backups, 7 days of logs" },
+        { column: "deletion", label: "terraform", value: true },
+        { column: "deletion", label: "API", value: true },
+      ]),
+    );
+    const replica = rows.find((r) => r.name === "shop-prod-db-us-east1")!;
+    expect(replica.notes).toEqual(["region us-east1", "replica of shop-prod-db-us-central1"]);
+    const backups = rows.find((r) => r.name === "shop-prod-db-backups")!;
+    expect(backups.protections).toEqual(
+      expect.arrayContaining([
+        { column: "versioning", value: true },
+        { column: "deletion", label: "prevent_destroy", value: true },
+      ]),
+    );
+    expect(rows.map((r) => r.kind).sort()).toEqual([
+      "Artifact Registry DOCKER",
+      "Cloud SQL POSTGRES_15",
+      "Cloud SQL POSTGRES_15",
+      "GCS bucket",
+      "GCS bucket",
+      "Secret Manager secret",
+    ]);
+  });
+
+  it("marks missing protection off for RDS, S3 and unprotected Cloud SQL", () => {
+    const rows = [
+      ...protectionTable(stackNamed("gcp-insecure")),
+      ...protectionTable(stackNamed("aws-k8s-insecure")),
+    ];
+    const rds = rows.find((r) => r.kind === "RDS postgres")!;
+    expect(rds.protections).toEqual(
+      expect.arrayContaining([
+        { column: "backups", value: false },
+        { column: "encryption", value: false, text: undefined },
+      ]),
+    );
+    const s3 = rows.find((r) => r.kind === "S3 bucket")!;
+    expect(s3.protections).toEqual(
+      expect.arrayContaining([{ column: "versioning", value: false }]),
+    );
+    const sql = rows.find((r) => r.kind === "Cloud SQL POSTGRES_15")!;
+    expect(sql.protections).toEqual(
+      expect.arrayContaining([{ column: "deletion", label: "terraform", value: false }]),
+    );
+  });
+});
+
+describe("network diagram", () => {
+  it("draws the VPC, subnets per region, instances in subnets, databases and the replica edge", () => {
+    const diagram = networkDiagram(shop)!;
+    expect(diagram.split("\n")[0]).toBe("flowchart LR");
+    expect(diagram).toContain('subgraph n0 ["VPC shop-prod-vpc"]');
+    expect(diagram).toMatch(
+      /subgraph n0_r0 \["us-central1"\]\n\s+n1\["subnet shop-prod-us-central1<br\/>10.10.0.0\/20"\]\n\s+n3\["VM shop-prod-app"\]\n\s+n4\[\("Cloud SQL shop-prod-db-us-central1<br\/>private IP"\)\]/,
+    );
+    expect(diagram).toMatch(/subgraph n0_r1 \["us-east1"\]\n\s+n2\["subnet shop-prod-us-east1/);
+    expect(diagram).toContain("n1 --- n3");
+    expect(diagram).toContain("n4 ==>|replica| n5");
+    expect(diagram).not.toContain("internet");
+  });
+
+  it("links public resources to the internet and skips stacks without network resources", () => {
+    const diagram = networkDiagram(stackNamed("gcp-insecure"))!;
+    expect(diagram).toContain("internet((internet))");
+    expect(diagram).toMatch(/internet -->\|public IP\| n\d/);
+    expect(networkDiagram(stackNamed("aws-k8s-insecure"))).toBe(
+      'flowchart LR\n  n0[("RDS bad-rds")]\n  internet((internet))\n  internet -->|public IP| n0',
+    );
+    expect(
+      networkDiagram(stackOf({ "kubernetes_namespace_v1.ns": { metadata: { name: "shop" } } })),
+    ).toBeUndefined();
+  });
+});
+
+describe("markdown report", () => {
+  const markdown = renderMarkdown(buildReview("out", clean, evaluate(clean)));
+
+  it("summarises the result and each stack", () => {
+    expect(markdown).toContain(
+      "`out`: 1 stack, 20 resources. **PASS**: 0 errors, 2 warnings, 0 info, 1 suppressed.",
+    );
+    expect(markdown).toContain("| `shop-prod` | 20 | 0 | 2 | 1 | 1 |");
+  });
+
+  it("has the tables with the right rows", () => {
+    expect(markdown).toContain(
+      "| firewall ingress | `google_compute_firewall.firewall_allow-ssh_AAAA0004` | 35.235.240.0/20 (IAP) | tcp:22 | tag:shop-vm in shop-prod-vpc |",
+    );
+    expect(markdown).toContain(
+      "| serviceAccount:shop-prod-app | roles/secretmanager.secretAccessor | secret manager secret shop-prod-api-key | `google_secret_manager_secret_iam_member.secret_accessor_AAAA0019` |",
+    );
+    expect(markdown).toContain(
+      "| shop-prod-db-us-central1 (`google_sql_database_instance.db_primary_AAAA0010`) | Cloud SQL POSTGRES_15 | on | on | 14 backups, 7 days of logs | terraform: on, API: on | Google-managed | — | region us-central1 |",
+    );
+    expect(markdown).toContain(
+      "| warning | GCP-GCS-004 (CKV_GCP_78) | `google_storage_bucket.assets_bucket_AAAA0013` | versioning.enabled is not set and defaults to false |",
+    );
+    expect(markdown).toContain(
+      "| suppressed finding | GCP-GCS-001 (error) | `google_storage_bucket.assets_bucket_AAAA0013` | static storefront images served publicly, ticket WEB-42 |",
+    );
+    expect(markdown).toContain(
+      "| opt-out | public-web | `google_compute_firewall.firewall_allow-https_AAAA0005` | the shop front end is public by design, ticket WEB-1 |",
+    );
+    expect(markdown).toContain("| `google_compute_firewall` | 3 |");
+    expect(markdown).toMatch(/```mermaid\nflowchart LR\n/);
+  });
+
+  it("shows the first differing line of a changed script", () => {
+    const change = {
+      stack: "s",
+      address: "google_compute_instance.vm",
+      status: "changed" as const,
+      changes: [
+        {
+          path: "metadata.startup-script",
+          before: "#!/bin/bash\necho one\n",
+          after: "#!/bin/bash\necho two\n",
+        },
+      ],
+    };
+    const diff = {
+      base: "main",
+      stacksAdded: [],
+      stacksRemoved: [],
+      security: [],
+      resources: [change],
+    };
+    expect(renderMarkdown(buildReview("out", clean, [], diff))).toContain(
+      '| changed | s | `google_compute_instance.vm` | `metadata.startup-script` | line 2: `"echo one"` | line 2: `"echo two"` |',
+    );
+  });
+
+  it("fails with the error findings listed", () => {
+    const failing = renderMarkdown(buildReview("out", insecure, evaluate(insecure)));
+    expect(failing).toMatch(/\*\*FAIL\*\*: \d+ errors/);
+    expect(failing).toContain(
+      '| error | POLICY-001 | `google_compute_firewall.firewall_ssh-world_BBBB0002` | the suppression of GCP-FW-001 has reason "ok", too short to suppress it |',
+    );
+  });
+});
+
+describe("SARIF", () => {
+  const findings = evaluate(insecure);
+  const sarif = renderSarif(buildReview("out", insecure, findings), insecure) as {
+    version: string;
+    $schema: string;
+    runs: {
+      tool: {
+        driver: {
+          name: string;
+          rules: {
+            id: string;
+            shortDescription: { text: string };
+            help: { text: string };
+            properties: Record<string, unknown>;
+            defaultConfiguration: { level: string };
+          }[];
+        };
+      };
+      results: {
+        ruleId: string;
+        ruleIndex: number;
+        level: string;
+        message: { text: string };
+        locations: {
+          physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } };
+          logicalLocations: { name: string; fullyQualifiedName: string }[];
+        }[];
+        suppressions?: { kind: string; justification: string }[];
+      }[];
+    }[];
+  };
+  const run = sarif.runs[0];
+
+  it("is SARIF 2.1.0 with every rule described", () => {
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.$schema).toMatch(/sarif-2.1.0/);
+    expect(run.tool.driver.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
+    expect(run.tool.driver.rules.find((r) => r.id === "GCP-FW-001")).toMatchObject({
+      shortDescription: { text: "Firewall does not allow SSH (tcp/22) from the internet" },
+      help: { text: expect.stringMatching(/^Fix: Restrict source_ranges/) },
+      properties: { checkov: "CKV_GCP_2", severity: "error" },
+      defaultConfiguration: { level: "error" },
+    });
+    expect(
+      run.tool.driver.rules.find((r) => r.id === "GCP-VM-007")?.defaultConfiguration.level,
+    ).toBe("warning");
+  });
+
+  it("has one result per finding with logical and physical locations", () => {
+    expect(run.results).toHaveLength(findings.length);
+    const result = run.results.find((r) => r.ruleId === "GCP-SQL-001")!;
+    expect(result.level).toBe("error");
+    expect(run.tool.driver.rules[result.ruleIndex].id).toBe("GCP-SQL-001");
+    expect(result.message.text).toMatch(
+      /^google_sql_database_instance.db_public_BBBB0003: settings.ip_configuration.ipv4_enabled/,
+    );
+    const [location] = result.locations;
+    expect(location.physicalLocation.artifactLocation).toEqual({
+      uri: "stacks/gcp-insecure/cdk.tf.json",
+      uriBaseId: "OUTDIR",
+    });
+    expect(
+      (sarif.runs[0] as unknown as { originalUriBaseIds: { OUTDIR: { uri: string } } })
+        .originalUriBaseIds.OUTDIR.uri,
+    ).toBe(`file://${path.resolve("out")}/`);
+    const stack = stackNamed("gcp-insecure");
+    const line = location.physicalLocation.region!.startLine;
+    expect(stack.text!.split("\n")[line - 1].trim()).toBe('"db_public_BBBB0003": {');
+    expect(location.logicalLocations[0]).toMatchObject({
+      name: "google_sql_database_instance.db_public_BBBB0003",
+      fullyQualifiedName: "gcp-insecure/google_sql_database_instance.db_public_BBBB0003",
+    });
+    expect(run.results.find((r) => r.ruleId === "K8S-POD-004")?.level).toBe("warning");
+  });
+
+  it("marks suppressed findings as suppressed in source with the reason", () => {
+    const sarifClean = renderSarif(
+      buildReview("out", clean, evaluate(clean)),
+      clean,
+    ) as typeof sarif;
+    const suppressed = sarifClean.runs[0].results.filter((r) => r.suppressions);
+    expect(suppressed).toEqual([
+      expect.objectContaining({
+        ruleId: "GCP-GCS-001",
+        suppressions: [
+          {
+            kind: "inSource",
+            justification: "static storefront images served publicly, ticket WEB-42",
+          },
+        ],
+      }),
+    ]);
+  });
+
+  it("finds no line when the stack has no text", () => {
+    expect(
+      resourceLine({ ...shop, text: undefined }, "google_compute_network.network_vpc_AAAA0001"),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,146 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseOptions } from "../../constructs/core/policy/review";
+import { FIXTURES, ROOT, tempDir, writeOutdir } from "./helpers";
+
+/** Runs the review CLI as `npm run review` does, from the checkout. */
+function review(...args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    ["-r", "@swc-node/register", "constructs/core/policy/review.ts", ...args],
+    { cwd: ROOT, encoding: "utf8" },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const clean = path.join(FIXTURES, "clean");
+const insecure = path.join(FIXTURES, "insecure");
+
+/** A bad-input run: exit 2, one stderr line starting with `review:`, no stack trace. */
+function expectBadInput(run: ReturnType<typeof review>, reason: RegExp): void {
+  expect(run.status).toBe(2);
+  expect(run.stdout).toBe("");
+  const lines = run.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^review: /);
+  expect(lines[0]).toMatch(reason);
+  expect(run.stderr).not.toMatch(/\n\s+at |Error:/);
+}
+
+describe("npm run review", () => {
+  it("exits 0 and prints the Markdown report when no error finding is open", () => {
+    const run = review(clean);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^# Infrastructure review\n/);
+    expect(run.stdout).toContain("**PASS**");
+  });
+
+  it("exits 1 when an error finding is open, with a one-line note on stderr", () => {
+    const run = review(insecure, "--format", "json");
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.result).toBe("fail");
+    expect(run.stderr).toBe(`review: ${report.summary.errors} unsuppressed error findings\n`);
+    expect(report.stacks.map((s: { name: string }) => s.name)).toEqual([
+      "aws-k8s-insecure",
+      "gcp-insecure",
+    ]);
+    expect(report.findings[0]).toEqual(
+      expect.objectContaining({
+        severity: "error",
+        ruleId: expect.any(String),
+        fix: expect.any(String),
+      }),
+    );
+  });
+
+  it("writes SARIF to --out and says where", () => {
+    const out = path.join(tempDir("review-cli-"), "review.sarif");
+    const run = review(insecure, "--format", "sarif", "--out", out);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe(`review: wrote ${out}\n`);
+    expect(JSON.parse(fs.readFileSync(out, "utf8")).version).toBe("2.1.0");
+  });
+
+  it("prints usage for --help", () => {
+    const run = review("--help");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: npm run review -- \[DIR\]/);
+  });
+
+  it("exits 2 for a missing directory", () => {
+    expectBadInput(review("/nonexistent/cdktf.out"), /\/nonexistent\/cdktf.out is not a directory/);
+  });
+
+  it("exits 2 for a directory that is not a cdktf output", () => {
+    expectBadInput(review(tempDir("review-cli-empty-")), /has no manifest.json/);
+  });
+
+  it("exits 2 for invalid JSON", () => {
+    const dir = writeOutdir({ broken: {} });
+    fs.writeFileSync(path.join(dir, "stacks/broken/cdk.tf.json"), '{ "resource": ');
+    expectBadInput(review(dir), /stacks\/broken\/cdk.tf.json is not valid JSON/);
+  });
+
+  it("exits 2 for an unknown option", () => {
+    expectBadInput(review(clean, "--fromat", "md"), /Unknown option '--fromat'/);
+  });
+
+  it("exits 2 for a bad --format", () => {
+    expectBadInput(
+      review(clean, "--format", "html"),
+      /--format html is not one of md, json, sarif/,
+    );
+  });
+
+  it("exits 2 for two directories", () => {
+    expectBadInput(review(clean, insecure), /expected one directory/);
+  });
+
+  it("exits 2 for --base outside a git work tree", () => {
+    const dir = writeOutdir({ s: { resource: {} } });
+    expectBadInput(review(dir, "--base", "HEAD"), /is not inside a git work tree/);
+  });
+
+  it("exits 2 for a --base that is not a commit", () => {
+    expectBadInput(
+      review(clean, "--base", "no-such-ref-xyz"),
+      /--base no-such-ref-xyz is not a commit/,
+    );
+    expectBadInput(review(clean, "--base=--upload-pack=x"), /is not a git ref/);
+  });
+
+  it("starts without loading cdktf, constructs or a provider package", () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        "-r",
+        "@swc-node/register",
+        "-e",
+        "require('./constructs/core/policy/review'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules.(cdktf|@cdktf|constructs)./.test(k))))",
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(JSON.parse(run.stdout)).toEqual([]);
+  });
+});
+
+describe("parseOptions", () => {
+  it("defaults to cdktf.out and Markdown", () => {
+    expect(parseOptions([])).toEqual({
+      dir: "cdktf.out",
+      format: "md",
+      base: undefined,
+      out: undefined,
+    });
+    expect(parseOptions(["out", "--base", "main", "--format=sarif", "--out", "r.sarif"])).toEqual({
+      dir: "out",
+      base: "main",
+      format: "sarif",
+      out: "r.sarif",
+    });
+    expect(parseOptions(["-h"])).toBe("help");
+  });
+});

@@ -1,0 +1,786 @@
+import { contextOf } from "../../constructs/core/policy/context";
+import { evaluate } from "../../constructs/core/policy/engine";
+import { appliesTo, RULES, ruleById } from "../../constructs/core/policy/rules";
+import type { Json, Rule } from "../../constructs/core/policy/types";
+import { merge, stackOf } from "./helpers";
+
+// One compliant and one non-compliant resource per rule. The resource under test is
+// `<type>.subject`; `others` are further resources of its stack (keyed by address).
+
+interface Spec {
+  readonly type: string;
+  readonly config: Json;
+  readonly others?: Record<string, Json>;
+}
+interface Case {
+  readonly pass: Spec;
+  readonly fail: Spec;
+  readonly message: RegExp;
+}
+
+const LOG = { metadata: "INCLUDE_ALL_METADATA" };
+const fw = (o: Json = {}): Spec => ({
+  type: "google_compute_firewall",
+  config: merge(
+    {
+      name: "fw",
+      direction: "INGRESS",
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+      source_ranges: ["10.0.0.0/8"],
+      log_config: LOG,
+    },
+    o,
+  ),
+});
+const subnet = (o: Json = {}): Spec => ({
+  type: "google_compute_subnetwork",
+  config: merge(
+    { ip_cidr_range: "10.0.0.0/20", private_ip_google_access: true, log_config: LOG },
+    o,
+  ),
+});
+const PG_FLAGS = [
+  { name: "log_min_error_statement", value: "error" },
+  { name: "cloudsql.enable_pgaudit", value: "on" },
+  { name: "log_statement", value: "ddl" },
+  { name: "log_connections", value: "on" },
+  { name: "log_disconnections", value: "on" },
+];
+const sql = (o: Json = {}): Spec => ({
+  type: "google_sql_database_instance",
+  config: merge(
+    {
+      database_version: "POSTGRES_15",
+      settings: {
+        ip_configuration: { ipv4_enabled: false, ssl_mode: "ENCRYPTED_ONLY" },
+        backup_configuration: { enabled: true, point_in_time_recovery_enabled: true },
+        deletion_protection_enabled: true,
+        database_flags: PG_FLAGS,
+      },
+    },
+    o,
+  ),
+});
+const pgFlag = (name: string, value: string): Spec =>
+  sql({
+    settings: {
+      database_flags: PG_FLAGS.map((f) => (f.name === name ? { name, value } : f)),
+    },
+  });
+const SA = { "google_service_account.sa": { account_id: "app" } };
+const vm = (o: Json = {}): Spec => ({
+  type: "google_compute_instance",
+  config: merge(
+    {
+      name: "vm",
+      zone: "us-central1-a",
+      deletion_protection: true,
+      network_interface: [{ subnetwork: "default" }],
+      service_account: { email: "${google_service_account.sa.email}", scopes: ["cloud-platform"] },
+      metadata: { "block-project-ssh-keys": "true", "enable-oslogin": "TRUE" },
+      shielded_instance_config: { enable_secure_boot: true },
+    },
+    o,
+  ),
+  others: SA,
+});
+const grant = (type: string, o: Json): Spec => ({
+  type,
+  config: merge({ role: "roles/logging.logWriter", member: "group:ops@example.com" }, o),
+});
+const bucket = (o: Json = {}): Spec => ({
+  type: "google_storage_bucket",
+  config: merge(
+    {
+      name: "acme-assets",
+      public_access_prevention: "enforced",
+      uniform_bucket_level_access: true,
+      logging: { log_bucket: "acme-logs" },
+      versioning: { enabled: true },
+    },
+    o,
+  ),
+});
+const repo = (members: string[]): Spec => ({
+  type: "google_artifact_registry_repository",
+  config: { repository_id: "images", format: "DOCKER", docker_config: { immutable_tags: true } },
+  others: Object.fromEntries(
+    members.map((m, i) => [
+      `google_artifact_registry_repository_iam_member.m${i}`,
+      {
+        repository: "${google_artifact_registry_repository.subject.name}",
+        role: "roles/artifactregistry.reader",
+        member: m,
+      },
+    ]),
+  ),
+});
+const sg = (cidr: string): Spec => ({
+  type: "aws_security_group",
+  config: { ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: [cidr] }] },
+});
+const sgRule = (cidr: string): Spec => ({
+  type: "aws_vpc_security_group_ingress_rule",
+  config: { cidr_ipv4: cidr, from_port: 3389, to_port: 3389, ip_protocol: "tcp" },
+});
+const rds = (o: Json = {}): Spec => ({
+  type: "aws_db_instance",
+  config: merge(
+    {
+      engine: "postgres",
+      publicly_accessible: false,
+      storage_encrypted: true,
+      backup_retention_period: 7,
+      deletion_protection: true,
+      manage_master_user_password: true,
+    },
+    o,
+  ),
+});
+const BUCKET_REF = { bucket: "${aws_s3_bucket.subject.id}" };
+const S3_PARTS: Record<string, Json> = {
+  "aws_s3_bucket_versioning.v": { ...BUCKET_REF, versioning_configuration: { status: "Enabled" } },
+  "aws_s3_bucket_server_side_encryption_configuration.e": {
+    ...BUCKET_REF,
+    rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } }],
+  },
+  "aws_s3_bucket_logging.l": { ...BUCKET_REF, target_bucket: "logs" },
+  "aws_s3_bucket_public_access_block.p": {
+    bucket: "acme-data",
+    block_public_acls: true,
+    block_public_policy: true,
+    ignore_public_acls: true,
+    restrict_public_buckets: true,
+  },
+  "aws_s3_bucket_lifecycle_configuration.c": {
+    ...BUCKET_REF,
+    rule: [{ id: "r", status: "Enabled" }],
+  },
+};
+/** An S3 bucket with all its parts but `drop`. */
+const s3 = (drop?: string, name = "acme-data"): Spec => ({
+  type: "aws_s3_bucket",
+  config: { bucket: name },
+  others: Object.fromEntries(
+    Object.entries(S3_PARTS)
+      .filter(([address]) => !drop || !address.startsWith(drop))
+      .map(([address, config]) =>
+        address.includes("public_access")
+          ? [address, { ...config, bucket: name }]
+          : [address, config],
+      ),
+  ),
+});
+const ecr = (o: Json = {}): Spec => ({
+  type: "aws_ecr_repository",
+  config: merge(
+    {
+      name: "app",
+      image_tag_mutability: "IMMUTABLE",
+      encryption_configuration: [{ encryption_type: "KMS" }],
+      image_scanning_configuration: { scan_on_push: true },
+    },
+    o,
+  ),
+});
+const redis = (o: Json = {}): Spec => ({
+  type: "aws_elasticache_replication_group",
+  config: merge({ at_rest_encryption_enabled: true, transit_encryption_enabled: "true" }, o),
+});
+const eks = (o: Json = {}): Spec => ({
+  type: "aws_eks_cluster",
+  config: merge(
+    {
+      vpc_config: { endpoint_public_access: false, subnet_ids: ["a"] },
+      encryption_config: { resources: ["secrets"], provider: { key_arn: "arn:kms" } },
+    },
+    o,
+  ),
+});
+const CONTAINER = {
+  name: "web",
+  image: "europe-docker.pkg.dev/acme/images/web:1.4.2",
+  security_context: { allow_privilege_escalation: false, read_only_root_filesystem: true },
+  liveness_probe: { http_get: { path: "/healthz", port: "8080" } },
+  readiness_probe: { http_get: { path: "/ready", port: "8080" } },
+  resources: { limits: { cpu: "500m", memory: "256Mi" } },
+};
+/** A deployment; `container` and `pod` override the container and the pod spec. */
+const deployment = (container: Json = {}, pod: Json = {}): Spec => ({
+  type: "kubernetes_deployment_v1",
+  config: {
+    metadata: { name: "web", namespace: "shop" },
+    spec: {
+      template: {
+        spec: merge(
+          { security_context: { run_as_non_root: true }, container: [merge(CONTAINER, container)] },
+          pod,
+        ),
+      },
+    },
+  },
+});
+
+const CASES: Record<string, Case> = {
+  "GCP-FW-001": {
+    pass: fw(),
+    fail: fw({ source_ranges: ["0.0.0.0/0"] }),
+    message: /allows SSH \(tcp\/22\) from 0\.0\.0\.0\/0/,
+  },
+  "GCP-FW-002": {
+    pass: fw({ allow: [{ protocol: "tcp", ports: ["3389"] }] }),
+    fail: fw({ source_ranges: ["::/0"], allow: [{ protocol: "tcp", ports: ["3000-4000"] }] }),
+    message: /allows RDP \(tcp\/3389\) from ::\/0/,
+  },
+  "GCP-FW-003": {
+    pass: fw({ source_ranges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["443"] }] }),
+    fail: fw({ source_ranges: ["0.0.0.0/0"], allow: [{ protocol: "all" }] }),
+    message: /allows every port from 0\.0\.0\.0\/0/,
+  },
+  "GCP-FW-004": {
+    pass: fw(),
+    fail: fw({ log_config: undefined }),
+    message: /log_config is not set/,
+  },
+  "GCP-NET-001": {
+    pass: subnet(),
+    fail: subnet({ log_config: undefined }),
+    message: /no VPC flow logs/,
+  },
+  "GCP-NET-002": {
+    pass: subnet(),
+    fail: subnet({ private_ip_google_access: false }),
+    message: /private_ip_google_access is false/,
+  },
+  "GCP-NET-003": {
+    pass: { type: "google_compute_network", config: { auto_create_subnetworks: false } },
+    fail: { type: "google_compute_network", config: { name: "vpc" } },
+    message: /auto_create_subnetworks is not set and defaults to true/,
+  },
+  "GCP-SQL-001": {
+    pass: sql(),
+    fail: sql({ settings: { ip_configuration: { ipv4_enabled: true } } }),
+    message: /ipv4_enabled is true/,
+  },
+  "GCP-SQL-002": {
+    pass: sql({
+      settings: { ip_configuration: { authorized_networks: [{ value: "203.0.113.0/24" }] } },
+    }),
+    fail: sql({
+      settings: { ip_configuration: { authorized_networks: [{ value: "0.0.0.0/0" }] } },
+    }),
+    message: /authorized_networks admits 0\.0\.0\.0\/0/,
+  },
+  "GCP-SQL-003": {
+    pass: sql(),
+    fail: sql({ settings: { ip_configuration: { ssl_mode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED" } } }),
+    message: /ssl_mode is "ALLOW_UNENCRYPTED_AND_ENCRYPTED"/,
+  },
+  "GCP-SQL-004": {
+    pass: sql(),
+    fail: sql({ settings: { backup_configuration: { enabled: false } } }),
+    message: /backup_configuration.enabled is false/,
+  },
+  "GCP-SQL-005": {
+    pass: sql(),
+    fail: sql({ settings: { backup_configuration: { point_in_time_recovery_enabled: false } } }),
+    message: /point_in_time_recovery_enabled is false/,
+  },
+  "GCP-SQL-006": {
+    pass: sql(),
+    fail: sql({ deletion_protection: false }),
+    message: /^deletion_protection is false$/,
+  },
+  "GCP-SQL-007": {
+    pass: sql(),
+    fail: sql({ settings: { deletion_protection_enabled: undefined } }),
+    message: /deletion_protection_enabled is not set and defaults to false/,
+  },
+  "GCP-SQL-008": {
+    pass: sql(),
+    fail: pgFlag("log_min_error_statement", "panic"),
+    message: /log_min_error_statement is "panic"/,
+  },
+  "GCP-SQL-009": {
+    pass: sql(),
+    fail: pgFlag("cloudsql.enable_pgaudit", "off"),
+    message: /enable_pgaudit is "off"/,
+  },
+  "GCP-SQL-010": {
+    pass: sql(),
+    fail: pgFlag("log_statement", "none"),
+    message: /log_statement is "none"/,
+  },
+  "GCP-SQL-011": {
+    pass: sql(),
+    fail: pgFlag("log_connections", "off"),
+    message: /log_connections is "off"/,
+  },
+  "GCP-SQL-012": {
+    pass: sql(),
+    fail: pgFlag("log_disconnections", "off"),
+    message: /log_disconnections is "off"/,
+  },
+  "GCP-VM-001": {
+    pass: vm(),
+    fail: vm({ service_account: { email: "123456-compute@developer.gserviceaccount.com" } }),
+    message: /runs as the default compute service account/,
+  },
+  "GCP-VM-002": {
+    pass: vm(),
+    fail: vm({ service_account: { email: undefined } }),
+    message: /scopes \["cloud-platform"\] with the default compute service account/,
+  },
+  "GCP-VM-003": {
+    pass: vm(),
+    fail: vm({ metadata: { "block-project-ssh-keys": "false" } }),
+    message: /block-project-ssh-keys"\] is "false"/,
+  },
+  "GCP-VM-004": {
+    pass: vm({ metadata: { "serial-port-enable": "FALSE" } }),
+    fail: vm({ metadata: { "serial-port-enable": "TRUE" } }),
+    message: /serial-port-enable"\] is "TRUE"/,
+  },
+  "GCP-VM-005": {
+    pass: vm(),
+    fail: vm({ metadata: { "enable-oslogin": "false" } }),
+    message: /enable-oslogin"\] is "false"/,
+  },
+  "GCP-VM-006": {
+    pass: vm(),
+    fail: vm({ shielded_instance_config: { enable_secure_boot: false, enable_vtpm: false } }),
+    message: /enable_secure_boot is false; shielded_instance_config.enable_vtpm is false/,
+  },
+  "GCP-VM-007": {
+    pass: vm(),
+    fail: vm({ network_interface: [{ subnetwork: "default", access_config: [{}] }] }),
+    message: /network_interface\[0\].access_config gives it an external IP/,
+  },
+  "GCP-VM-008": {
+    pass: vm(),
+    fail: vm({ deletion_protection: undefined }),
+    message: /deletion_protection is not set and defaults to false/,
+  },
+  "GCP-VM-009": {
+    pass: vm(),
+    fail: vm({ can_ip_forward: true }),
+    message: /can_ip_forward is true/,
+  },
+  "GCP-IAM-001": {
+    pass: grant("google_project_iam_member", {}),
+    fail: grant("google_project_iam_member", { role: "roles/owner" }),
+    message: /primitive role roles\/owner/,
+  },
+  "GCP-IAM-002": {
+    pass: grant("google_storage_bucket_iam_member", { bucket: "b" }),
+    fail: grant("google_storage_bucket_iam_binding", {
+      bucket: "b",
+      member: undefined,
+      members: ["group:a@example.com", "allUsers"],
+    }),
+    message: /grants "roles\/logging.logWriter" to allUsers/,
+  },
+  "GCP-IAM-003": {
+    pass: grant("google_project_iam_member", {}),
+    fail: grant("google_project_iam_binding", {
+      member: undefined,
+      members: ["group:ops@example.com"],
+    }),
+    message: /is authoritative/,
+  },
+  "GCP-IAM-004": {
+    pass: grant("google_project_iam_member", { role: "roles/iam.workloadIdentityUser" }),
+    fail: grant("google_project_iam_member", { role: "roles/iam.serviceAccountTokenCreator" }),
+    message: /serviceAccountTokenCreator on the whole project/,
+  },
+  "GCP-IAM-005": {
+    pass: { type: "google_service_account", config: { account_id: "app" } },
+    fail: { type: "google_service_account_key", config: { service_account_id: "app" } },
+    message: /creates a service account key/,
+  },
+  "GCP-GCS-001": {
+    pass: bucket(),
+    fail: bucket({ public_access_prevention: "inherited" }),
+    message: /public_access_prevention is "inherited"/,
+  },
+  "GCP-GCS-002": {
+    pass: bucket(),
+    fail: bucket({ uniform_bucket_level_access: false }),
+    message: /uniform_bucket_level_access is false/,
+  },
+  "GCP-GCS-003": {
+    pass: bucket(),
+    fail: bucket({ logging: undefined }),
+    message: /logging.log_bucket is not set/,
+  },
+  "GCP-GCS-004": {
+    pass: bucket(),
+    fail: bucket({ versioning: { enabled: false } }),
+    message: /versioning.enabled is false/,
+  },
+  "GCP-GCS-005": {
+    pass: bucket({
+      name: "acme-db-backups",
+      lifecycle_rule: [{ action: { type: "Delete" }, condition: { age: 90 } }],
+    }),
+    fail: bucket({ name: "acme-db-backups", versioning: undefined }),
+    message: /versioning.enabled is not set.*; has no lifecycle_rule/,
+  },
+  "GCP-AR-001": {
+    pass: repo(["serviceAccount:${google_service_account.sa.email}"]),
+    fail: repo(["allAuthenticatedUsers"]),
+    message:
+      /google_artifact_registry_repository_iam_member.m0 grants access to allAuthenticatedUsers/,
+  },
+  "GCP-AR-002": {
+    pass: repo([]),
+    fail: { type: "google_artifact_registry_repository", config: { format: "DOCKER" } },
+    message: /docker_config.immutable_tags is not set/,
+  },
+  "GCP-SM-001": {
+    pass: {
+      type: "google_secret_manager_secret_version",
+      config: { secret: "s", secret_data: "${random_password.p.result}" },
+    },
+    fail: {
+      type: "google_secret_manager_secret_version",
+      config: { secret: "s", secret_data: "hunter2" },
+    },
+    message: /secret_data holds a literal value/,
+  },
+  "AWS-SG-001": {
+    pass: sg("10.0.0.0/8"),
+    fail: sg("0.0.0.0/0"),
+    message: /ingress\[0\] allows SSH \(tcp\/22\) from 0\.0\.0\.0\/0/,
+  },
+  "AWS-SG-002": {
+    pass: sgRule("10.0.0.0/8"),
+    fail: sgRule("0.0.0.0/0"),
+    message: /allows RDP \(tcp\/3389\) from 0\.0\.0\.0\/0/,
+  },
+  "AWS-RDS-001": {
+    pass: rds(),
+    fail: rds({ publicly_accessible: true }),
+    message: /publicly_accessible is true/,
+  },
+  "AWS-RDS-002": {
+    pass: rds(),
+    fail: rds({ storage_encrypted: undefined }),
+    message: /storage_encrypted is not set and defaults to false/,
+  },
+  "AWS-RDS-003": {
+    pass: rds(),
+    fail: rds({ backup_retention_period: 0 }),
+    message: /backup_retention_period is 0/,
+  },
+  "AWS-RDS-004": {
+    pass: rds(),
+    fail: rds({ deletion_protection: false }),
+    message: /deletion_protection is false/,
+  },
+  "AWS-RDS-005": {
+    pass: rds(),
+    fail: rds({ manage_master_user_password: undefined, password: "Sup3rSecret!" }),
+    message: /^password holds a literal value/,
+  },
+  "AWS-S3-001": {
+    pass: s3(),
+    fail: s3("aws_s3_bucket_server_side"),
+    message: /no aws_s3_bucket_server_side_encryption_configuration/,
+  },
+  "AWS-S3-002": {
+    pass: s3(),
+    fail: s3("aws_s3_bucket_versioning"),
+    message: /no aws_s3_bucket_versioning/,
+  },
+  "AWS-S3-003": {
+    pass: s3(),
+    fail: s3("aws_s3_bucket_logging"),
+    message: /no aws_s3_bucket_logging/,
+  },
+  "AWS-S3-004": {
+    pass: s3(),
+    fail: s3("aws_s3_bucket_public_access_block"),
+    message: /no aws_s3_bucket_public_access_block/,
+  },
+  "AWS-S3-005": {
+    pass: s3(undefined, "acme-backups"),
+    fail: s3("aws_s3_bucket_lifecycle", "acme-backups"),
+    message: /no aws_s3_bucket_lifecycle_configuration/,
+  },
+  "AWS-ECR-001": {
+    pass: ecr(),
+    fail: ecr({ encryption_configuration: undefined }),
+    message: /defaults to AES256/,
+  },
+  "AWS-ECR-002": {
+    pass: ecr(),
+    fail: ecr({ image_tag_mutability: "MUTABLE" }),
+    message: /image_tag_mutability is "MUTABLE"/,
+  },
+  "AWS-ECR-003": {
+    pass: ecr(),
+    fail: ecr({ image_scanning_configuration: undefined }),
+    message: /scan_on_push is not set/,
+  },
+  "AWS-ECR-004": {
+    pass: {
+      type: "aws_ecr_repository_policy",
+      config: { repository: "app", policy: "${data.aws_iam_policy_document.pull.json}" },
+      others: {
+        "data.aws_iam_policy_document.pull": {
+          statement: [
+            {
+              actions: ["ecr:BatchGetImage"],
+              principals: [{ type: "AWS", identifiers: ["arn:aws:iam::123456789012:root"] }],
+            },
+          ],
+        },
+      },
+    },
+    fail: {
+      type: "aws_ecr_repository_policy",
+      config: {
+        repository: "app",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "ecr:*" }],
+        }),
+      },
+    },
+    message: /statement 0 allows Principal "\*" without a condition/,
+  },
+  "AWS-EC-001": {
+    pass: redis(),
+    fail: redis({ at_rest_encryption_enabled: false }),
+    message: /at_rest_encryption_enabled is false/,
+  },
+  "AWS-EC-002": {
+    pass: redis(),
+    fail: redis({ transit_encryption_enabled: undefined }),
+    message: /transit_encryption_enabled is not set/,
+  },
+  "AWS-EKS-001": {
+    pass: eks(),
+    fail: eks({ vpc_config: { endpoint_public_access: true } }),
+    message: /public_access_cidrs defaults to 0\.0\.0\.0\/0/,
+  },
+  "AWS-EKS-002": {
+    pass: eks(),
+    fail: eks({ encryption_config: undefined }),
+    message: /encryption_config does not cover secrets/,
+  },
+  "AWS-SM-001": {
+    pass: {
+      type: "aws_secretsmanager_secret_version",
+      config: { secret_id: "s", secret_string: "${jsonencode(local.x)}" },
+    },
+    fail: {
+      type: "aws_secretsmanager_secret_version",
+      config: { secret_id: "s", secret_string: '{"password":"x"}' },
+    },
+    message: /secret_string holds a literal value/,
+  },
+  "K8S-POD-001": {
+    pass: deployment(),
+    fail: deployment({ security_context: { privileged: true } }),
+    message: /container "web" is privileged/,
+  },
+  "K8S-POD-002": {
+    pass: deployment(),
+    fail: deployment({ security_context: { run_as_user: "0" } }),
+    message: /container "web" runs as user 0 \(root\)/,
+  },
+  "K8S-POD-003": {
+    pass: deployment(),
+    fail: deployment({ security_context: { allow_privilege_escalation: true } }),
+    message: /allow_privilege_escalation = false \(defaults to true\)/,
+  },
+  "K8S-POD-004": {
+    pass: deployment(),
+    fail: deployment({ liveness_probe: undefined }),
+    message: /container "web" has no liveness_probe/,
+  },
+  "K8S-POD-005": {
+    pass: deployment(),
+    fail: deployment({ readiness_probe: undefined }),
+    message: /container "web" has no readiness_probe/,
+  },
+  "K8S-POD-006": {
+    pass: deployment(),
+    fail: deployment({ resources: { limits: { cpu: undefined } } }),
+    message: /no resources.limits.cpu/,
+  },
+  "K8S-POD-007": {
+    pass: deployment(),
+    fail: deployment({ resources: { limits: { memory: undefined } } }),
+    message: /no resources.limits.memory/,
+  },
+  "K8S-POD-008": {
+    pass: deployment(),
+    fail: deployment({ security_context: { read_only_root_filesystem: false } }),
+    message: /read_only_root_filesystem = true/,
+  },
+  "K8S-POD-009": {
+    pass: deployment(),
+    fail: deployment({}, { host_network: true }),
+    message: /host_network is true/,
+  },
+  "CTR-IMG-001": {
+    pass: deployment(),
+    fail: deployment({ image: "nginx" }),
+    message: /image "nginx" has no tag and pulls latest/,
+  },
+  "K8S-NS-001": {
+    pass: {
+      type: "kubernetes_namespace_v1",
+      config: { metadata: { name: "shop" } },
+      others: {
+        "kubernetes_network_policy_v1.deny": {
+          metadata: {
+            name: "default-deny",
+            namespace: "${kubernetes_namespace_v1.subject.metadata[0].name}",
+          },
+          spec: { pod_selector: {}, policy_types: ["Ingress"] },
+        },
+      },
+    },
+    fail: { type: "kubernetes_namespace_v1", config: { metadata: { name: "shop" } } },
+    message: /namespace "shop" has no NetworkPolicy/,
+  },
+  "K8S-SEC-001": {
+    pass: {
+      type: "kubernetes_secret_v1",
+      config: { metadata: { name: "db" }, data: { password: "${random_password.db.result}" } },
+    },
+    fail: {
+      type: "kubernetes_secret_v1",
+      config: { metadata: { name: "db" }, data: { password: "hunter2" } },
+    },
+    message: /data\["password"\] holds a literal value/,
+  },
+  "K8S-SVC-001": {
+    pass: {
+      type: "kubernetes_service_v1",
+      config: {
+        metadata: { name: "web" },
+        spec: { type: "LoadBalancer", load_balancer_source_ranges: ["203.0.113.0/24"] },
+      },
+    },
+    fail: {
+      type: "kubernetes_service_v1",
+      config: { metadata: { name: "web" }, spec: { type: "LoadBalancer" } },
+    },
+    message: /LoadBalancer without load_balancer_source_ranges/,
+  },
+  "GEN-SEC-001": {
+    pass: {
+      type: "google_sql_user",
+      config: { name: "app", password: "${random_password.db.result}" },
+    },
+    fail: { type: "google_sql_user", config: { name: "app", password: "hunter2" } },
+    message: /^password holds a literal credential/,
+  },
+  "POLICY-001": {
+    pass: {
+      type: "google_storage_bucket",
+      config: {
+        "//": {
+          suppressions: [{ id: "GCP-GCS-003", reason: "logs go to the org-wide sink, see OPS-1" }],
+        },
+      },
+    },
+    fail: {
+      type: "google_storage_bucket",
+      config: { "//": { suppressions: [{ id: "GCP-GCS-003", reason: "not needed" }] } },
+    },
+    message: /suppression of GCP-GCS-003 has reason "not needed", too short/,
+  },
+  "POLICY-002": {
+    pass: {
+      type: "google_storage_bucket",
+      config: {
+        "//": {
+          suppressions: [{ id: "GCP-GCS-003", reason: "logs go to the org-wide sink, see OPS-1" }],
+        },
+      },
+    },
+    fail: {
+      type: "google_storage_bucket",
+      config: {
+        "//": {
+          suppressions: [{ id: "GCP-GCS-999", reason: "logs go to the org-wide sink, see OPS-1" }],
+        },
+      },
+    },
+    message: /names "GCP-GCS-999", which is not a rule/,
+  },
+};
+
+/** Rules whose finding is the resource itself: their compliant case is a resource they skip. */
+const EXISTENCE_RULES = ["GCP-IAM-003", "GCP-IAM-005"];
+
+function findingsFor(rule: Rule, spec: Spec) {
+  const stack = stackOf({ ...spec.others, [`${spec.type}.subject`]: spec.config });
+  return evaluate([stack], [rule]).filter((f) => f.address === `${spec.type}.subject`);
+}
+
+describe("rule pack", () => {
+  it("has at least 35 rules with unique IDs, a title, a fix and a known severity", () => {
+    expect(RULES.length).toBeGreaterThanOrEqual(35);
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const rule of RULES) {
+      expect(rule.id).toMatch(/^[A-Z0-9]+(-[A-Z0-9]+)+$/);
+      expect(["error", "warning", "info"]).toContain(rule.severity);
+      expect(rule.title.length).toBeGreaterThan(10);
+      expect(rule.fix.length).toBeGreaterThan(10);
+      if (rule.checkov) expect(rule.checkov).toMatch(/^CKV2?_(GCP|AWS|K8S)_\d+$/);
+    }
+  });
+
+  it("covers every rule with a compliant and a non-compliant case", () => {
+    expect(Object.keys(CASES).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it("maps the checkov IDs the brief names", () => {
+    const checkov = (id: string) => ruleById(id)?.checkov;
+    expect(checkov("GCP-FW-001")).toBe("CKV_GCP_2");
+    expect(checkov("GCP-SQL-001")).toBe("CKV_GCP_60");
+    expect(checkov("AWS-RDS-004")).toBe("CKV_AWS_293");
+    expect(checkov("AWS-ECR-002")).toBe("CKV_AWS_51");
+    expect(checkov("K8S-POD-001")).toBe("CKV_K8S_16");
+  });
+});
+
+describe.each(Object.entries(CASES))("%s", (id, { pass, fail, message }) => {
+  const rule = ruleById(id) as Rule;
+
+  it("accepts the compliant resource", () => {
+    expect(findingsFor(rule, pass)).toEqual([]);
+    const stack = stackOf({ ...pass.others, [`${pass.type}.subject`]: pass.config });
+    const status = appliesTo(rule, pass.type)
+      ? rule.check(stack.byAddress.get(`${pass.type}.subject`)!, contextOf(stack)).status
+      : "not-applicable";
+    expect(status).toBe(EXISTENCE_RULES.includes(id) ? "not-applicable" : "compliant");
+  });
+
+  it("reports the non-compliant resource", () => {
+    const findings = findingsFor(rule, fail);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      ruleId: id,
+      severity: rule.severity,
+      stack: "test",
+      fix: rule.fix,
+    });
+    expect(findings[0].message).toMatch(message);
+  });
+
+  it("does not apply to unrelated resource types", () => {
+    const everything = rule.types instanceof RegExp && rule.types.source === ".*";
+    expect(appliesTo(rule, "null_resource")).toBe(everything);
+    expect(
+      evaluate([stackOf({ "null_resource.subject": { triggers: { a: "b" } } })], [rule]),
+    ).toEqual([]);
+  });
+});

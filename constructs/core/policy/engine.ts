@@ -1,0 +1,127 @@
+import { contextOf } from "./context";
+import { loadOutdir } from "./load";
+import { appliesTo, commentEntries, isValidReason, RULES } from "./rules";
+import type { Finding, ReasonRecord, Resource, Rule, Severity, SynthStack, Verdict } from "./types";
+
+const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Runs every rule over every resource of the stacks (an output directory is read first) and
+ * returns the findings: one per non-compliant (rule, resource), sorted by severity, stack and
+ * address. A finding whose resource carries a valid suppression for the rule has `suppressed`.
+ */
+export function evaluate(
+  input: string | readonly SynthStack[],
+  rules: readonly Rule[] = RULES,
+): Finding[] {
+  const stacks = typeof input === "string" ? loadOutdir(input) : input;
+  const findings: Finding[] = [];
+  for (const stack of stacks) {
+    const context = contextOf(stack);
+    for (const resource of stack.resources) {
+      for (const rule of rules) {
+        if (!appliesTo(rule, resource.type)) continue;
+        const verdict = safeCheck(rule, resource, context);
+        if (verdict.status !== "non-compliant") continue;
+        const suppressed = rule.unsuppressible ? undefined : suppressionOf(resource, rule.id);
+        findings.push({
+          ruleId: rule.id,
+          ...(rule.checkov ? { checkov: rule.checkov } : {}),
+          severity: rule.severity,
+          title: rule.title,
+          stack: stack.name,
+          address: resource.address,
+          ...(resource.constructPath ? { constructPath: resource.constructPath } : {}),
+          message: verdict.message,
+          fix: rule.fix,
+          ...(suppressed !== undefined ? { suppressed } : {}),
+        });
+      }
+    }
+  }
+  return findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.stack.localeCompare(b.stack) ||
+      a.address.localeCompare(b.address) ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/** A rule that throws on odd input fails closed: the resource is reported, not skipped. */
+function safeCheck(rule: Rule, resource: Resource, context: ReturnType<typeof contextOf>): Verdict {
+  try {
+    return rule.check(resource, context);
+  } catch (error) {
+    return {
+      status: "non-compliant",
+      message: `could not be evaluated (${(error as Error).message})`,
+    };
+  }
+}
+
+function suppressionOf(resource: Resource, ruleId: string): string | undefined {
+  const entry = commentEntries(resource, "suppressions").find(
+    (e) => e.id === ruleId && isValidReason(e.reason),
+  );
+  return entry ? String(entry.reason).trim() : undefined;
+}
+
+/** Findings that fail a synth or a review: error level and not suppressed. */
+export function blocking(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === "error" && f.suppressed === undefined);
+}
+
+/** Every `"//".opt_outs` or `"//".suppressions` entry of the stacks, for the report. */
+export function reasonRecords(
+  stacks: readonly SynthStack[],
+  key: "opt_outs" | "suppressions",
+): ReasonRecord[] {
+  return stacks.flatMap((stack) =>
+    stack.resources.flatMap((r) =>
+      commentEntries(r, key).map((e) => ({
+        stack: stack.name,
+        address: r.address,
+        ...(r.constructPath ? { constructPath: r.constructPath } : {}),
+        id: String(e.id),
+        reason: typeof e.reason === "string" ? e.reason : "",
+      })),
+    ),
+  );
+}
+
+export interface SynthCheckResult {
+  /** Every finding, suppressed ones included. */
+  readonly findings: readonly Finding[];
+  /** The unsuppressed error-level findings: the synth fails when there is one. */
+  readonly errors: readonly Finding[];
+}
+
+/**
+ * The check `runApp` runs on the staging directory after synthesis and before the output is moved
+ * into place. The synth fails when `errors` is not empty; {@link formatPolicyFailure} gives the
+ * message.
+ */
+export function checkSynthesized(outdir: string): SynthCheckResult {
+  const findings = evaluate(loadOutdir(outdir, { allowEmpty: true }));
+  return { findings, errors: blocking(findings) };
+}
+
+/** One finding on two lines: what, where and how to fix it. */
+export function formatFinding(f: Finding): string {
+  const where = f.constructPath ? ` (${f.constructPath})` : "";
+  const checkov = f.checkov ? ` [${f.checkov}]` : "";
+  const suppressed = f.suppressed ? ` — suppressed: ${f.suppressed}` : "";
+  return `${f.severity} ${f.ruleId}${checkov} ${f.stack} ${f.address}${where}: ${f.message}${suppressed}\n    Fix: ${f.fix}`;
+}
+
+/** The message of a synth stopped by the policy check: every unsuppressed finding, errors first. */
+export function formatPolicyFailure(result: SynthCheckResult): string {
+  const open = result.findings.filter((f) => f.suppressed === undefined);
+  const count = result.errors.length;
+  return [
+    `Policy check failed: ${count} error finding${count === 1 ? "" : "s"} (see help/policies.md).`,
+    ...open.map((f) => `  ${formatFinding(f)}`),
+    'Fix the resource, or accept the risk with suppress(resource, "<rule id>", "<reason, 20+ characters>") from constructs/core/policy/suppress.ts.',
+  ].join("\n");
+}

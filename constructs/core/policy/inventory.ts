@@ -1,0 +1,612 @@
+import { contextOf } from "./context";
+import { sgIngress } from "./rules/aws";
+import { grantsOf } from "./rules/gcp";
+import type { Json, Resource, SynthStack } from "./types";
+import {
+  blocks,
+  flag,
+  formatPorts,
+  get,
+  isToken,
+  parsePortRange,
+  readable,
+  referenceOf,
+  strings,
+} from "./values";
+
+/**
+ * The review tables of a stack, built from its Terraform JSON: what is reachable from where, who
+ * holds which role on what, and how each stateful resource is protected. The `review` report
+ * prints them and the diff compares them between two versions of the output.
+ */
+
+/** Something reachable from outside its network. */
+export interface ExposureRow {
+  readonly stack: string;
+  readonly address: string;
+  readonly kind: string;
+  /** Sources: CIDRs, `tag:x`, `sa:x`, `internet`. */
+  readonly from: readonly string[];
+  /** `tcp:22`, `tcp:443, udp:53`, `all`, `-` for a bare IP address. */
+  readonly ports: string;
+  /** What it reaches. */
+  readonly to: string;
+}
+
+/** One role held by one member. */
+export interface GrantRow {
+  readonly stack: string;
+  readonly address: string;
+  readonly member: string;
+  readonly role: string;
+  /** What the role is granted on: `project example-prod`, `secret trading-bot-prod-api-key`. */
+  readonly on: string;
+  /** From an `*_iam_policy` or `*_iam_binding`: applying it removes grants it does not list. */
+  readonly authoritative: boolean;
+}
+
+export type Flag = boolean | "unknown";
+export type ProtectionColumn =
+  "backups" | "pitr" | "retention" | "deletion" | "encryption" | "versioning";
+
+/** One protection of a stateful resource, shown in a column of the data-protection table. */
+export interface Protection {
+  readonly column: ProtectionColumn;
+  /** What it is, when the column holds several (`terraform`, `API`, `at rest`). */
+  readonly label?: string;
+  /** On, off or unknown; absent for purely descriptive entries (`retention`). */
+  readonly value?: Flag;
+  /** Shown instead of on/off: `7 days`, `CMEK`. */
+  readonly text?: string;
+}
+
+export interface ProtectionRow {
+  readonly stack: string;
+  readonly address: string;
+  /** `Cloud SQL POSTGRES_15`, `S3 bucket`, ... */
+  readonly kind: string;
+  readonly name: string;
+  readonly protections: readonly Protection[];
+  /** Replica of, region, ... */
+  readonly notes: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const NAME_KEYS = [
+  "name",
+  "account_id",
+  "secret_id",
+  "repository_id",
+  "bucket",
+  "identifier",
+  "replication_group_id",
+  "cluster_id",
+];
+
+/** The name a reviewer knows a resource by: its literal name argument, else its address. */
+export function displayName(r: Resource): string {
+  for (const key of NAME_KEYS) {
+    const value = r.config[key];
+    if (typeof value === "string" && !isToken(value)) return value;
+  }
+  const meta = get(r.config, "metadata.name");
+  return typeof meta === "string" && !isToken(meta) ? meta : r.address;
+}
+
+/** A value with each `${...}` that references a stack resource replaced by that resource's name. */
+export function display(value: unknown, stack: SynthStack): string {
+  if (Array.isArray(value)) return value.map((v) => display(v, stack)).join(", ");
+  if (typeof value !== "string") return readable(value);
+  return value.replace(/\$\{[^}]*\}/g, (expression) => {
+    const target = stack.byAddress.get(referenceOf(expression) ?? "");
+    return target ? displayName(target) : expression.slice(2, -1);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exposure
+
+/**
+ * Google ranges a reviewer should recognise (constructs/gcp/firewall.ts names them too; it loads
+ * the provider, which the review CLI must not).
+ */
+const KNOWN_RANGES: Readonly<Record<string, string>> = {
+  "35.235.240.0/20": "IAP",
+  "35.191.0.0/16": "Google health checks",
+  "130.211.0.0/22": "Google health checks",
+  "199.36.153.8/30": "Private Google Access",
+  "0.0.0.0/0": "internet",
+  "::/0": "internet",
+};
+
+function source(range: string, stack: SynthStack): string {
+  const known = KNOWN_RANGES[range];
+  return known ? `${range} (${known})` : display(range, stack);
+}
+
+function firewallPorts(c: Json): string {
+  return blocks(c.allow)
+    .map((a) => {
+      const protocol = String(a.protocol ?? "all").toLowerCase();
+      const ports =
+        Array.isArray(a.ports) && a.ports.length > 0 ? a.ports.map(parsePortRange) : "all";
+      if (ports !== "all" && ports.some((p) => p === undefined))
+        return `${protocol}:${readable(a.ports)}`;
+      return formatPorts(protocol, ports === "all" ? "all" : ports.filter((p) => p !== undefined));
+    })
+    .join(", ");
+}
+
+function exposureOf(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" | "address">[] {
+  const c = r.config;
+  const show = (v: unknown): string => display(v, stack);
+  switch (r.type) {
+    case "google_compute_firewall": {
+      const ingress = typeof c.direction !== "string" || c.direction.toUpperCase() === "INGRESS";
+      if (!ingress || blocks(c.allow).length === 0 || flag(c.disabled) === true) return [];
+      const from = [
+        ...strings(c.source_ranges).map((s) => source(s, stack)),
+        ...strings(c.source_tags).map((t) => `tag:${show(t)}`),
+        ...strings(c.source_service_accounts).map((s) => `sa:${show(s)}`),
+      ];
+      const targets = [
+        ...strings(c.target_tags).map((t) => `tag:${show(t)}`),
+        ...strings(c.target_service_accounts).map((s) => `sa:${show(s)}`),
+      ];
+      return [
+        {
+          kind: "firewall ingress",
+          from: from.length > 0 ? from : ["0.0.0.0/0 (no source given)"],
+          ports: firewallPorts(c),
+          to: `${targets.length > 0 ? targets.join(", ") : "all instances"} in ${show(c.network)}`,
+        },
+      ];
+    }
+    case "google_compute_address":
+    case "google_compute_global_address":
+      return c.address_type === undefined || c.address_type === "EXTERNAL"
+        ? [{ kind: "public IP address", from: ["internet"], ports: "-", to: displayName(r) }]
+        : [];
+    case "google_compute_instance":
+    case "google_compute_instance_template":
+    case "google_compute_region_instance_template":
+      return blocks(c.network_interface).flatMap((nic) =>
+        blocks(nic.access_config).map((ac) => ({
+          kind: "VM external IP",
+          from: ["internet"],
+          ports: "as the firewall allows",
+          to: `${displayName(r)}${ac.nat_ip ? ` (${show(ac.nat_ip)})` : " (ephemeral IP)"}`,
+        })),
+      );
+    case "google_sql_database_instance": {
+      if (flag(get(c, "settings.ip_configuration.ipv4_enabled")) === false) return [];
+      const networks = blocks(get(c, "settings.ip_configuration.authorized_networks")).map((n) =>
+        show(n.value),
+      );
+      return [
+        {
+          kind: "Cloud SQL public IP",
+          from: networks.length > 0 ? networks : ["Cloud SQL Auth Proxy / connectors only"],
+          ports: String(c.database_version ?? "").startsWith("MYSQL")
+            ? "tcp:3306"
+            : String(c.database_version ?? "").startsWith("SQLSERVER")
+              ? "tcp:1433"
+              : "tcp:5432",
+          to: displayName(r),
+        },
+      ];
+    }
+    case "aws_security_group":
+    case "aws_security_group_rule":
+    case "aws_vpc_security_group_ingress_rule":
+      return sgIngress(r).map((p) => ({
+        kind: "security group ingress",
+        from: [
+          ...strings(p.cidrs).map((x) => source(x, stack)),
+          ...p.peers.map((x) => `sg:${show(x)}`),
+        ],
+        ports: p.ports
+          ? formatPorts(String(p.protocol).toLowerCase(), [p.ports])
+          : `${readable(p.protocol)}:?`,
+        to: r.type === "aws_security_group" ? displayName(r) : show(c.security_group_id),
+      }));
+    case "aws_db_instance":
+      return flag(c.publicly_accessible) === true
+        ? [
+            {
+              kind: "public RDS instance",
+              from: ["internet (security groups decide)"],
+              ports: c.port ? `tcp:${readable(c.port)}` : "engine port",
+              to: displayName(r),
+            },
+          ]
+        : [];
+    case "aws_eks_cluster":
+      return flag(get(c, "vpc_config.endpoint_public_access")) === false
+        ? []
+        : [
+            {
+              kind: "EKS public API endpoint",
+              from: strings(get(c, "vpc_config.public_access_cidrs") ?? ["0.0.0.0/0"]).map(show),
+              ports: "tcp:443",
+              to: displayName(r),
+            },
+          ];
+    case "kubernetes_service":
+    case "kubernetes_service_v1": {
+      const type = get(c, "spec.type");
+      if (type !== "LoadBalancer" && type !== "NodePort") return [];
+      const ranges = strings(get(c, "spec.load_balancer_source_ranges"));
+      return [
+        {
+          kind: `Kubernetes ${type} service`,
+          from: ranges.length > 0 ? ranges.map(show) : ["0.0.0.0/0 (no source ranges)"],
+          ports: blocks(get(c, "spec.port"))
+            .map(
+              (p) =>
+                `${String(p.protocol ?? "TCP").toLowerCase()}:${readable(type === "NodePort" ? (p.node_port ?? p.port) : p.port)}`,
+            )
+            .join(", "),
+          to: `${displayName(r)} in namespace ${show(get(c, "metadata.namespace") ?? "default")}`,
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+export function exposureTable(stack: SynthStack): ExposureRow[] {
+  return stack.resources.flatMap((r) =>
+    exposureOf(r, stack).map((row) => ({ stack: stack.name, address: r.address, ...row })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM
+
+const IAM = /^google_(.+)_iam_(member|binding|policy)$/;
+const NOT_TARGET = [
+  "role",
+  "member",
+  "members",
+  "condition",
+  "policy_data",
+  "location",
+  "region",
+  "//",
+];
+
+/** What an IAM resource grants on: `project <id>` or `<kind> <name>`. */
+function grantTarget(r: Resource, stack: SynthStack): string {
+  const kind = (IAM.exec(r.type)?.[1] ?? r.type).replace(/_/g, " ");
+  if (kind === "project" || kind === "folder" || kind === "organization") {
+    const id = r.config.project ?? r.config.folder ?? r.config.org_id;
+    return `${kind} ${id === undefined ? "(provider default)" : display(id, stack)}`;
+  }
+  const key = Object.keys(r.config).find((k) => !NOT_TARGET.includes(k) && k !== "project");
+  return key ? `${kind} ${display(r.config[key], stack)}` : kind;
+}
+
+export function iamTable(stack: SynthStack): GrantRow[] {
+  const context = contextOf(stack);
+  return stack.resources
+    .filter((r) => IAM.test(r.type))
+    .flatMap((r) =>
+      grantsOf(r, context).flatMap((g) =>
+        g.members.map((m) => ({
+          stack: stack.name,
+          address: r.address,
+          member: display(m, stack),
+          role: display(g.role, stack),
+          on: grantTarget(r, stack),
+          authoritative: !r.type.endsWith("_iam_member"),
+        })),
+      ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data protection
+
+/** A boolean argument with its provider default. */
+function flagOf(config: unknown, path: string, providerDefault: boolean): Flag {
+  const value = flag(get(config, path));
+  return value === undefined ? providerDefault : value;
+}
+
+function preventDestroy(c: Json): Protection[] {
+  return flag(get(c, "lifecycle.prevent_destroy")) === true
+    ? [{ column: "deletion", label: "prevent_destroy", value: true }]
+    : [];
+}
+
+/** `force_destroy` / `force_delete` off is a deletion protection: Terraform will not empty it. */
+function notForced(value: unknown, key: string): Protection {
+  const forced = flag(value) === true;
+  return { column: "deletion", label: key, value: !forced, text: forced ? "on" : "off" };
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function related(r: Resource, stack: SynthStack, type: string): Resource[] {
+  return contextOf(stack).referencing(r, [type], { attrs: ["bucket"], literal: r.config.bucket });
+}
+
+function protectionsOf(
+  r: Resource,
+  stack: SynthStack,
+): Omit<ProtectionRow, "stack" | "address" | "name"> | undefined {
+  const c = r.config;
+  const text = (v: unknown): string => display(v, stack);
+  switch (r.type) {
+    case "google_sql_database_instance": {
+      const replica = c.master_instance_name !== undefined;
+      const mysql = String(c.database_version ?? "").startsWith("MYSQL");
+      const backup = "settings.backup_configuration";
+      return {
+        kind: `Cloud SQL ${readable(c.database_version)}`,
+        protections: [
+          replica
+            ? { column: "backups", text: "replica (none)" }
+            : { column: "backups", value: flagOf(c, `${backup}.enabled`, false) },
+          ...(replica
+            ? []
+            : [
+                {
+                  column: "pitr" as const,
+                  value: flagOf(
+                    c,
+                    `${backup}.${mysql ? "binary_log_enabled" : "point_in_time_recovery_enabled"}`,
+                    false,
+                  ),
+                },
+              ]),
+          ...(replica
+            ? []
+            : [
+                {
+                  column: "retention" as const,
+                  text: `${readable(get(c, `${backup}.backup_retention_settings.retained_backups`) ?? 7)} backups, ${readable(get(c, `${backup}.transaction_log_retention_days`) ?? 7)} days of logs`,
+                },
+              ]),
+          { column: "deletion", label: "terraform", value: flagOf(c, "deletion_protection", true) },
+          {
+            column: "deletion",
+            label: "API",
+            value: flagOf(c, "settings.deletion_protection_enabled", false),
+          },
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: true,
+            text: c.encryption_key_name ? "CMEK" : "Google-managed",
+          },
+        ],
+        notes: [
+          ...(c.region ? [`region ${readable(c.region)}`] : []),
+          ...(replica ? [`replica of ${text(c.master_instance_name)}`] : []),
+        ],
+      };
+    }
+    case "google_storage_bucket":
+      return {
+        kind: "GCS bucket",
+        protections: [
+          { column: "versioning", value: flagOf(c, "versioning.enabled", false) },
+          {
+            column: "retention",
+            text: `${count(blocks(c.lifecycle_rule).length, "lifecycle rule")}${get(c, "retention_policy.retention_period") ? `, retention ${readable(get(c, "retention_policy.retention_period"))}s` : ""}`,
+          },
+          notForced(c.force_destroy, "force_destroy"),
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: true,
+            text: get(c, "encryption.default_kms_key_name") ? "CMEK" : "Google-managed",
+          },
+        ],
+        notes: c.location ? [`location ${readable(c.location)}`] : [],
+      };
+    case "google_secret_manager_secret":
+      return {
+        kind: "Secret Manager secret",
+        protections: [
+          {
+            column: "deletion",
+            label: "deletion_protection",
+            value: flagOf(c, "deletion_protection", false),
+          },
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: true,
+            text: JSON.stringify(c.replication ?? {}).includes("kms_key_name")
+              ? "CMEK"
+              : "Google-managed",
+          },
+          ...(c.version_destroy_ttl
+            ? [
+                {
+                  column: "retention" as const,
+                  text: `destroyed versions kept ${readable(c.version_destroy_ttl)}`,
+                },
+              ]
+            : []),
+        ],
+        notes: [],
+      };
+    case "google_artifact_registry_repository":
+      return {
+        kind: `Artifact Registry ${readable(c.format)}`,
+        protections: [
+          {
+            column: "versioning",
+            label: "immutable tags",
+            value: flagOf(c, "docker_config.immutable_tags", false),
+          },
+          {
+            column: "retention",
+            text: count(blocks(c.cleanup_policies).length, "cleanup policy", "cleanup policies"),
+          },
+          ...preventDestroy(c),
+          { column: "encryption", value: true, text: c.kms_key_name ? "CMEK" : "Google-managed" },
+        ],
+        notes: c.location ? [`location ${readable(c.location)}`] : [],
+      };
+    case "aws_db_instance": {
+      const days = c.backup_retention_period ?? 1;
+      const backups: Flag = isToken(days) ? "unknown" : Number(days) > 0;
+      const replica = c.replicate_source_db !== undefined;
+      return {
+        kind: `RDS ${readable(c.engine ?? "instance")}`,
+        protections: [
+          replica ? { column: "backups", text: "replica" } : { column: "backups", value: backups },
+          ...(replica
+            ? []
+            : [
+                { column: "pitr" as const, value: backups },
+                { column: "retention" as const, text: `${readable(days)} days` },
+              ]),
+          {
+            column: "deletion",
+            label: "deletion_protection",
+            value: flagOf(c, "deletion_protection", false),
+          },
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: flagOf(c, "storage_encrypted", false),
+            text:
+              flag(c.storage_encrypted) === true
+                ? c.kms_key_id
+                  ? "KMS (CMK)"
+                  : "KMS (aws/rds)"
+                : undefined,
+          },
+        ],
+        notes: [
+          ...(replica ? [`replica of ${text(c.replicate_source_db)}`] : []),
+          ...(flag(c.skip_final_snapshot) === true ? ["no final snapshot"] : []),
+        ],
+      };
+    }
+    case "aws_s3_bucket": {
+      const versioning = related(r, stack, "aws_s3_bucket_versioning")[0];
+      const sse = related(r, stack, "aws_s3_bucket_server_side_encryption_configuration")[0];
+      const algorithm = sse
+        ? get(sse.config, "rule.apply_server_side_encryption_by_default.sse_algorithm")
+        : undefined;
+      return {
+        kind: "S3 bucket",
+        protections: [
+          {
+            column: "versioning",
+            value: versioning
+              ? get(versioning.config, "versioning_configuration.status") === "Enabled"
+              : false,
+          },
+          {
+            column: "retention",
+            text:
+              related(r, stack, "aws_s3_bucket_lifecycle_configuration").length > 0
+                ? "lifecycle configuration"
+                : "no lifecycle configuration",
+          },
+          notForced(c.force_destroy, "force_destroy"),
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: algorithm !== undefined,
+            text: algorithm !== undefined ? `SSE ${readable(algorithm)}` : "no SSE configuration",
+          },
+        ],
+        notes: [],
+      };
+    }
+    case "aws_secretsmanager_secret": {
+      const window = c.recovery_window_in_days ?? 30;
+      return {
+        kind: "Secrets Manager secret",
+        protections: [
+          {
+            column: "deletion",
+            label: "recovery window",
+            value: isToken(window) ? "unknown" : Number(window) > 0,
+          },
+          { column: "retention", text: `${readable(window)} days recovery window` },
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: true,
+            text: c.kms_key_id ? "KMS (CMK)" : "KMS (aws/secretsmanager)",
+          },
+        ],
+        notes: [],
+      };
+    }
+    case "aws_ecr_repository":
+      return {
+        kind: "ECR repository",
+        protections: [
+          {
+            column: "versioning",
+            label: "immutable tags",
+            value: String(c.image_tag_mutability ?? "MUTABLE").startsWith("IMMUTABLE"),
+          },
+          notForced(c.force_delete, "force_delete"),
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            value: true,
+            text: readable(get(c, "encryption_configuration.encryption_type") ?? "AES256"),
+          },
+        ],
+        notes: [],
+      };
+    case "aws_elasticache_replication_group": {
+      const snapshots = c.snapshot_retention_limit ?? 0;
+      return {
+        kind: "ElastiCache replication group",
+        protections: [
+          { column: "backups", value: isToken(snapshots) ? "unknown" : Number(snapshots) > 0 },
+          { column: "retention", text: `${readable(snapshots)} days of snapshots` },
+          ...preventDestroy(c),
+          {
+            column: "encryption",
+            label: "at rest",
+            value: flagOf(c, "at_rest_encryption_enabled", false),
+          },
+          {
+            column: "encryption",
+            label: "in transit",
+            value: flagOf(c, "transit_encryption_enabled", false),
+          },
+        ],
+        notes: [],
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function protectionTable(stack: SynthStack): ProtectionRow[] {
+  return stack.resources.flatMap((r) => {
+    const row = protectionsOf(r, stack);
+    return row ? [{ stack: stack.name, address: r.address, name: displayName(r), ...row }] : [];
+  });
+}
+
+/** Resource counts by type, most first. */
+export function resourceCounts(stack: SynthStack): { type: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of stack.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()]
+    .map(([type, count]) => ({ type, count }))
+    .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+}

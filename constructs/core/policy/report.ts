@@ -1,0 +1,345 @@
+import type { ReviewDiff } from "./diff";
+import { reasonRecords } from "./engine";
+import {
+  exposureTable,
+  iamTable,
+  protectionTable,
+  resourceCounts,
+  type ExposureRow,
+  type GrantRow,
+  type Protection,
+  type ProtectionColumn,
+  type ProtectionRow,
+} from "./inventory";
+import { networkDiagram } from "./mermaid";
+import type { Finding, ReasonRecord, SynthStack } from "./types";
+
+/** Bumped when the JSON report changes shape. */
+export const REPORT_VERSION = 1;
+
+export interface StackReview {
+  readonly name: string;
+  /** `stacks/<name>/cdk.tf.json`, relative to the output directory. */
+  readonly file: string;
+  readonly resourceCounts: readonly { type: string; count: number }[];
+  readonly exposure: readonly ExposureRow[];
+  readonly iam: readonly GrantRow[];
+  readonly dataProtection: readonly ProtectionRow[];
+  readonly findings: readonly Finding[];
+  readonly suppressions: readonly ReasonRecord[];
+  readonly optOuts: readonly ReasonRecord[];
+  /** A Mermaid flowchart of the network, when the stack has one. */
+  readonly network?: string;
+}
+
+/** Everything the review found: the `--format json` output, and what the other formats render. */
+export interface Review {
+  readonly version: number;
+  readonly dir: string;
+  /** `fail` when an error-level finding is not suppressed. */
+  readonly result: "pass" | "fail";
+  readonly summary: {
+    readonly stacks: number;
+    readonly resources: number;
+    readonly errors: number;
+    readonly warnings: number;
+    readonly info: number;
+    readonly suppressed: number;
+  };
+  readonly findings: readonly Finding[];
+  readonly stacks: readonly StackReview[];
+  readonly diff?: ReviewDiff;
+}
+
+export function buildReview(
+  dir: string,
+  stacks: readonly SynthStack[],
+  findings: readonly Finding[],
+  diff?: ReviewDiff,
+): Review {
+  const open = findings.filter((f) => f.suppressed === undefined);
+  const count = (severity: Finding["severity"]): number =>
+    open.filter((f) => f.severity === severity).length;
+  return {
+    version: REPORT_VERSION,
+    dir,
+    result: count("error") > 0 ? "fail" : "pass",
+    summary: {
+      stacks: stacks.length,
+      resources: stacks.reduce((n, s) => n + s.resources.length, 0),
+      errors: count("error"),
+      warnings: count("warning"),
+      info: count("info"),
+      suppressed: findings.length - open.length,
+    },
+    findings,
+    stacks: stacks.map((s) => {
+      const network = networkDiagram(s);
+      return {
+        name: s.name,
+        file: s.file,
+        resourceCounts: resourceCounts(s),
+        exposure: exposureTable(s),
+        iam: iamTable(s),
+        dataProtection: protectionTable(s),
+        findings: findings.filter((f) => f.stack === s.name),
+        suppressions: reasonRecords([s], "suppressions"),
+        optOuts: reasonRecords([s], "opt_outs"),
+        ...(network ? { network } : {}),
+      };
+    }),
+    ...(diff ? { diff } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+/** A table cell: one line, pipes escaped. */
+function cell(value: unknown): string {
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|") || " ";
+}
+const code = (text: string): string => (text ? `\`${text.replace(/`/g, "'")}\`` : " ");
+
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  empty: string,
+): string {
+  if (rows.length === 0) return `_${empty}_`;
+  return [
+    `| ${headers.join(" | ")} |`,
+    `| ${headers.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ].join("\n");
+}
+
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+function value(v: unknown): string {
+  if (v === undefined) return "(absent)";
+  const text = JSON.stringify(v) ?? String(v);
+  return code(text.length > 100 ? `${text.slice(0, 97)}...` : text);
+}
+
+/**
+ * Before and after cells. For multi-line strings (startup scripts) only the first line that
+ * differs, from a little before the first differing character.
+ */
+function beforeAfter(before: unknown, after: unknown): [string, string] {
+  if (
+    typeof before !== "string" ||
+    typeof after !== "string" ||
+    !`${before}${after}`.includes("\n")
+  ) {
+    return [value(before), value(after)];
+  }
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const index = Math.max(
+    0,
+    a.findIndex((l, i) => l !== b[i]),
+  );
+  const [x, y] = [a[index] ?? "", b[index] ?? ""];
+  let common = 0;
+  while (common < x.length && x[common] === y[common]) common++;
+  const from = Math.max(0, common - 30);
+  const cut = (text: string): string => (from > 0 ? `…${text.slice(from)}` : text);
+  return [`line ${index + 1}: ${value(cut(x))}`, `line ${index + 1}: ${value(cut(y))}`];
+}
+
+const COLUMNS: readonly [ProtectionColumn, string][] = [
+  ["backups", "Backups"],
+  ["pitr", "PITR"],
+  ["retention", "Retention"],
+  ["deletion", "Deletion protection"],
+  ["encryption", "Encryption"],
+  ["versioning", "Versioning"],
+];
+
+function protectionCell(protections: readonly Protection[], column: ProtectionColumn): string {
+  const parts = protections
+    .filter((p) => p.column === column)
+    .map((p) => {
+      const state =
+        p.value === undefined
+          ? ""
+          : p.value === "unknown"
+            ? "unverified"
+            : p.value
+              ? "on"
+              : "**off**";
+      const shown = p.text ?? state;
+      const detail = p.text && p.value === false ? `**${p.text}**` : shown;
+      return p.label ? `${p.label}: ${detail}` : detail;
+    });
+  return parts.length > 0 ? parts.join(", ") : "—";
+}
+
+function findingsTable(findings: readonly Finding[]): string {
+  return table(
+    ["Severity", "Rule", "Resource", "Message", "Fix"],
+    findings.map((f) => [
+      f.severity,
+      `${f.ruleId}${f.checkov ? ` (${f.checkov})` : ""}`,
+      code(f.address),
+      f.message,
+      f.fix,
+    ]),
+    "No findings.",
+  );
+}
+
+function diffSection(diff: ReviewDiff): string[] {
+  const lines = [`## Changes since \`${diff.base}\``, "", "### Security-relevant changes", ""];
+  lines.push(
+    table(
+      ["Change", "Stack", "Resource", "What"],
+      diff.security.map((s) => [s.category, s.stack, code(s.address), s.message]),
+      "No security-relevant changes.",
+    ),
+    "",
+  );
+  if (diff.stacksAdded.length > 0)
+    lines.push(`Stacks added: ${diff.stacksAdded.map(code).join(", ")}`, "");
+  if (diff.stacksRemoved.length > 0)
+    lines.push(`Stacks removed: ${diff.stacksRemoved.map(code).join(", ")}`, "");
+  lines.push("### Resources added, removed and changed", "");
+  const rows = diff.resources.flatMap((r) =>
+    r.status === "changed"
+      ? r.changes.map((c) => [
+          r.status,
+          r.stack,
+          code(r.address),
+          code(c.path),
+          ...beforeAfter(c.before, c.after),
+        ])
+      : [[r.status, r.stack, code(r.address), "", "", ""]],
+  );
+  lines.push(
+    table(
+      ["Change", "Stack", "Resource", "Attribute", "Before", "After"],
+      rows,
+      "No resource changes.",
+    ),
+    "",
+  );
+  return lines;
+}
+
+function stackSection(s: StackReview): string[] {
+  const open = s.findings.filter((f) => f.suppressed === undefined);
+  const suppressed = s.findings.filter((f) => f.suppressed !== undefined);
+  const lines = [`## Stack \`${s.name}\``, ""];
+  lines.push("### Findings", "", findingsTable(open), "");
+  lines.push(
+    "### Exposure",
+    "",
+    table(
+      ["Kind", "Resource", "From", "Ports", "To"],
+      s.exposure.map((e) => [e.kind, code(e.address), e.from.join(", "), e.ports, e.to]),
+      "Nothing is reachable from outside the network.",
+    ),
+    "",
+  );
+  lines.push(
+    "### IAM",
+    "",
+    table(
+      ["Member", "Role", "On", "Resource"],
+      s.iam.map((g) => [
+        g.member,
+        g.role,
+        g.on,
+        `${code(g.address)}${g.authoritative ? " (authoritative)" : ""}`,
+      ]),
+      "No IAM grants.",
+    ),
+    "",
+  );
+  lines.push(
+    "### Data protection",
+    "",
+    table(
+      ["Resource", "Kind", ...COLUMNS.map(([, title]) => title), "Notes"],
+      s.dataProtection.map((p) => [
+        `${p.name} (${code(p.address)})`,
+        p.kind,
+        ...COLUMNS.map(([column]) => protectionCell(p.protections, column)),
+        p.notes.join(", "),
+      ]),
+      "No stateful resources.",
+    ),
+    "",
+  );
+  if (s.network) lines.push("### Network", "", "```mermaid", s.network, "```", "");
+  lines.push(
+    "### Suppressions and opt-outs",
+    "",
+    table(
+      ["Kind", "ID", "Resource", "Reason"],
+      [
+        ...suppressed.map((f) => [
+          "suppressed finding",
+          `${f.ruleId} (${f.severity})`,
+          code(f.address),
+          f.suppressed ?? "",
+        ]),
+        ...s.suppressions
+          .filter((r) => !suppressed.some((f) => f.ruleId === r.id && f.address === r.address))
+          .map((r) => [
+            "suppression (nothing to suppress, or reason too short)",
+            r.id,
+            code(r.address),
+            r.reason,
+          ]),
+        ...s.optOuts.map((o) => ["opt-out", o.id, code(o.address), o.reason]),
+      ],
+      "None.",
+    ),
+    "",
+  );
+  lines.push(
+    "### Resources",
+    "",
+    table(
+      ["Type", "Count"],
+      s.resourceCounts.map((c) => [code(c.type), String(c.count)]),
+      "No resources.",
+    ),
+    "",
+  );
+  return lines;
+}
+
+/** The Markdown report: summary, changes (security first), then one section per stack. */
+export function renderMarkdown(review: Review): string {
+  const { summary } = review;
+  const verdict = review.result === "pass" ? "**PASS**" : "**FAIL**";
+  const lines = [
+    "# Infrastructure review",
+    "",
+    `${code(review.dir)}: ${plural(summary.stacks, "stack")}, ${plural(summary.resources, "resource")}. ${verdict}: ${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}, ${summary.info} info, ${summary.suppressed} suppressed.`,
+    "",
+    table(
+      ["Stack", "Resources", "Errors", "Warnings", "Suppressed", "Opt-outs"],
+      review.stacks.map((s) => {
+        const open = s.findings.filter((f) => f.suppressed === undefined);
+        return [
+          code(s.name),
+          String(s.resourceCounts.reduce((n, c) => n + c.count, 0)),
+          String(open.filter((f) => f.severity === "error").length),
+          String(open.filter((f) => f.severity === "warning").length),
+          String(s.findings.length - open.length),
+          String(s.optOuts.length),
+        ];
+      }),
+      "No stacks.",
+    ),
+    "",
+  ];
+  if (review.diff) lines.push(...diffSection(review.diff));
+  for (const s of review.stacks) lines.push(...stackSection(s));
+  return `${lines.join("\n").trimEnd()}\n`;
+}

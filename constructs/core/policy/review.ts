@@ -1,0 +1,134 @@
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { readBaseStacks, diffStacks } from "./diff";
+import { blocking, evaluate } from "./engine";
+import { loadOutdir, ReviewInputError } from "./load";
+import { buildReview, renderMarkdown } from "./report";
+import { renderSarif } from "./sarif";
+
+/**
+ * `npm run review -- [DIR] [--base GIT_REF] [--format md|json|sarif] [--out FILE]`
+ *
+ * Reviews a synthesized cdktf output directory offline: runs the policy rules and prints a report
+ * (Markdown for a PR, JSON, or SARIF for code scanning). Exit codes: 0 no unsuppressed error
+ * finding, 1 at least one, 2 bad input (one line on stderr, never a stack trace).
+ *
+ * Imports nothing from cdktf or the providers, so it starts fast.
+ */
+
+const USAGE =
+  "usage: npm run review -- [DIR] [--base GIT_REF] [--format md|json|sarif] [--out FILE]";
+const FORMATS = ["md", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface ReviewOptions {
+  readonly dir: string;
+  readonly base?: string;
+  readonly format: Format;
+  readonly out?: string;
+}
+
+/** Parses the command line; throws {@link ReviewInputError} on a bad option. */
+export function parseOptions(argv: readonly string[]): ReviewOptions | "help" {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new ReviewInputError(`${(error as Error).message.split("\n")[0]} (${USAGE})`);
+  }
+  if (parsed.values.help) return "help";
+  if (parsed.positionals.length > 1) {
+    throw new ReviewInputError(
+      `expected one directory, got ${parsed.positionals.join(" ")} (${USAGE})`,
+    );
+  }
+  const format = parsed.values.format ?? "md";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new ReviewInputError(`--format ${format} is not one of ${FORMATS.join(", ")}`);
+  }
+  return {
+    dir: parsed.positionals[0] ?? "cdktf.out",
+    base: parsed.values.base,
+    format: format as Format,
+    out: parsed.values.out,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      base: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+/** Runs the review; returns the report text and the exit code (0 or 1). */
+export function runReview(options: ReviewOptions): {
+  text: string;
+  exitCode: 0 | 1;
+  errors: number;
+} {
+  const stacks = loadOutdir(options.dir);
+  const findings = evaluate(stacks);
+  const diff = options.base
+    ? diffStacks(options.base, readBaseStacks(options.dir, options.base), stacks, findings)
+    : undefined;
+  const review = buildReview(options.dir, stacks, findings, diff);
+  const text =
+    options.format === "md"
+      ? renderMarkdown(review)
+      : `${JSON.stringify(options.format === "json" ? review : renderSarif(review, stacks), null, 2)}\n`;
+  const errors = blocking(findings).length;
+  return { text, exitCode: errors > 0 ? 1 : 0, errors };
+}
+
+export function main(argv: readonly string[]): number {
+  try {
+    const options = parseOptions(argv);
+    if (options === "help") {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const { text, exitCode, errors } = runReview(options);
+    if (options.out) {
+      try {
+        fs.writeFileSync(options.out, text);
+      } catch (error) {
+        throw new ReviewInputError(
+          `cannot write ${options.out} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        );
+      }
+      process.stdout.write(`review: wrote ${options.out}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    if (errors > 0)
+      process.stderr.write(
+        `review: ${errors} unsuppressed error finding${errors === 1 ? "" : "s"}\n`,
+      );
+    return exitCode;
+  } catch (error) {
+    const reason =
+      error instanceof ReviewInputError
+        ? error.message
+        : `internal error: ${(error as Error)?.message ?? String(error)}`;
+    process.stderr.write(`review: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  // A reader that stops early (`| head`) is not an error of the review.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE")
+      process.stderr.write(`review: cannot write the report (${error.code})\n`);
+    process.exit(error.code === "EPIPE" ? (process.exitCode ?? 0) : 2);
+  });
+  process.exitCode = main(process.argv.slice(2));
+}

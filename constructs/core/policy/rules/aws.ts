@@ -1,0 +1,502 @@
+import type { Json, Resource, Rule, RuleContext, Verdict } from "../types";
+import {
+  ALL_PORTS,
+  blocks,
+  COMPLIANT,
+  coversPort,
+  combine,
+  flag,
+  get,
+  includesWorld,
+  isToken,
+  NOT_APPLICABLE,
+  type PortRange,
+  problemsVerdict,
+  requireFlag,
+  show,
+  strings,
+  unverifiable,
+  violation,
+} from "../values";
+
+// ---------------------------------------------------------------------------------------------
+// Security groups: inline ingress blocks, aws_security_group_rule, aws_vpc_security_group_ingress_rule
+
+const SG_TYPES = [
+  "aws_security_group",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_security_group_rule",
+];
+
+/** One ingress permission, whatever resource declared it. */
+export interface SgIngress {
+  /** Where it was declared, e.g. `ingress[0]`, or `` for a rule resource. */
+  readonly where: string;
+  readonly cidrs: readonly unknown[];
+  readonly protocol: unknown;
+  /** The port range; `undefined` when it cannot be read (an expression). */
+  readonly ports: PortRange | undefined;
+  /** Security group or prefix list sources, for the exposure table. */
+  readonly peers: readonly string[];
+}
+
+function portsOf(protocol: unknown, from: unknown, to: unknown): PortRange | undefined {
+  if (String(protocol) === "-1" || String(protocol).toLowerCase() === "all") return ALL_PORTS;
+  const low = typeof from === "string" && /^\d+$/.test(from) ? Number(from) : from;
+  const high = typeof to === "string" && /^\d+$/.test(to) ? Number(to) : to;
+  if (typeof low !== "number" || typeof high !== "number") return undefined;
+  return low === -1 ? ALL_PORTS : { from: low, to: high };
+}
+
+/** The ingress permissions a security group resource declares. */
+export function sgIngress(r: Resource): SgIngress[] {
+  const c = r.config;
+  if (r.type === "aws_vpc_security_group_ingress_rule") {
+    return [
+      {
+        where: "",
+        cidrs: [c.cidr_ipv4, c.cidr_ipv6].filter((v) => v !== undefined),
+        protocol: c.ip_protocol,
+        ports: portsOf(c.ip_protocol, c.from_port, c.to_port),
+        peers: strings(c.referenced_security_group_id ?? c.prefix_list_id),
+      },
+    ];
+  }
+  const permissions =
+    r.type === "aws_security_group_rule" ? (c.type === "ingress" ? [c] : []) : blocks(c.ingress);
+  return permissions.map((p, i) => ({
+    where: r.type === "aws_security_group" ? `ingress[${i}]` : "",
+    cidrs: [...strings(p.cidr_blocks), ...strings(p.ipv6_cidr_blocks)],
+    protocol: p.protocol,
+    ports: portsOf(p.protocol, p.from_port, p.to_port),
+    peers: [
+      ...strings(p.security_groups),
+      ...strings(p.source_security_group_id),
+      ...strings(p.prefix_list_ids),
+    ],
+  }));
+}
+
+function sgWorldPort(r: Resource, port: number, what: string): Verdict {
+  const permissions = sgIngress(r);
+  if (permissions.length === 0) return r.type === "aws_security_group" ? COMPLIANT : NOT_APPLICABLE;
+  const problems = permissions.flatMap((p) => {
+    const world = includesWorld(p.cidrs);
+    const protocol = String(p.protocol).toLowerCase();
+    const tcp = ["tcp", "6", "-1", "all"].includes(protocol) || isToken(p.protocol);
+    if (world === false || !tcp) return [];
+    const at = p.where ? `${p.where} ` : "";
+    if (!p.ports)
+      return [
+        `${at}allows ports that cannot be verified from ${show(p.cidrs)}; they may include ${what}`,
+      ];
+    if (!coversPort(p.ports, port)) return [];
+    return world === "unknown"
+      ? [`${at}${unverifiable("source CIDRs", p.cidrs)}; it allows ${what}`]
+      : [
+          `${at}allows ${what} from ${strings(p.cidrs)
+            .filter((c) => includesWorld(c) === true)
+            .join(", ")}`,
+        ];
+  });
+  return problemsVerdict(problems);
+}
+
+const securityGroupRules: Rule[] = [
+  {
+    id: "AWS-SG-001",
+    checkov: "CKV_AWS_24",
+    severity: "error",
+    title: "Security group does not allow SSH (tcp/22) from the internet",
+    types: SG_TYPES,
+    fix: "Restrict the source to admin CIDRs or use SSM Session Manager instead of SSH.",
+    check: (r) => sgWorldPort(r, 22, "SSH (tcp/22)"),
+  },
+  {
+    id: "AWS-SG-002",
+    checkov: "CKV_AWS_25",
+    severity: "error",
+    title: "Security group does not allow RDP (tcp/3389) from the internet",
+    types: SG_TYPES,
+    fix: "Restrict the source to admin CIDRs or use SSM Fleet Manager instead of RDP.",
+    check: (r) => sgWorldPort(r, 3389, "RDP (tcp/3389)"),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// RDS
+
+const RDS = ["aws_db_instance"];
+const isAurora = (c: Json): boolean =>
+  typeof c.engine === "string" && c.engine.startsWith("aurora");
+
+/** A literal (not an expression, not empty) string. */
+function isLiteral(value: unknown): boolean {
+  return typeof value === "string" && value !== "" && !isToken(value);
+}
+
+const rdsRules: Rule[] = [
+  {
+    id: "AWS-RDS-001",
+    checkov: "CKV_AWS_17",
+    severity: "error",
+    title: "RDS instance is not publicly accessible",
+    types: RDS,
+    fix: "Set publicly_accessible = false and reach the database from inside the VPC.",
+    check: (r) => requireFlag(r.config, "publicly_accessible", false, false),
+  },
+  {
+    id: "AWS-RDS-002",
+    checkov: "CKV_AWS_16",
+    severity: "error",
+    title: "RDS storage is encrypted",
+    types: RDS,
+    fix: "Set storage_encrypted = true (and kms_key_id for a customer-managed key).",
+    check: (r) =>
+      isAurora(r.config) ? NOT_APPLICABLE : requireFlag(r.config, "storage_encrypted", true, false),
+  },
+  {
+    id: "AWS-RDS-003",
+    checkov: "CKV_AWS_133",
+    severity: "error",
+    title: "RDS instance keeps automated backups",
+    types: RDS,
+    fix: "Set backup_retention_period to 7 or more days (0 turns backups and point-in-time recovery off).",
+    check: (r) => {
+      if (r.config.replicate_source_db !== undefined || isAurora(r.config)) return NOT_APPLICABLE;
+      const days = r.config.backup_retention_period;
+      if (days === undefined) return COMPLIANT; // the RDS API default is 1 day
+      if (isToken(days)) return violation(unverifiable("backup_retention_period", days));
+      return Number(days) > 0
+        ? COMPLIANT
+        : violation(
+            `backup_retention_period is ${show(days)}: no backups, no point-in-time recovery`,
+          );
+    },
+  },
+  {
+    id: "AWS-RDS-004",
+    checkov: "CKV_AWS_293",
+    severity: "error",
+    title: "RDS instance has deletion protection",
+    types: RDS,
+    fix: "Set deletion_protection = true.",
+    check: (r) => requireFlag(r.config, "deletion_protection", true, false),
+  },
+  {
+    id: "AWS-RDS-005",
+    severity: "error",
+    title: "RDS master password is managed by AWS, not written in code",
+    types: RDS,
+    fix: "Set manage_master_user_password = true (the password lives in Secrets Manager) and remove password.",
+    check: (r) =>
+      flag(r.config.manage_master_user_password) === true
+        ? COMPLIANT
+        : problemsVerdict(
+            ["password", "password_wo"]
+              .filter((k) => isLiteral(r.config[k]))
+              .map((k) => `${k} holds a literal value: it is in the synthesized JSON and in git`),
+          ),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// S3: the bucket's settings are separate resources pointing at it
+
+const S3 = ["aws_s3_bucket"];
+
+function related(r: Resource, context: RuleContext, type: string): Resource[] {
+  return context.referencing(r, [type], { attrs: ["bucket"], literal: r.config.bucket });
+}
+
+function s3Versioning(r: Resource, context: RuleContext): Verdict {
+  if (flag(get(r.config, "versioning.enabled")) === true) return COMPLIANT;
+  const configs = related(r, context, "aws_s3_bucket_versioning");
+  if (configs.length === 0) return violation("has no aws_s3_bucket_versioning resource");
+  const status = get(configs[0].config, "versioning_configuration.status");
+  if (status === "Enabled") return COMPLIANT;
+  return violation(
+    isToken(status)
+      ? unverifiable(`${configs[0].address} versioning_configuration.status`, status)
+      : `${configs[0].address} sets versioning status ${show(status)}`,
+  );
+}
+
+const PUBLIC_ACCESS_FLAGS = [
+  "block_public_acls",
+  "block_public_policy",
+  "ignore_public_acls",
+  "restrict_public_buckets",
+];
+
+/** A bucket name that says it holds backups. */
+function isBackupBucket(r: Resource): boolean {
+  const names = [r.config.bucket, r.config.bucket_prefix].filter(
+    (v) => typeof v === "string" && !isToken(v),
+  );
+  return (names.length > 0 ? names : [r.name]).some((n) => /backup/i.test(String(n)));
+}
+
+const s3Rules: Rule[] = [
+  {
+    id: "AWS-S3-001",
+    checkov: "CKV_AWS_19",
+    severity: "error",
+    title: "S3 bucket has default server-side encryption configured",
+    types: S3,
+    fix: 'Add aws_s3_bucket_server_side_encryption_configuration with sse_algorithm "aws:kms" (or "AES256").',
+    check: (r, context) => {
+      if (blocks(r.config.server_side_encryption_configuration).length > 0) return COMPLIANT;
+      const configs = related(r, context, "aws_s3_bucket_server_side_encryption_configuration");
+      if (configs.length === 0)
+        return violation("has no aws_s3_bucket_server_side_encryption_configuration resource");
+      const algorithm = get(
+        configs[0].config,
+        "rule.apply_server_side_encryption_by_default.sse_algorithm",
+      );
+      return typeof algorithm === "string" && algorithm !== ""
+        ? COMPLIANT
+        : violation(`${configs[0].address} sets no sse_algorithm`);
+    },
+  },
+  {
+    id: "AWS-S3-002",
+    checkov: "CKV_AWS_21",
+    severity: "warning",
+    title: "S3 bucket has versioning",
+    types: S3,
+    fix: 'Add aws_s3_bucket_versioning with versioning_configuration { status = "Enabled" }.',
+    check: s3Versioning,
+  },
+  {
+    id: "AWS-S3-003",
+    checkov: "CKV_AWS_18",
+    severity: "warning",
+    title: "S3 bucket has access logging",
+    types: S3,
+    fix: "Add aws_s3_bucket_logging with a target_bucket.",
+    check: (r, context) =>
+      blocks(r.config.logging).length > 0 || related(r, context, "aws_s3_bucket_logging").length > 0
+        ? COMPLIANT
+        : violation("has no aws_s3_bucket_logging resource"),
+  },
+  {
+    id: "AWS-S3-004",
+    checkov: "CKV2_AWS_6",
+    severity: "error",
+    title: "S3 bucket blocks all public access",
+    types: S3,
+    fix: "Add aws_s3_bucket_public_access_block with block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets all true.",
+    check: (r, context) => {
+      const blocksOf = related(r, context, "aws_s3_bucket_public_access_block");
+      if (blocksOf.length === 0)
+        return violation("has no aws_s3_bucket_public_access_block resource");
+      return combine(
+        ...PUBLIC_ACCESS_FLAGS.map((k) => requireFlag(blocksOf[0].config, k, true, false)),
+      );
+    },
+  },
+  {
+    id: "AWS-S3-005",
+    severity: "error",
+    title: "Backup bucket has versioning and a lifecycle configuration",
+    types: S3,
+    fix: "On buckets holding backups add aws_s3_bucket_versioning (Enabled) and aws_s3_bucket_lifecycle_configuration for retention.",
+    check: (r, context) =>
+      !isBackupBucket(r)
+        ? NOT_APPLICABLE
+        : combine(
+            s3Versioning(r, context),
+            related(r, context, "aws_s3_bucket_lifecycle_configuration").length > 0 ||
+              blocks(r.config.lifecycle_rule).length > 0
+              ? COMPLIANT
+              : violation(
+                  "has no aws_s3_bucket_lifecycle_configuration: backups are kept or lost by hand",
+                ),
+          ),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// ECR, ElastiCache, EKS, Secrets Manager
+
+const ECR = ["aws_ecr_repository"];
+
+/** Whether an IAM principal (`"*"`, `{ AWS: "*" }`, `{ AWS: ["*"] }`) is everyone. */
+const isEveryone = (principal: unknown): boolean =>
+  principal === "*" ||
+  (typeof principal === "object" &&
+    principal !== null &&
+    Object.values(principal).some((v) => strings(v).includes("*")));
+
+/**
+ * The statements of a resource policy that allow everyone without a condition: from the JSON
+ * string, or from the `aws_iam_policy_document` data source it references. `undefined` when the
+ * policy cannot be read.
+ */
+function publicStatements(policy: unknown, context: RuleContext): number[] | undefined {
+  const source = context.resolve(policy);
+  if (source?.type === "aws_iam_policy_document") {
+    return blocks(source.config.statement).flatMap((st, i) =>
+      (st.effect ?? "Allow") === "Allow" &&
+      blocks(st.condition).length === 0 &&
+      blocks(st.principals).some((p) => p.type === "*" || strings(p.identifiers).includes("*"))
+        ? [i]
+        : [],
+    );
+  }
+  if (typeof policy !== "string" || isToken(policy)) return undefined;
+  interface Statement {
+    readonly Effect?: unknown;
+    readonly Principal?: unknown;
+    readonly Condition?: unknown;
+  }
+  let document: { Statement?: Statement | Statement[] };
+  try {
+    document = JSON.parse(policy);
+  } catch {
+    return undefined;
+  }
+  const statements = ([] as (Statement | undefined)[]).concat(document.Statement);
+  return statements.flatMap((st, i) =>
+    st && st.Effect === "Allow" && !st.Condition && isEveryone(st.Principal) ? [i] : [],
+  );
+}
+
+const otherRules: Rule[] = [
+  {
+    id: "AWS-ECR-001",
+    checkov: "CKV_AWS_136",
+    severity: "warning",
+    title: "ECR repository is encrypted with KMS",
+    types: ECR,
+    fix: 'Set encryption_configuration { encryption_type = "KMS" }.',
+    check: (r) => {
+      const type = get(r.config, "encryption_configuration.encryption_type");
+      if (type === "KMS" || type === "KMS_DSSE") return COMPLIANT;
+      if (type === undefined)
+        return violation(
+          "encryption_configuration.encryption_type is not set and defaults to AES256",
+        );
+      return violation(
+        isToken(type)
+          ? unverifiable("encryption_configuration.encryption_type", type)
+          : `encryption_configuration.encryption_type is ${show(type)}`,
+      );
+    },
+  },
+  {
+    id: "AWS-ECR-002",
+    checkov: "CKV_AWS_51",
+    severity: "warning",
+    title: "ECR repository has immutable tags",
+    types: ECR,
+    fix: 'Set image_tag_mutability = "IMMUTABLE".',
+    check: (r) => {
+      const value = r.config.image_tag_mutability;
+      if (value === "IMMUTABLE" || value === "IMMUTABLE_WITH_EXCLUSION") return COMPLIANT;
+      if (value === undefined)
+        return violation("image_tag_mutability is not set and defaults to MUTABLE");
+      return violation(
+        isToken(value)
+          ? unverifiable("image_tag_mutability", value)
+          : `image_tag_mutability is ${show(value)}`,
+      );
+    },
+  },
+  {
+    id: "AWS-ECR-003",
+    checkov: "CKV_AWS_33",
+    severity: "warning",
+    title: "ECR repository scans images on push",
+    types: ECR,
+    fix: "Set image_scanning_configuration { scan_on_push = true }.",
+    check: (r) => requireFlag(r.config, "image_scanning_configuration.scan_on_push", true, false),
+  },
+  {
+    id: "AWS-ECR-004",
+    checkov: "CKV_AWS_32",
+    severity: "error",
+    title: "ECR repository policy does not allow everyone",
+    types: ["aws_ecr_repository_policy"],
+    fix: "Name the accounts or roles that may pull in Principal, or add a condition (aws:PrincipalOrgID).",
+    check: (r, context) => {
+      const found = publicStatements(r.config.policy, context);
+      if (found === undefined) return violation(unverifiable("policy", r.config.policy));
+      return problemsVerdict(
+        found.map((i) => `statement ${i} allows Principal "*" without a condition`),
+      );
+    },
+  },
+  {
+    id: "AWS-EC-001",
+    checkov: "CKV_AWS_29",
+    severity: "error",
+    title: "ElastiCache replication group is encrypted at rest",
+    types: ["aws_elasticache_replication_group"],
+    fix: "Set at_rest_encryption_enabled = true (only possible when the group is created).",
+    check: (r) => requireFlag(r.config, "at_rest_encryption_enabled", true, false),
+  },
+  {
+    id: "AWS-EC-002",
+    checkov: "CKV_AWS_30",
+    severity: "error",
+    title: "ElastiCache replication group encrypts traffic in transit",
+    types: ["aws_elasticache_replication_group"],
+    fix: "Set transit_encryption_enabled = true (with an auth token or RBAC user group).",
+    check: (r) => requireFlag(r.config, "transit_encryption_enabled", true, false),
+  },
+  {
+    id: "AWS-EKS-001",
+    checkov: "CKV_AWS_38",
+    severity: "error",
+    title: "EKS API endpoint is not open to the internet",
+    types: ["aws_eks_cluster"],
+    fix: "Set vpc_config.endpoint_public_access = false, or list admin CIDRs in vpc_config.public_access_cidrs.",
+    check: (r) => {
+      const isPublic = flag(get(r.config, "vpc_config.endpoint_public_access"));
+      if (isPublic === false) return COMPLIANT;
+      const cidrs = get(r.config, "vpc_config.public_access_cidrs");
+      if (cidrs === undefined)
+        return violation(
+          "the API endpoint is public and public_access_cidrs defaults to 0.0.0.0/0",
+        );
+      const world = includesWorld(cidrs);
+      if (world === "unknown")
+        return violation(unverifiable("vpc_config.public_access_cidrs", cidrs));
+      return world ? violation("the public API endpoint admits 0.0.0.0/0") : COMPLIANT;
+    },
+  },
+  {
+    id: "AWS-EKS-002",
+    checkov: "CKV_AWS_58",
+    severity: "warning",
+    title: "EKS encrypts Kubernetes secrets with KMS",
+    types: ["aws_eks_cluster"],
+    fix: 'Set encryption_config { resources = ["secrets"], provider { key_arn = <KMS key> } }.',
+    check: (r) =>
+      blocks(r.config.encryption_config).some((e) => strings(e.resources).includes("secrets"))
+        ? COMPLIANT
+        : violation("encryption_config does not cover secrets"),
+  },
+  {
+    id: "AWS-SM-001",
+    severity: "error",
+    title: "Secrets Manager versions hold no literal secret",
+    types: ["aws_secretsmanager_secret_version"],
+    fix: "Write the value outside Terraform, or generate it (random_password / manage_master_user_password); never a literal in code.",
+    check: (r) =>
+      problemsVerdict(
+        ["secret_string", "secret_binary", "secret_string_wo"]
+          .filter((k) => isLiteral(r.config[k]))
+          .map((k) => `${k} holds a literal value: it is in the synthesized JSON and in git`),
+      ),
+  },
+];
+
+export const AWS_RULES: readonly Rule[] = [
+  ...securityGroupRules,
+  ...rdsRules,
+  ...s3Rules,
+  ...otherRules,
+];

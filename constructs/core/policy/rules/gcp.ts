@@ -1,0 +1,813 @@
+import type { Json, Resource, Rule, RuleContext, Verdict } from "../types";
+import {
+  blocks,
+  COMPLIANT,
+  coversPort,
+  combine,
+  flag,
+  get,
+  includesWorld,
+  isObject,
+  isToken,
+  isWorld,
+  NOT_APPLICABLE,
+  parsePortRange,
+  problemsVerdict,
+  requireFlag,
+  show,
+  strings,
+  unverifiable,
+  violation,
+} from "../values";
+
+// The library's own lists (constructs/gcp/iam.ts) import cdktf at runtime; the review CLI must
+// not, so the two lists the rules need are repeated here.
+/** Roles that grant almost everything in a project. */
+export const PRIMITIVE_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
+/** Members that make a resource public. */
+export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+
+const FIREWALL = ["google_compute_firewall"];
+const SQL = ["google_sql_database_instance"];
+const SUBNET = ["google_compute_subnetwork"];
+const INSTANCE = ["google_compute_instance"];
+const VM = [
+  "google_compute_instance",
+  "google_compute_instance_template",
+  "google_compute_region_instance_template",
+];
+const VM_LABEL = "`google_compute_instance` and instance templates";
+const BUCKET = ["google_storage_bucket"];
+const REPOSITORY = ["google_artifact_registry_repository"];
+const IAM_GRANT = /^google_.+_iam_(member|binding|policy)$/;
+const PROJECT_GRANT = ["google_project_iam_member", "google_project_iam_binding"];
+const AUTHORITATIVE = [
+  "google_project_iam_policy",
+  "google_project_iam_binding",
+  "google_folder_iam_policy",
+  "google_folder_iam_binding",
+  "google_organization_iam_policy",
+  "google_organization_iam_binding",
+];
+const CLOUD_PLATFORM = ["cloud-platform", "https://www.googleapis.com/auth/cloud-platform"];
+
+// ---------------------------------------------------------------------------------------------
+// Firewall
+
+/**
+ * Whether an ingress allow rule admits the whole internet. Not applicable to egress, deny-only
+ * and disabled rules. An ingress rule without any source admits 0.0.0.0/0.
+ */
+function firewallFromWorld(c: Json): boolean | "unknown" | "n/a" {
+  if (flag(c.disabled) === true) return "n/a";
+  if (typeof c.direction === "string" && c.direction.toUpperCase() === "EGRESS") return "n/a";
+  if (blocks(c.allow).length === 0) return "n/a";
+  if (c.source_ranges === undefined && !c.source_tags && !c.source_service_accounts) return true;
+  return includesWorld(c.source_ranges);
+}
+
+/** Whether the rule's allow blocks open a TCP port: true, false or "unknown" (an expression). */
+export function firewallAllowsTcp(c: Json, port: number | "every"): boolean | "unknown" {
+  let unknown = false;
+  for (const allow of blocks(c.allow)) {
+    if (isToken(allow.protocol)) {
+      unknown = true;
+      continue;
+    }
+    const protocol = String(allow.protocol).toLowerCase();
+    if (protocol === "all") return true;
+    if (protocol !== "tcp" && protocol !== "6") continue;
+    const ports = allow.ports;
+    if (ports === undefined || (Array.isArray(ports) && ports.length === 0)) return true;
+    if (!Array.isArray(ports)) {
+      unknown = true;
+      continue;
+    }
+    for (const spec of ports) {
+      const range = parsePortRange(spec);
+      if (!range) unknown = true;
+      else if (port === "every" ? range.from <= 1 && range.to >= 65535 : coversPort(range, port)) {
+        return true;
+      }
+    }
+  }
+  return unknown ? "unknown" : false;
+}
+
+function worldPort(c: Json, port: number | "every", what: string): Verdict {
+  const world = firewallFromWorld(c);
+  if (world === "n/a") return NOT_APPLICABLE;
+  if (world === false) return COMPLIANT;
+  const opens = firewallAllowsTcp(c, port);
+  if (opens === false) return COMPLIANT;
+  if (world === "unknown") {
+    return violation(`${unverifiable("source_ranges", c.source_ranges)}; the rule allows ${what}`);
+  }
+  const sources =
+    c.source_ranges === undefined
+      ? "0.0.0.0/0 (no source given)"
+      : strings(c.source_ranges).filter(isWorld).join(", ");
+  if (opens === "unknown") {
+    return violation(
+      `allows ports that cannot be verified (${show(c.allow)}) from ${sources}; they may include ${what}`,
+    );
+  }
+  return violation(`allows ${what} from ${sources}`);
+}
+
+const firewallRules: Rule[] = [
+  {
+    id: "GCP-FW-001",
+    checkov: "CKV_GCP_2",
+    severity: "error",
+    title: "Firewall does not allow SSH (tcp/22) from the internet",
+    types: FIREWALL,
+    fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20 (Firewall ssh.from: ['iap']).",
+    check: (r) => worldPort(r.config, 22, "SSH (tcp/22)"),
+  },
+  {
+    id: "GCP-FW-002",
+    checkov: "CKV_GCP_3",
+    severity: "error",
+    title: "Firewall does not allow RDP (tcp/3389) from the internet",
+    types: FIREWALL,
+    fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20.",
+    check: (r) => worldPort(r.config, 3389, "RDP (tcp/3389)"),
+  },
+  {
+    id: "GCP-FW-003",
+    severity: "error",
+    title: "Firewall does not open every port to the internet",
+    types: FIREWALL,
+    fix: "List the ports the service needs in allow[].ports (e.g. 443) instead of protocol all or no ports.",
+    check: (r) => worldPort(r.config, "every", "every port"),
+  },
+  {
+    id: "GCP-FW-004",
+    severity: "warning",
+    title: "Firewall rule logging is on",
+    types: FIREWALL,
+    fix: 'Set log_config { metadata = "INCLUDE_ALL_METADATA" } (the Firewall construct always does).',
+    check: (r) =>
+      flag(r.config.disabled) === true
+        ? NOT_APPLICABLE
+        : blocks(r.config.log_config).length > 0
+          ? COMPLIANT
+          : violation("log_config is not set: allowed and denied connections are not logged"),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Network
+
+/** Proxy-only and PSC subnets have no flow logs and no Private Google Access. */
+function isWorkloadSubnet(c: Json): boolean {
+  return c.purpose === undefined || c.purpose === "PRIVATE" || c.purpose === "PRIVATE_RFC_1918";
+}
+
+const networkRules: Rule[] = [
+  {
+    id: "GCP-NET-001",
+    checkov: "CKV_GCP_26",
+    severity: "warning",
+    title: "Subnet has VPC flow logs",
+    types: SUBNET,
+    fix: "Set log_config on the subnetwork (the Network construct does: 5 s interval, 50% sampling).",
+    check: (r) =>
+      !isWorkloadSubnet(r.config)
+        ? NOT_APPLICABLE
+        : blocks(r.config.log_config).length > 0
+          ? COMPLIANT
+          : violation("log_config is not set: no VPC flow logs"),
+  },
+  {
+    id: "GCP-NET-002",
+    checkov: "CKV_GCP_74",
+    severity: "warning",
+    title: "Subnet has Private Google Access",
+    types: SUBNET,
+    fix: "Set private_ip_google_access = true so instances reach Google APIs without public IPs.",
+    check: (r) =>
+      isWorkloadSubnet(r.config)
+        ? requireFlag(r.config, "private_ip_google_access", true, false)
+        : NOT_APPLICABLE,
+  },
+  {
+    id: "GCP-NET-003",
+    severity: "warning",
+    title: "VPC does not auto-create subnets",
+    types: ["google_compute_network"],
+    fix: "Set auto_create_subnetworks = false and declare the subnets (auto mode opens a subnet in every region).",
+    check: (r) => requireFlag(r.config, "auto_create_subnetworks", false, true),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Cloud SQL
+
+const isReplica = (c: Json): boolean => c.master_instance_name !== undefined;
+const SECURE_SSL_MODES = ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"];
+
+/** Checks a PostgreSQL database flag; not applicable to other engines. */
+function pgFlag(name: string, wanted: string, ok: (value: string) => boolean) {
+  return (r: Resource): Verdict => {
+    const version = r.config.database_version;
+    if (isToken(version)) return violation(unverifiable("database_version", version));
+    if (typeof version !== "string" || !version.startsWith("POSTGRES")) return NOT_APPLICABLE;
+    const entry = blocks(get(r.config, "settings.database_flags")).find((f) => f.name === name);
+    if (!entry) return violation(`database flag ${name} is not set; set it to ${wanted}`);
+    if (isToken(entry.value)) return violation(unverifiable(`database flag ${name}`, entry.value));
+    return ok(String(entry.value).toLowerCase())
+      ? COMPLIANT
+      : violation(`database flag ${name} is ${show(entry.value)}; set it to ${wanted}`);
+  };
+}
+
+const PG_ERROR_LEVELS = [
+  "debug5",
+  "debug4",
+  "debug3",
+  "debug2",
+  "debug1",
+  "info",
+  "notice",
+  "warning",
+  "error",
+];
+
+const sqlRules: Rule[] = [
+  {
+    id: "GCP-SQL-001",
+    checkov: "CKV_GCP_60",
+    severity: "error",
+    title: "Cloud SQL instance has no public IP",
+    types: SQL,
+    fix: "Set settings.ip_configuration.ipv4_enabled = false and connect over private IP (private_network).",
+    check: (r) => requireFlag(r.config, "settings.ip_configuration.ipv4_enabled", false, true),
+  },
+  {
+    id: "GCP-SQL-002",
+    checkov: "CKV_GCP_11",
+    severity: "error",
+    title: "Cloud SQL authorized networks do not include the internet",
+    types: SQL,
+    fix: "Remove 0.0.0.0/0 from settings.ip_configuration.authorized_networks; use private IP or the Cloud SQL Auth Proxy.",
+    check: (r) => {
+      const networks = blocks(get(r.config, "settings.ip_configuration.authorized_networks"));
+      const values = networks.map((n) => n.value);
+      const world = includesWorld(values);
+      if (world === true)
+        return violation(`authorized_networks admits ${values.filter(isWorld).join(", ")}`);
+      if (world === "unknown")
+        return violation(unverifiable("settings.ip_configuration.authorized_networks", values));
+      return COMPLIANT;
+    },
+  },
+  {
+    id: "GCP-SQL-003",
+    checkov: "CKV_GCP_6",
+    severity: "error",
+    title: "Cloud SQL accepts encrypted connections only",
+    types: SQL,
+    fix: 'Set settings.ip_configuration.ssl_mode = "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED").',
+    check: (r) => {
+      const mode = get(r.config, "settings.ip_configuration.ssl_mode");
+      if (mode === undefined) {
+        return violation(
+          "settings.ip_configuration.ssl_mode is not set and defaults to ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+        );
+      }
+      if (isToken(mode)) return violation(unverifiable("settings.ip_configuration.ssl_mode", mode));
+      return SECURE_SSL_MODES.includes(String(mode))
+        ? COMPLIANT
+        : violation(`settings.ip_configuration.ssl_mode is ${show(mode)}`);
+    },
+  },
+  {
+    id: "GCP-SQL-004",
+    checkov: "CKV_GCP_14",
+    severity: "error",
+    title: "Cloud SQL instance has automated backups",
+    types: SQL,
+    fix: "Set settings.backup_configuration.enabled = true (read replicas are exempt).",
+    check: (r) =>
+      isReplica(r.config)
+        ? NOT_APPLICABLE
+        : requireFlag(r.config, "settings.backup_configuration.enabled", true, false),
+  },
+  {
+    id: "GCP-SQL-005",
+    severity: "error",
+    title: "Cloud SQL instance has point-in-time recovery",
+    types: SQL,
+    fix: "Set settings.backup_configuration.point_in_time_recovery_enabled = true (binary_log_enabled for MySQL).",
+    check: (r) => {
+      if (isReplica(r.config)) return NOT_APPLICABLE;
+      const version = r.config.database_version;
+      const mysql = typeof version === "string" && version.startsWith("MYSQL");
+      const key = mysql ? "binary_log_enabled" : "point_in_time_recovery_enabled";
+      return requireFlag(r.config, `settings.backup_configuration.${key}`, true, false);
+    },
+  },
+  {
+    id: "GCP-SQL-006",
+    severity: "error",
+    title: "Cloud SQL instance keeps Terraform deletion protection",
+    types: SQL,
+    fix: "Leave deletion_protection at its default true; remove it deliberately in a reviewed change before a planned deletion.",
+    check: (r) => requireFlag(r.config, "deletion_protection", true, true),
+  },
+  {
+    id: "GCP-SQL-007",
+    severity: "warning",
+    title: "Cloud SQL instance has API deletion protection",
+    types: SQL,
+    fix: "Set settings.deletion_protection_enabled = true so the instance cannot be deleted from the console or gcloud either.",
+    check: (r) => requireFlag(r.config, "settings.deletion_protection_enabled", true, false),
+  },
+  {
+    id: "GCP-SQL-008",
+    checkov: "CKV_GCP_109",
+    severity: "warning",
+    title: "PostgreSQL logs statements that cause errors",
+    types: SQL,
+    fix: 'Add the database flag log_min_error_statement = "error" (or a more verbose level).',
+    check: pgFlag("log_min_error_statement", "error", (v) => PG_ERROR_LEVELS.includes(v)),
+  },
+  {
+    id: "GCP-SQL-009",
+    checkov: "CKV_GCP_110",
+    severity: "warning",
+    title: "PostgreSQL has pgAudit enabled",
+    types: SQL,
+    fix: 'Add the database flag cloudsql.enable_pgaudit = "on" and create the pgaudit extension.',
+    check: pgFlag("cloudsql.enable_pgaudit", "on", (v) => v === "on"),
+  },
+  {
+    id: "GCP-SQL-010",
+    checkov: "CKV_GCP_111",
+    severity: "warning",
+    title: "PostgreSQL logs SQL statements",
+    types: SQL,
+    fix: 'Add the database flag log_statement = "ddl" (or "mod" / "all").',
+    check: pgFlag("log_statement", "ddl", (v) => ["ddl", "mod", "all"].includes(v)),
+  },
+  {
+    id: "GCP-SQL-011",
+    checkov: "CKV_GCP_52",
+    severity: "warning",
+    title: "PostgreSQL logs connections",
+    types: SQL,
+    fix: 'Add the database flag log_connections = "on".',
+    check: pgFlag("log_connections", "on", (v) => v === "on"),
+  },
+  {
+    id: "GCP-SQL-012",
+    checkov: "CKV_GCP_53",
+    severity: "warning",
+    title: "PostgreSQL logs disconnections",
+    types: SQL,
+    fix: 'Add the database flag log_disconnections = "on".',
+    check: pgFlag("log_disconnections", "on", (v) => v === "on"),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Compute instances and templates
+
+/** Who a VM runs as: no identity, a dedicated account, the default compute account, unknown. */
+export function vmIdentity(
+  r: Resource,
+  context: RuleContext,
+): "none" | "dedicated" | "default" | "unknown" {
+  const account = blocks(r.config.service_account)[0];
+  if (!account) return "none";
+  const email = account.email;
+  if (email === undefined || email === "" || email === "default") return "default";
+  if (isToken(email)) {
+    const target = context.resolve(email);
+    if (target?.address.startsWith("data.google_compute_default_service_account."))
+      return "default";
+    return target?.type === "google_service_account" ? "dedicated" : "unknown";
+  }
+  return /-compute@developer\.gserviceaccount\.com$/.test(String(email)) ? "default" : "dedicated";
+}
+
+/** A metadata value; the whole expression when the metadata map is one. */
+function metadata(c: Json, key: string): unknown {
+  if (isToken(c.metadata)) return c.metadata;
+  return isObject(c.metadata) ? c.metadata[key] : undefined;
+}
+
+function metadataFlag(c: Json, key: string, wanted: boolean, whenUnset: Verdict): Verdict {
+  const value = metadata(c, key);
+  const parsed = flag(value);
+  if (parsed === undefined) return whenUnset;
+  if (parsed === wanted) return COMPLIANT;
+  if (parsed === "unknown") return violation(unverifiable(`metadata["${key}"]`, value));
+  return violation(`metadata["${key}"] is ${show(value)}`);
+}
+
+const computeRules: Rule[] = [
+  {
+    id: "GCP-VM-001",
+    checkov: "CKV_GCP_30",
+    severity: "error",
+    title: "VM does not run as the default compute service account",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Create a dedicated service account (ServiceAccount construct) and set service_account.email to it.",
+    check: (r, context) => {
+      const identity = vmIdentity(r, context);
+      if (identity === "default") {
+        return violation(
+          `runs as the default compute service account (service_account.email = ${show(get(r.config, "service_account.email"))})`,
+        );
+      }
+      if (identity === "unknown")
+        return violation(
+          unverifiable("service_account.email", get(r.config, "service_account.email")),
+        );
+      return COMPLIANT;
+    },
+  },
+  {
+    id: "GCP-VM-002",
+    checkov: "CKV_GCP_31",
+    severity: "error",
+    title: "VM does not combine the default service account with full API scopes",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Use a dedicated service account (then cloud-platform scope is fine: IAM roles limit it) or narrow the scopes.",
+    check: (r, context) => {
+      const identity = vmIdentity(r, context);
+      if (identity === "none" || identity === "dedicated") return COMPLIANT;
+      const scopes = get(r.config, "service_account.scopes");
+      const full =
+        isToken(scopes) || strings(scopes).some((s) => CLOUD_PLATFORM.includes(s) || isToken(s));
+      if (!full) return COMPLIANT;
+      return violation(
+        `has scopes ${show(scopes)} with ${identity === "default" ? "the default compute service account" : "a service account that cannot be verified"}`,
+      );
+    },
+  },
+  {
+    id: "GCP-VM-003",
+    checkov: "CKV_GCP_32",
+    severity: "error",
+    title: "VM blocks project-wide SSH keys",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: 'Set metadata "block-project-ssh-keys" = "true" (use OS Login for SSH access).',
+    check: (r) =>
+      metadataFlag(
+        r.config,
+        "block-project-ssh-keys",
+        true,
+        violation(
+          'metadata["block-project-ssh-keys"] is not set: project-wide SSH keys are accepted',
+        ),
+      ),
+  },
+  {
+    id: "GCP-VM-004",
+    checkov: "CKV_GCP_35",
+    severity: "error",
+    title: "VM serial port access is off",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: 'Remove metadata "serial-port-enable" or set it to "false".',
+    check: (r) => metadataFlag(r.config, "serial-port-enable", false, COMPLIANT),
+  },
+  {
+    id: "GCP-VM-005",
+    checkov: "CKV_GCP_34",
+    severity: "error",
+    title: "VM uses OS Login",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: 'Set metadata "enable-oslogin" = "TRUE" so SSH access is granted through IAM.',
+    check: (r) =>
+      metadataFlag(
+        r.config,
+        "enable-oslogin",
+        true,
+        violation(
+          'metadata["enable-oslogin"] is not set: the project metadata decides, which this review cannot see',
+        ),
+      ),
+  },
+  {
+    id: "GCP-VM-006",
+    checkov: "CKV_GCP_39",
+    severity: "warning",
+    title: "VM is a Shielded VM (secure boot, vTPM, integrity monitoring)",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Set shielded_instance_config { enable_secure_boot = true, enable_vtpm = true, enable_integrity_monitoring = true }.",
+    check: (r) =>
+      combine(
+        requireFlag(r.config, "shielded_instance_config.enable_secure_boot", true, false),
+        requireFlag(r.config, "shielded_instance_config.enable_vtpm", true, true),
+        requireFlag(r.config, "shielded_instance_config.enable_integrity_monitoring", true, true),
+      ),
+  },
+  {
+    id: "GCP-VM-007",
+    checkov: "CKV_GCP_40",
+    severity: "warning",
+    title: "VM has no external IP",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Remove network_interface.access_config; reach the internet through Cloud NAT and the VM through IAP.",
+    check: (r) =>
+      problemsVerdict(
+        blocks(r.config.network_interface).flatMap((nic, i) =>
+          blocks(nic.access_config).length > 0 || isToken(nic.access_config)
+            ? [`network_interface[${i}].access_config gives it an external IP`]
+            : [],
+        ),
+      ),
+  },
+  {
+    id: "GCP-VM-008",
+    severity: "warning",
+    title: "VM has deletion protection",
+    types: INSTANCE,
+    fix: "Set deletion_protection = true on instances that hold state or are hard to rebuild.",
+    check: (r) => requireFlag(r.config, "deletion_protection", true, false),
+  },
+  {
+    id: "GCP-VM-009",
+    checkov: "CKV_GCP_36",
+    severity: "warning",
+    title: "VM does not forward IP packets",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Set can_ip_forward = false unless the VM is a router or NAT appliance.",
+    check: (r) => requireFlag(r.config, "can_ip_forward", false, false),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// IAM
+
+/** One role grant of an IAM resource. */
+export interface Grant {
+  readonly role: unknown;
+  readonly members: readonly unknown[];
+}
+
+/**
+ * The grants an IAM resource makes: `*_iam_member` one member, `*_iam_binding` a list,
+ * `*_iam_policy` the bindings of the `google_iam_policy` data source it references (or one
+ * unverifiable grant when that cannot be read).
+ */
+export function grantsOf(r: Resource, context: RuleContext): Grant[] {
+  if (r.type.endsWith("_iam_member")) return [{ role: r.config.role, members: [r.config.member] }];
+  if (r.type.endsWith("_iam_binding")) {
+    return [
+      {
+        role: r.config.role,
+        members: isToken(r.config.members) ? [r.config.members] : strings(r.config.members),
+      },
+    ];
+  }
+  const source = context.resolve(r.config.policy_data);
+  if (source?.type === "google_iam_policy") {
+    return blocks(source.config.binding).map((b) => ({
+      role: b.role,
+      members: strings(b.members),
+    }));
+  }
+  return [{ role: r.config.policy_data, members: [r.config.policy_data] }];
+}
+
+const iamRules: Rule[] = [
+  {
+    id: "GCP-IAM-001",
+    checkov: "CKV_GCP_117",
+    severity: "error",
+    title: "IAM grants no primitive role (owner, editor, viewer)",
+    types: IAM_GRANT,
+    appliesTo: "`google_*_iam_member`, `google_*_iam_binding`, `google_*_iam_policy`",
+    fix: "Grant the narrow predefined roles the principal needs (e.g. roles/secretmanager.secretAccessor).",
+    check: (r, context) =>
+      problemsVerdict(
+        grantsOf(r, context).flatMap(({ role }) =>
+          isToken(role)
+            ? [unverifiable("role", role)]
+            : PRIMITIVE_ROLES.includes(String(role))
+              ? [`grants the primitive role ${role}`]
+              : [],
+        ),
+      ),
+  },
+  {
+    id: "GCP-IAM-002",
+    severity: "error",
+    title: "IAM grants nothing to allUsers or allAuthenticatedUsers",
+    types: IAM_GRANT,
+    appliesTo: "`google_*_iam_member`, `google_*_iam_binding`, `google_*_iam_policy`",
+    fix: "Grant named principals (service accounts, groups) instead of allUsers / allAuthenticatedUsers.",
+    check: (r, context) =>
+      problemsVerdict(
+        grantsOf(r, context).flatMap(({ role, members }) =>
+          members.flatMap((m) =>
+            PUBLIC_MEMBERS.includes(String(m))
+              ? [`grants ${show(role)} to ${m}`]
+              : typeof m === "string" && m.startsWith("${")
+                ? [unverifiable("member", m)]
+                : [],
+          ),
+        ),
+      ),
+  },
+  {
+    id: "GCP-IAM-003",
+    severity: "warning",
+    title: "No authoritative IAM policy or binding at project, folder or organization level",
+    types: AUTHORITATIVE,
+    fix: "Use additive google_project_iam_member grants; an authoritative policy or binding removes every grant it does not list, including Google's service agents.",
+    check: (r) =>
+      violation(`${r.type} is authoritative: applying it removes grants made elsewhere`),
+  },
+  {
+    id: "GCP-IAM-004",
+    checkov: "CKV_GCP_41",
+    severity: "error",
+    title: "No Service Account User or Token Creator role at project level",
+    types: PROJECT_GRANT,
+    fix: "Grant roles/iam.serviceAccountUser or serviceAccountTokenCreator on the one service account (google_service_account_iam_member).",
+    check: (r, context) =>
+      problemsVerdict(
+        grantsOf(r, context).flatMap(({ role }) =>
+          ["roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"].includes(
+            String(role),
+          )
+            ? [
+                `grants ${role} on the whole project: the member can act as every service account in it`,
+              ]
+            : [],
+        ),
+      ),
+  },
+  {
+    id: "GCP-IAM-005",
+    severity: "warning",
+    title: "No user-managed service account keys",
+    types: ["google_service_account_key"],
+    fix: "Use the metadata server (VMs), Workload Identity (GKE) or Workload Identity Federation (CI) instead of keys.",
+    check: () =>
+      violation(
+        "creates a service account key: a long-lived credential that ends up in the Terraform state",
+      ),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Storage, registries, secrets
+
+/** A name that marks a bucket as holding backups: its literal name, else its address. */
+function isBackupName(r: Resource, nameKeys: readonly string[]): boolean {
+  const names = nameKeys
+    .map((k) => r.config[k])
+    .filter((v) => typeof v === "string" && !isToken(v));
+  return (names.length > 0 ? names : [r.name]).some((n) => /backup/i.test(String(n)));
+}
+
+const storageRules: Rule[] = [
+  {
+    id: "GCP-GCS-001",
+    checkov: "CKV_GCP_114",
+    severity: "error",
+    title: "Bucket enforces public access prevention",
+    types: BUCKET,
+    fix: 'Set public_access_prevention = "enforced".',
+    check: (r) => {
+      const value = r.config.public_access_prevention;
+      if (value === "enforced") return COMPLIANT;
+      if (value === undefined)
+        return violation("public_access_prevention is not set and defaults to inherited");
+      return isToken(value)
+        ? violation(unverifiable("public_access_prevention", value))
+        : violation(`public_access_prevention is ${show(value)}`);
+    },
+  },
+  {
+    id: "GCP-GCS-002",
+    checkov: "CKV_GCP_29",
+    severity: "error",
+    title: "Bucket uses uniform bucket-level access",
+    types: BUCKET,
+    fix: "Set uniform_bucket_level_access = true (IAM only, no object ACLs).",
+    check: (r) => requireFlag(r.config, "uniform_bucket_level_access", true, false),
+  },
+  {
+    id: "GCP-GCS-003",
+    checkov: "CKV_GCP_62",
+    severity: "warning",
+    title: "Bucket has access logging",
+    types: BUCKET,
+    fix: "Set logging { log_bucket = <a log bucket> }.",
+    check: (r) =>
+      get(r.config, "logging.log_bucket") ? COMPLIANT : violation("logging.log_bucket is not set"),
+  },
+  {
+    id: "GCP-GCS-004",
+    checkov: "CKV_GCP_78",
+    severity: "warning",
+    title: "Bucket has object versioning",
+    types: BUCKET,
+    fix: "Set versioning { enabled = true } and a lifecycle rule that expires old versions.",
+    check: (r) => requireFlag(r.config, "versioning.enabled", true, false),
+  },
+  {
+    id: "GCP-GCS-005",
+    severity: "error",
+    title: "Backup bucket has versioning and a lifecycle policy",
+    types: BUCKET,
+    fix: "On buckets holding backups set versioning { enabled = true } and lifecycle_rule entries for retention.",
+    check: (r) =>
+      !isBackupName(r, ["name"])
+        ? NOT_APPLICABLE
+        : combine(
+            requireFlag(r.config, "versioning.enabled", true, false),
+            blocks(r.config.lifecycle_rule).length > 0
+              ? COMPLIANT
+              : violation("has no lifecycle_rule: backups are kept or lost by hand"),
+          ),
+  },
+  {
+    id: "GCP-AR-001",
+    checkov: "CKV_GCP_101",
+    severity: "error",
+    title: "Artifact Registry repository is not public",
+    types: REPOSITORY,
+    fix: "Grant roles/artifactregistry.reader to named principals, not allUsers / allAuthenticatedUsers.",
+    check: (r, context) =>
+      problemsVerdict(
+        context
+          .referencing(
+            r,
+            [
+              "google_artifact_registry_repository_iam_member",
+              "google_artifact_registry_repository_iam_binding",
+              "google_artifact_registry_repository_iam_policy",
+            ],
+            { attrs: ["repository"], literal: r.config.repository_id },
+          )
+          .flatMap((grant) =>
+            grantsOf(grant, context).flatMap(({ members }) =>
+              members
+                .filter((m) => PUBLIC_MEMBERS.includes(String(m)))
+                .map((m) => `${grant.address} grants access to ${m}`),
+            ),
+          ),
+      ),
+  },
+  {
+    id: "GCP-AR-002",
+    severity: "warning",
+    title: "Docker repository has immutable tags",
+    types: REPOSITORY,
+    fix: "Set docker_config { immutable_tags = true } so a tag always names the same image.",
+    check: (r) => {
+      const format = r.config.format;
+      const mode = r.config.mode ?? "STANDARD_REPOSITORY";
+      if (
+        typeof format !== "string" ||
+        format.toUpperCase() !== "DOCKER" ||
+        mode !== "STANDARD_REPOSITORY"
+      ) {
+        return NOT_APPLICABLE;
+      }
+      return requireFlag(r.config, "docker_config.immutable_tags", true, false);
+    },
+  },
+  {
+    id: "GCP-SM-001",
+    severity: "error",
+    title: "Secret Manager versions hold no literal secret",
+    types: ["google_secret_manager_secret_version"],
+    fix: "Add the secret value outside Terraform (gcloud secrets versions add) or from a generated value (random_password), never a literal in code.",
+    check: (r) =>
+      problemsVerdict(
+        ["secret_data", "secret_data_wo"].flatMap((key) => {
+          const value = r.config[key];
+          return typeof value === "string" && value !== "" && !isToken(value)
+            ? [`${key} holds a literal value: it is in the synthesized JSON and in git`]
+            : [];
+        }),
+      ),
+  },
+];
+
+export const GCP_RULES: readonly Rule[] = [
+  ...firewallRules,
+  ...networkRules,
+  ...sqlRules,
+  ...computeRules,
+  ...iamRules,
+  ...storageRules,
+];
