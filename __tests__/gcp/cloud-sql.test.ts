@@ -127,9 +127,12 @@ describe("CloudSqlPostgres defaults", () => {
     });
   });
 
-  test("IAM authentication and CIS logging flags", () => {
+  test("IAM authentication, pgAudit and CIS logging flags", () => {
     expect(flagsOf(db)).toEqual({
       "cloudsql.iam_authentication": "on",
+      "cloudsql.enable_pgaudit": "on",
+      log_min_error_statement: "error",
+      log_statement: "ddl",
       log_checkpoints: "on",
       log_connections: "on",
       log_disconnections: "on",

@@ -116,11 +116,15 @@ export const CLOUD_SQL_MANAGED_FLAGS: Readonly<Record<string, string>> = Object.
 
 /**
  * Flags set unless overridden: IAM database authentication, and the logging CIS Benchmark for
- * Cloud SQL (and checkov) checks: connections, disconnections, checkpoints, lock waits, and every
- * temporary file.
+ * Cloud SQL (and checkov CKV_GCP_109–111) checks: connections, disconnections, checkpoints, lock
+ * waits, every temporary file, statements that fail with an error, schema changes (DDL), and
+ * pgAudit (create the `pgaudit` extension in each database to record sessions).
  */
 export const DEFAULT_FLAGS: Readonly<Record<string, string>> = {
   "cloudsql.iam_authentication": "on",
+  "cloudsql.enable_pgaudit": "on",
+  log_min_error_statement: "error",
+  log_statement: "ddl",
   log_checkpoints: "on",
   log_connections: "on",
   log_disconnections: "on",
