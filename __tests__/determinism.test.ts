@@ -29,7 +29,12 @@ function checkout(name: string): string {
 }
 
 function synth(dir: string, env: Record<string, string>): Map<string, string> {
-  const result = spawnSync("node", ["-r", "@swc-node/register", "main.ts"], {
+  // The app command cdktf runs, as cdktf.json gives it.
+  const app = (
+    JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")) as { app: string }
+  ).app;
+  const result = spawnSync(app, {
+    shell: true,
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", CDKTF_OUTDIR: path.join(dir, "out"), ...env },
     encoding: "utf8",
