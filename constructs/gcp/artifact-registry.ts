@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
 import { invalid } from "../core/errors";
@@ -8,7 +7,7 @@ import { recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkMember, PUBLIC_MEMBERS, type IGrantable } from "./iam";
 import { checkRegion } from "./regions";
-import { gcpProjectIdSchema } from "./schemas";
+import { checkProjectId } from "./schemas";
 import { IamMembers } from "./service-account";
 
 /** Package formats whose repositories are served at `<region>-<format>.pkg.dev`. */
@@ -139,20 +138,7 @@ export class ArtifactRegistry extends Construct {
     if (props.cleanupDryRun !== undefined && typeof props.cleanupDryRun !== "boolean") {
       invalid(this, "cleanupDryRun", props.cleanupDryRun, "is not a boolean", "pass true or false");
     }
-    const projectId = props.projectId;
-    if (
-      projectId !== undefined &&
-      !Token.isUnresolved(projectId) &&
-      !gcpProjectIdSchema.safeParse(projectId).success
-    ) {
-      invalid(
-        this,
-        "projectId",
-        projectId,
-        "is not a GCP project ID",
-        "use the project ID (6–30 lowercase letters, digits and hyphens), not its name or number",
-      );
-    }
+    const projectId = checkProjectId(this, "projectId", props.projectId);
 
     this.repository = new ArtifactRegistryRepository(this, "repository", {
       repositoryId: this.repositoryId,

@@ -17,7 +17,7 @@ import { PlatformStack } from "../core/stack";
 import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
 import type { Network } from "./network";
 import { checkRegion, isGcpRegion } from "./regions";
-import { gcpProjectIdSchema } from "./schemas";
+import { checkProjectId } from "./schemas";
 // Resolved relative to this module (compiled to require("./data/...")), so no machine path leaks.
 import postgresSettingsFile from "./data/postgres-15-settings.json";
 
@@ -587,16 +587,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       );
     }
     this.region = checkRegion(this, "region", props.region);
-    if (props.projectId !== undefined && !gcpProjectIdSchema.safeParse(props.projectId).success) {
-      invalid(
-        this,
-        "projectId",
-        props.projectId,
-        "is not a GCP project ID",
-        "use 6–30 lowercase letters, digits and hyphens, starting with a letter",
-      );
-    }
-    this.projectId = props.projectId;
+    this.projectId = checkProjectId(this, "projectId", props.projectId);
     this.shortName = checkName(this, "name", "sql-instance", props.name ?? "postgres");
     const name = this.claimInstanceName("name", this.shortName);
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token, type TerraformResource } from "cdktf";
+import type { TerraformResource } from "cdktf";
 import { ServiceAccount as GoogleServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { invalid } from "../core/errors";
@@ -7,7 +7,7 @@ import { prefixedName } from "../core/naming";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkRole, type IGrantable, type IServiceAccount } from "./iam";
-import { gcpProjectIdSchema } from "./schemas";
+import { checkProjectId } from "./schemas";
 
 /** One role a service account holds, and where: `project`, `secret/<id>`, `repository/<id>`. */
 export interface Grant {
@@ -93,20 +93,7 @@ export class ServiceAccount extends Construct implements IServiceAccount {
     );
     checkText(this, "displayName", props.displayName, 100);
     checkText(this, "description", props.description, 256);
-    const projectId = props.projectId;
-    if (
-      projectId !== undefined &&
-      !Token.isUnresolved(projectId) &&
-      !gcpProjectIdSchema.safeParse(projectId).success
-    ) {
-      invalid(
-        this,
-        "projectId",
-        projectId,
-        "is not a GCP project ID",
-        "use the project ID (6–30 lowercase letters, digits and hyphens), not its name or number",
-      );
-    }
+    const projectId = checkProjectId(this, "projectId", props.projectId);
 
     this.account = new GoogleServiceAccount(this, "account", {
       accountId: this.accountId,
