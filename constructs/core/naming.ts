@@ -17,7 +17,8 @@ export type NameKind =
   | "secret"
   | "repository"
   | "bucket"
-  | "alert";
+  | "alert"
+  | "trigger";
 
 interface NameRule {
   readonly pattern: RegExp;
@@ -54,6 +55,7 @@ export const NAME_RULES: Readonly<Record<NameKind, NameRule>> = {
   "sql-instance": rfc1035(84),
   repository: rfc1035(63),
   alert: rfc1035(63),
+  trigger: rfc1035(64),
   secret: {
     pattern: /^[A-Za-z0-9_-]+$/,
     min: 1,

@@ -14,6 +14,7 @@ import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-cus
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { invalid, type ErrorSource } from "../core/errors";
+import { prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
 import { escapeTerraformTemplate, TEMPLATES_DIR } from "../core/templates";
 import type { ArtifactRegistry } from "./artifact-registry";
@@ -101,8 +102,6 @@ const PIPELINE_NAME = /^[a-z](?:[-a-z0-9]{0,40}[a-z0-9])?$/;
 const CONNECTION = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** A plain git branch name: no regex, no `..`, `//`, `@{`, leading `-`/`.`/`/` or `.lock` end. */
 const BRANCH = /^(?![-./]|refs\/)(?!.*(?:\.\.|\/\/|\/\.|@\{|\.lock$|[./]$))[A-Za-z0-9._/-]{1,200}$/;
-/** Trigger names: letters, digits and dashes, starting and ending alphanumeric, at most 64. */
-const TRIGGER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
 const IAP_TUNNEL = "roles/iap.tunnelResourceAccessor";
 const OS_ADMIN_LOGIN = "roles/compute.osAdminLogin";
 const ACT_AS = "roles/iam.serviceAccountUser";
@@ -117,7 +116,6 @@ const OPTION_KEYS: Readonly<Record<string, "string" | "number">> = {
 };
 
 const configs = new Map<string, BuildConfig>();
-const triggerNames = new WeakMap<PlatformStack, Set<string>>();
 
 /**
  * A Cloud Build release pipeline for services that run on a {@link Vm}: one trigger per service
@@ -218,32 +216,14 @@ export class CloudBuildPipeline extends Construct {
     checkSubstitutions(this, this.buildConfig);
     const build = inlineBuild(this.buildConfig);
 
-    const taken = triggerNames.get(stack) ?? new Set<string>();
-    triggerNames.set(stack, taken);
-    const triggerNameOf = (service: string, i: number): string => {
-      const trigger = [stack.prefix, name, service].join("-");
-      if (!TRIGGER_NAME.test(trigger)) {
-        invalid(
-          this,
-          `services[${i}]`,
-          service,
-          `makes the trigger name "${trigger}" longer than 64 characters`,
-          "shorten the pipeline name or the service name",
-        );
-      }
-      if (taken.has(trigger)) {
-        invalid(
-          this,
-          "name",
-          name,
-          `gives the trigger name "${trigger}", which another pipeline of this stack uses`,
-          "give each pipeline its own name",
-        );
-      }
-      return trigger;
-    };
-    const names = services.map(triggerNameOf);
-    names.forEach((n) => taken.add(n));
+    const names = services.map((service, i) =>
+      stack.claimName(
+        this,
+        i === 0 ? "name" : `services[${i}]`,
+        "trigger",
+        prefixedName(this, `services[${i}]`, "trigger", stack.prefix, name, service),
+      ),
+    );
 
     // Identity: its own account, with exactly what the four steps need and nothing project-wide
     // beyond log writing and one read-only permission.
