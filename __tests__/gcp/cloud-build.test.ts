@@ -468,7 +468,7 @@ describe("CloudBuildPipeline", () => {
       const long = `svc-${"a".repeat(46)}`;
       expect(() => setup({ services: [long] }, { vmServices: [long] })).toThrow(
         new RegExp(
-          `services\\[0\\] = "${long}" makes the trigger name "test-dev-release-${long}" longer than 64`,
+          `services\\[0\\] = "test-dev-release-${long}" is 67 characters long; a trigger name takes 1–64`,
         ),
       );
     });
@@ -484,7 +484,7 @@ describe("CloudBuildPipeline", () => {
             vm,
           }),
       ).toThrow(
-        /name = "release" gives the trigger name "test-dev-release-core-engine", which another pipeline/,
+        /name = "test-dev-release-core-engine" is already used by another trigger in this stack \(test-dev\/pipeline\)/,
       );
     });
 
