@@ -9,6 +9,8 @@ const unitVariables = {
   image: "us-central1-docker.pkg.dev/p/r/core-engine:3f9c2ab",
   env: [{ name: "LOG_LEVEL", value: "info" }],
   args: ["--verbose"],
+  slice: false,
+  memoryMax: "",
 };
 
 const startupVariables = {
@@ -16,8 +18,13 @@ const startupVariables = {
   registryHosts: "us-central1-docker.pkg.dev",
   opsAgent: true,
   serviceNames: "core-engine",
-  services: [{ name: "core-engine", unit: "[Unit]" }],
+  services: [{ name: "core-engine", unit: "[Unit]", slice: "" }],
   deployScript: "#!/bin/bash",
+  helpers: false,
+  hostPackages: "",
+  files: [],
+  enableUnits: "",
+  slicedNames: "",
 };
 
 /** A copy of `variables` without `key`. */
@@ -45,7 +52,7 @@ describe("renderTemplate", () => {
       ...unitVariables,
       env: [{ name: "URL", value: "a=1&b=<2>" }],
     });
-    expect(text).toContain("--env URL=a=1&b=<2> us-central1-docker.pkg.dev/");
+    expect(text).toContain("--env URL=a=1&b=<2> $IMAGE");
     expect(text).toContain("ExecStart=/usr/bin/docker run --rm --name core-engine");
   });
 
@@ -121,7 +128,8 @@ describe("renderTemplate", () => {
     expect(loadTemplate("test", "deploy.sh.hbs")).toBe(loadTemplate("test", "deploy.sh.hbs"));
   });
 
-  it.each(["startup.sh.hbs", "container.service.hbs", "deploy.sh.hbs"])(
+  // Every template rendered into instance metadata (cloudbuild.yaml is escaped when inlined).
+  it.each(fs.readdirSync(TEMPLATES_DIR).filter((name) => name.endsWith(".hbs")))(
     "%s has no ${ or %{, which Terraform would interpolate in the instance metadata",
     (name) => {
       expect(fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8")).not.toMatch(/[$%]\{/);

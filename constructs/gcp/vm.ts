@@ -38,6 +38,51 @@ export interface VmService {
   readonly env?: Readonly<Record<string, string>>;
   /** Arguments after the image, each of `[A-Za-z0-9._:/@+=,-]`. @default [] */
   readonly args?: readonly string[];
+  /**
+   * Hard memory limit (systemd `MemoryMax`): a size in bytes or with a `K`, `M`, `G` or `T` suffix
+   * (base 1024), e.g. `"2G"`, `"1536M"`, `"1.5G"`; at least `1M`. The limit is set on a slice
+   * `<name>.slice` that holds the container (`docker run --cgroup-parent`), since the container
+   * does not run in the unit's own cgroup; docker gets `--memory` too.
+   * @default no limit
+   */
+  readonly memoryMax?: string;
+  /**
+   * Memory throttling threshold (systemd `MemoryHigh`) on the same slice: above it the kernel
+   * reclaims the container's memory aggressively. Same format; at most `memoryMax`.
+   * @default no threshold
+   */
+  readonly memoryHigh?: string;
+}
+
+/** A file the startup script writes on the VM at every boot. */
+export interface VmFile {
+  /**
+   * Absolute path: `/` then components of `[A-Za-z0-9._@+-]`, no `.` or `..`, no trailing `/`.
+   * Not under `/proc`, `/sys`, `/dev`, `/run`, `/boot`, and not a file the construct writes itself
+   * (units, slices, deploy.sh, the Ops agent config). Parent directories are created.
+   */
+  readonly path: string;
+  /**
+   * The file's text, written as is through a quoted heredoc (no shell expansion); a final newline
+   * is added when missing. It may contain Terraform references (a bucket name, a private IP):
+   * they are resolved at apply time. A literal `${` or `%{` is escaped so Terraform leaves it
+   * alone. Never put secret values here: they would be in the instance metadata.
+   */
+  readonly content: string;
+  /** Octal permissions `0644`, `0755`, `0600`, ...; never world-writable or setuid. @default "0644" */
+  readonly mode?: string;
+  /**
+   * A systemd unit to `reload-or-restart` when the file was written or removed, e.g. `nginx`.
+   * It runs at the end of the startup script, after the containers are up.
+   * @default none
+   */
+  readonly reloadService?: string;
+  /**
+   * Write the file only while this absolute path exists on the VM, and remove it otherwise: for
+   * configuration that needs something created later by hand, such as a TLS certificate.
+   * @default always written
+   */
+  readonly onlyIfExists?: string;
 }
 
 /** The boot disk. */
@@ -106,6 +151,21 @@ export interface VmProps {
   readonly opsAgent?: boolean;
   /** Refuse `terraform destroy` of the instance. @default true */
   readonly deletionProtection?: boolean;
+  /**
+   * Debian packages installed on the host (when missing) before the files are written, e.g.
+   * `["nginx", "certbot"]`. Names as Debian policy allows: lowercase letters, digits, `+`, `-`
+   * and `.`, starting with a letter or digit, at least 2 characters; no versions or options.
+   * @default []
+   */
+  readonly hostPackages?: readonly string[];
+  /** Files written on the host after the packages are installed, in order. @default [] */
+  readonly files?: readonly VmFile[];
+  /**
+   * Host units to `systemctl enable --now` at every boot, after the containers, e.g.
+   * `["nginx.service", "backup.timer"]`: units of hostPackages or written by `files`. Full unit
+   * names with their type suffix. @default []
+   */
+  readonly enableUnits?: readonly string[];
 }
 
 /** Machine type sizes (vCPUs) per family and class, from the Compute Engine machine families. */
@@ -176,6 +236,27 @@ const UNSUPPORTED_IMAGE_PROJECTS =
 const DEFAULT_SA = /(-compute@developer\.gserviceaccount\.com|@appspot\.gserviceaccount\.com)$/;
 const SA_EMAIL = /^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/;
 const MAX_TAGS = 64;
+/** Debian policy §5.6.1: lowercase letters, digits, `+`, `-`, `.`; alphanumeric first; ≥ 2. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]{1,99}$/;
+const MAX_PACKAGES = 100;
+/** An absolute path of plain components; `.` and `..` are refused separately. */
+const ABSOLUTE_PATH = /^(\/[A-Za-z0-9._@+-]+)+$/;
+const VIRTUAL_FS = /^\/(proc|sys|dev|run|boot)(\/|$)/;
+const FILE_MODE = /^0?([0-7]{3})$/;
+/** A systemd unit name, optionally with its type suffix (`nginx`, `nginx.service`). */
+const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,250}$/;
+const UNIT_WITH_TYPE = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,240}\.(service|timer|socket|path|target)$/;
+/** A systemd size: bytes, or a number (decimals allowed) with K, M, G or T (base 1024). */
+const SYSTEMD_SIZE = /^(?:[0-9]+[KMGT]?|[0-9]+\.[0-9]+[KMGT])$/;
+const SIZE_FACTORS: Readonly<Record<string, number>> = {
+  "": 1,
+  K: 2 ** 10,
+  M: 2 ** 20,
+  G: 2 ** 30,
+  T: 2 ** 40,
+};
+/** Paths the construct writes itself; a file may not take them over. */
+const OWN_FILES = ["/opt/scripts/deploy.sh", "/etc/google-cloud-ops-agent/config.yaml"];
 
 interface CheckedService {
   readonly name: string;
@@ -183,15 +264,31 @@ interface CheckedService {
   readonly host: string;
   readonly env: readonly { name: string; value: string }[];
   readonly args: readonly string[];
+  /** Empty when not set (the templates test them with `if`). */
+  readonly memoryMax: string;
+  readonly memoryHigh: string;
+}
+
+interface CheckedFile {
+  readonly path: string;
+  /** The content, ending in a newline (or empty), escaped for Terraform. */
+  readonly body: string;
+  /** The heredoc delimiter: a line that does not occur in the content. */
+  readonly delimiter: string;
+  readonly mode: string;
+  /** Empty when not set. */
+  readonly reloadService: string;
+  readonly onlyIfExists: string;
 }
 
 /**
  * A Compute Engine VM that runs containers under systemd: a startup script rendered at synth time
  * installs docker (Debian 12), gives docker Artifact Registry credentials for the VM's service
  * account, installs the Ops agent, writes one unit per service (`Restart=always`, pull before
- * start, `--network=host`) and `/opt/scripts/deploy.sh`. Secure defaults: shielded VM, OS Login,
- * project SSH keys blocked, serial port off, a dedicated service account, no external IP,
- * deletion protection.
+ * start, `--network=host`, memory limits on a slice of its own) and `/opt/scripts/deploy.sh`, and
+ * can install host packages and write host files (nginx, certbot, timers) checked at synth time.
+ * Secure defaults: shielded VM, OS Login, project SSH keys blocked, serial port off, a dedicated
+ * service account, no external IP, deletion protection.
  */
 export class Vm extends Construct {
   /** The instance (escape hatch). */
@@ -206,6 +303,8 @@ export class Vm extends Construct {
   readonly renderedStartupScript: string;
   /** The systemd unit of each service, by service name. */
   readonly renderedUnits: Readonly<Record<string, string>>;
+  /** The slice unit (memory limits) of each service that has `memoryMax` or `memoryHigh`. */
+  readonly renderedSlices: Readonly<Record<string, string>>;
   /** `/opt/scripts/deploy.sh`. */
   readonly renderedDeployScript: string;
   private readonly tags: readonly string[];
@@ -254,16 +353,21 @@ export class Vm extends Construct {
       props.deletionProtection,
       true,
     );
+    const hostPackages = this.checkPackages(props.hostPackages ?? []);
+    const files = this.checkFiles(props.files ?? [], services);
+    const enableUnits = this.checkEnableUnits(props.enableUnits ?? []);
 
     const serviceNames = services.map((s) => s.name).join(" ");
     const units: Record<string, string> = {};
+    const slices: Record<string, string> = {};
     for (const s of services) {
-      units[s.name] = this.render("container.service.hbs", "container unit", {
-        instanceName: this.instanceName,
-        ...s,
-      });
+      const slice = s.memoryMax !== "" || s.memoryHigh !== "";
+      const variables = { instanceName: this.instanceName, ...s, slice };
+      units[s.name] = this.render("container.service.hbs", "container unit", variables);
+      if (slice) slices[s.name] = this.render("container.slice.hbs", "container slice", variables);
     }
     this.renderedUnits = units;
+    this.renderedSlices = slices;
     this.renderedDeployScript = this.render("deploy.sh.hbs", "deploy script", {
       instanceName: this.instanceName,
       serviceNames,
@@ -278,8 +382,17 @@ export class Vm extends Construct {
       instanceName: this.instanceName,
       registryHosts: registryHosts.join(","),
       opsAgent,
+      helpers: files.length > 0 || Object.keys(slices).length > 0,
+      hostPackages: hostPackages.join(" "),
+      files,
+      enableUnits: enableUnits.join(" "),
       serviceNames,
-      services: services.map((s) => ({ name: s.name, unit: units[s.name].trimEnd() })),
+      slicedNames: Object.keys(slices).join(" "),
+      services: services.map((s) => ({
+        name: s.name,
+        unit: units[s.name].trimEnd(),
+        slice: slices[s.name]?.trimEnd() ?? "",
+      })),
       deployScript: this.renderedDeployScript.trimEnd(),
     });
 
@@ -361,8 +474,9 @@ export class Vm extends Construct {
 
   private render(template: string, what: string, variables: Record<string, unknown>): string {
     const text = renderTemplate(this, template, variables, what);
-    // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them.
-    const literal = text.replace(TOKEN_MARKER, "");
+    // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them,
+    // and file contents escaped as `$${` / `%%{` (see escapeTerraform).
+    const literal = text.replace(TOKEN_MARKER, "").replace(/\$\$\{|%%\{/g, "");
     if (/[$%]\{/.test(literal)) {
       throw new Error(`templates/${template} produced "\${" or "%{", which Terraform interpolates`);
     }
@@ -626,8 +740,228 @@ export class Vm extends Construct {
         }
         return arg;
       });
-      return { name, image, host, env, args };
+      const memoryMax = this.checkSize(`${p}.memoryMax`, s.memoryMax);
+      const memoryHigh = this.checkSize(`${p}.memoryHigh`, s.memoryHigh);
+      if (memoryMax && memoryHigh && memoryHigh.bytes > memoryMax.bytes) {
+        invalid(
+          this,
+          `${p}.memoryHigh`,
+          memoryHigh.text,
+          `is above memoryMax (${memoryMax.text}), so it would never apply`,
+          "set memoryHigh below memoryMax, e.g. memoryMax: '2G', memoryHigh: '1.5G'",
+        );
+      }
+      return {
+        name,
+        image,
+        host,
+        env,
+        args,
+        memoryMax: memoryMax?.text ?? "",
+        memoryHigh: memoryHigh?.text ?? "",
+      };
     });
+  }
+
+  private checkSize(property: string, size: unknown): { text: string; bytes: number } | undefined {
+    if (size === undefined) return undefined;
+    const fix =
+      "write bytes or a number with K, M, G or T (base 1024), e.g. '2G', '1536M' or '1.5G'";
+    if (typeof size !== "string" || !SYSTEMD_SIZE.test(size)) {
+      invalid(this, property, size, "is not a systemd memory size", fix);
+    }
+    const unit = /[KMGT]$/.test(size) ? size.slice(-1) : "";
+    const bytes = Number(unit ? size.slice(0, -1) : size) * SIZE_FACTORS[unit];
+    if (bytes < SIZE_FACTORS.M) {
+      invalid(this, property, size, "is below 1M, too little for any container", fix);
+    }
+    return { text: size, bytes };
+  }
+
+  private checkPackages(packages: readonly string[]): string[] {
+    if (!Array.isArray(packages) || packages.length > MAX_PACKAGES) {
+      invalid(
+        this,
+        "hostPackages",
+        packages,
+        `is not a list of at most ${MAX_PACKAGES} package names`,
+        "pass Debian package names, e.g. ['nginx', 'certbot']",
+      );
+    }
+    packages.forEach((pkg, i) => {
+      if (typeof pkg !== "string" || !DEBIAN_PACKAGE.test(pkg)) {
+        invalid(
+          this,
+          `hostPackages[${i}]`,
+          pkg,
+          "is not a Debian package name",
+          "use the bare package name (lowercase letters, digits, '+', '-', '.'; at least 2 characters), no version, option or space, e.g. 'nginx'",
+        );
+      }
+      if (packages.indexOf(pkg) !== i) {
+        invalid(this, `hostPackages[${i}]`, pkg, "is listed twice", "list each package once");
+      }
+    });
+    return [...packages];
+  }
+
+  private checkFiles(files: readonly VmFile[], services: readonly CheckedService[]): CheckedFile[] {
+    if (!Array.isArray(files)) {
+      invalid(this, "files", files, "is not a list", "pass [{ path, content }]");
+    }
+    const own = new Set(OWN_FILES);
+    for (const s of services) {
+      own.add(`/etc/systemd/system/${s.name}.service`);
+      own.add(`/etc/systemd/system/${s.name}.slice`);
+    }
+    const seen = new Set<string>();
+    return files.map((file, i) => {
+      const p = `files[${i}]`;
+      if (file === null || typeof file !== "object") {
+        invalid(this, p, file, "is not a file", "pass { path, content, mode?, reloadService? }");
+      }
+      const path = this.checkPath(`${p}.path`, file.path);
+      if (VIRTUAL_FS.test(path)) {
+        invalid(
+          this,
+          `${p}.path`,
+          path,
+          "is on a virtual or boot file system",
+          "write configuration under /etc, /opt, /usr/local or /var",
+        );
+      }
+      const dropIn = services.some((s) =>
+        path.startsWith(`/etc/systemd/system/${s.name}.service.d/`),
+      );
+      if (own.has(path) || dropIn) {
+        invalid(
+          this,
+          `${p}.path`,
+          path,
+          "is written by the Vm construct itself",
+          "choose another path; configure the containers through the services prop",
+        );
+      }
+      if (seen.has(path)) {
+        invalid(this, `${p}.path`, path, "is listed twice", "write each file once");
+      }
+      seen.add(path);
+      const content: unknown = file.content;
+      if (typeof content !== "string" || content.includes("\0")) {
+        invalid(
+          this,
+          `${p}.content`,
+          typeof content === "string" ? "(contains a NUL byte)" : content,
+          "is not text",
+          "pass the file's text as a string without NUL bytes",
+        );
+      }
+      const marker = /^# managed-by: vm-construct.*$/m.exec(content);
+      if (marker) {
+        invalid(
+          this,
+          `${p}.content`,
+          marker[0],
+          "has a line starting with '# managed-by: vm-construct', which marks the units the startup script owns (it deletes those it no longer configures)",
+          "reword that line, e.g. '# written by <your stack>'",
+        );
+      }
+      if (/[$%]\$\{TfToken\[/.test(content)) {
+        invalid(
+          this,
+          `${p}.content`,
+          content,
+          "has a '$' or '%' right before a Terraform reference, which Terraform would read as an escape",
+          "put another character between them",
+        );
+      }
+      const modeMatch = FILE_MODE.exec(typeof file.mode === "string" ? file.mode : "");
+      const mode = file.mode === undefined ? "0644" : modeMatch ? `0${modeMatch[1]}` : undefined;
+      if (mode === undefined) {
+        invalid(
+          this,
+          `${p}.mode`,
+          file.mode,
+          "is not an octal file mode",
+          "write three octal digits, optionally with a leading 0, e.g. '0644' or '0755'",
+        );
+      }
+      if ((Number.parseInt(mode, 8) & 0o002) !== 0) {
+        invalid(
+          this,
+          `${p}.mode`,
+          file.mode,
+          "makes the file writable by every user of the VM",
+          "drop the write bit for others, e.g. '0644' or '0664'",
+        );
+      }
+      const reload: unknown = file.reloadService;
+      if (reload !== undefined && (typeof reload !== "string" || !UNIT_NAME.test(reload))) {
+        invalid(
+          this,
+          `${p}.reloadService`,
+          reload,
+          "is not a systemd unit name",
+          "use a unit name such as 'nginx' or 'nginx.service'",
+        );
+      }
+      const onlyIfExists =
+        file.onlyIfExists === undefined
+          ? ""
+          : this.checkPath(`${p}.onlyIfExists`, file.onlyIfExists);
+      const lines = content.split("\n");
+      let delimiter = "EOF_HOST_FILE";
+      while (lines.includes(delimiter)) delimiter += "_X";
+      const text = content === "" || content.endsWith("\n") ? content : `${content}\n`;
+      return {
+        path,
+        body: escapeTerraform(text),
+        delimiter,
+        mode,
+        reloadService: (reload as string | undefined) ?? "",
+        onlyIfExists,
+      };
+    });
+  }
+
+  private checkPath(property: string, path: unknown): string {
+    const parts = typeof path === "string" ? path.split("/").slice(1) : [];
+    if (
+      typeof path !== "string" ||
+      !ABSOLUTE_PATH.test(path) ||
+      path.length > 4096 ||
+      parts.some((c) => c === "." || c === ".." || c.length > 255)
+    ) {
+      invalid(
+        this,
+        property,
+        path,
+        "is not a plain absolute path",
+        "start with '/', use components of letters, digits and . _ @ + - (no '.' or '..', no spaces, no trailing '/'), e.g. '/etc/nginx/conf.d/site.conf'",
+      );
+    }
+    return path;
+  }
+
+  private checkEnableUnits(units: readonly string[]): string[] {
+    if (!Array.isArray(units)) {
+      invalid(this, "enableUnits", units, "is not a list", "pass ['nginx.service']");
+    }
+    units.forEach((unit, i) => {
+      if (typeof unit !== "string" || !UNIT_WITH_TYPE.test(unit)) {
+        invalid(
+          this,
+          `enableUnits[${i}]`,
+          unit,
+          "is not a systemd unit name with its type",
+          "write the full unit name, e.g. 'nginx.service' or 'backup.timer'",
+        );
+      }
+      if (units.indexOf(unit) !== i) {
+        invalid(this, `enableUnits[${i}]`, unit, "is listed twice", "list each unit once");
+      }
+    });
+    return [...units];
   }
 
   private checkImage(property: string, ref: VmImage): { image: string; host: string } {
@@ -739,4 +1073,19 @@ export class Vm extends Construct {
       .filter((h) => GOOGLE_REGISTRY.test(h) || Token.isUnresolved(h));
     return [...new Set(hosts)];
   }
+}
+
+/**
+ * Escapes a literal `${` or `%{` as `$${` / `%%{`, which Terraform turns back into `${` / `%{`;
+ * cdktf token markers (references resolved by Terraform) are kept.
+ */
+function escapeTerraform(text: string): string {
+  const escape = (literal: string) => literal.replace(/([$%])\{/g, "$1$1{");
+  let out = "";
+  let last = 0;
+  for (const match of text.matchAll(TOKEN_MARKER)) {
+    out += escape(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escape(text.slice(last));
 }
