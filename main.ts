@@ -1,7 +1,6 @@
 import { runApp } from "./constructs/core/app";
 import { readConfigFile } from "./constructs/core/config";
-import { TradingBotStack } from "./stacks/trading-bot";
-import { TRADING_BOT_EXAMPLES } from "./stacks/trading-bot.config";
+import { addReferenceStacks, type SettingsOverrides } from "./stacks";
 
 /**
  * The composition root. Without settings it synthesizes every reference stack from the built-in
@@ -12,16 +11,6 @@ import { TRADING_BOT_EXAMPLES } from "./stacks/trading-bot.config";
  */
 runApp((app) => {
   const file = process.env.PLATFORM_SETTINGS;
-  const overrides = (file ? readConfigFile(file, "PLATFORM_SETTINGS") : {}) as Record<
-    string,
-    Record<string, unknown> | undefined
-  >;
-  for (const [env, example] of Object.entries(TRADING_BOT_EXAMPLES)) {
-    const given = overrides["trading-bot"]?.[env];
-    new TradingBotStack(
-      app,
-      given ?? example,
-      given ? `${file} trading-bot.${env}` : `built-in example trading-bot.${env}`,
-    );
-  }
+  const overrides = file ? (readConfigFile(file, "PLATFORM_SETTINGS") as SettingsOverrides) : {};
+  addReferenceStacks(app, overrides, file);
 });

@@ -1,0 +1,50 @@
+import type { App } from "cdktf";
+import { StockPilotStack } from "./stockpilot";
+import { STOCKPILOT_EXAMPLES } from "./stockpilot.config";
+import { TradingBotStack } from "./trading-bot";
+import { TRADING_BOT_EXAMPLES } from "./trading-bot.config";
+
+/** Settings that replace built-in examples: `{ "<system>": { "<environment>": {...} } }`. */
+export type SettingsOverrides = Readonly<
+  Record<string, Readonly<Record<string, unknown>> | undefined>
+>;
+
+/**
+ * The reference systems: each stack class with its built-in example settings per environment.
+ * Adding a system is one entry here.
+ */
+const SYSTEMS = [
+  {
+    system: "trading-bot",
+    examples: TRADING_BOT_EXAMPLES,
+    create: (app: App, settings: unknown, source: string) =>
+      new TradingBotStack(app, settings, source),
+  },
+  {
+    system: "stockpilot",
+    examples: STOCKPILOT_EXAMPLES,
+    create: (app: App, settings: unknown, source: string) =>
+      new StockPilotStack(app, settings, source),
+  },
+] as const;
+
+/**
+ * Adds every reference stack to the app, from the built-in examples or, for the environments a
+ * settings file lists, from that file (`source` names it in error messages).
+ */
+export function addReferenceStacks(
+  app: App,
+  overrides: SettingsOverrides = {},
+  source = "settings",
+): void {
+  for (const { system, examples, create } of SYSTEMS) {
+    for (const [env, example] of Object.entries(examples)) {
+      const given = overrides[system]?.[env];
+      create(
+        app,
+        given ?? example,
+        given === undefined ? `built-in example ${system}.${env}` : `${source} ${system}.${env}`,
+      );
+    }
+  }
+}

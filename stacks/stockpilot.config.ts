@@ -1,0 +1,186 @@
+import { z } from "zod";
+import { Cidr } from "../constructs/core/cidr";
+import { MIN_REASON_LENGTH } from "../constructs/core/opt-out";
+import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
+import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
+import { GCP_REGIONS } from "../constructs/gcp/regions";
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const hostnameSchema = z
+  .string()
+  .regex(HOSTNAME, "use a lowercase DNS name such as stockpilot.ai or www.stockpilot.ai");
+
+/**
+ * The public address range of an admin network. Private ranges (the seed's 192.168.1.0/24 and
+ * 10.0.0.0/8) are refused: traffic from them never reaches a public IP over the internet, and
+ * 10.0.0.0/8 would also admit every VM of the VPC.
+ */
+const adminRangeSchema = cidrSchema.superRefine((value, ctx) => {
+  const cidr = Cidr.tryParse(value);
+  if (!cidr) return;
+  const issue = (message: string) => ctx.addIssue({ code: "custom", message });
+  if (cidr.kind !== "ipv4") {
+    issue("use an IPv4 CIDR: the VM has no IPv6 address");
+  } else if (cidr.isWholeInternet) {
+    issue(
+      "list your admin network's public range (e.g. 203.0.113.0/24), not the whole internet; for SSH from anywhere use sshViaIap",
+    );
+  } else if (Cidr.RFC1918.some((block) => block.overlaps(cidr))) {
+    issue(
+      "use the public address your admin network reaches the internet from (e.g. 203.0.113.0/24): a private range never reaches the VM's public IP (and 10.0.0.0/8 would admit every VM of the VPC); for SSH use sshViaIap",
+    );
+  } else if (cidr.prefixLength < 16) {
+    issue("use the admin network's own public range, a /16 or smaller (e.g. 203.0.113.0/24)");
+  }
+});
+
+/**
+ * The settings of one StockPilot environment (seed 003). Validated at synth time; every bad
+ * field is reported with its path and what to write instead. No secret goes here: the secrets
+ * are created empty and filled out of band (help/stockpilot.md).
+ */
+export const stockpilotConfigSchema = z
+  .object({
+    /** dev, staging or prod: the stack is `stockpilot-<environment>`. */
+    environment: z.enum(["dev", "staging", "prod"]),
+    /** The GCP project the stack deploys into. */
+    projectId: gcpProjectIdSchema,
+    /** Terraform state: an existing GCS bucket with versioning on. */
+    stateBucket: gcsBucketSchema,
+    /** The region of the subnet, the VM, the database, the registry and the backups. */
+    region: gcpRegionSchema,
+    /** The VM's zone, in `region`. */
+    zone: z.string().regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "use a zone such as us-central1-a"),
+    /** The subnet's range (RFC 1918). */
+    subnetCidr: cidrSchema,
+    /** Range reserved for private services access (Cloud SQL private IP). */
+    privateServicesCidr: cidrSchema,
+    /** The production host (seed L137–144: 4 vCPU, 16 GB, 100 GB SSD). */
+    vm: z
+      .object({
+        machineType: z.string().min(1, "give a machine type such as e2-standard-4"),
+        bootDiskGb: z
+          .number()
+          .int("use a whole number of GB")
+          .min(20, "give the host at least 20 GB (the seed's production host has 100)"),
+      })
+      .strict(),
+    /** Host names nginx serves; the first names the TLS certificate (seed: stockpilot.ai). */
+    domains: z
+      .array(hostnameSchema)
+      .min(1, "list the site's host names, e.g. ['stockpilot.ai', 'www.stockpilot.ai']")
+      .refine((d) => new Set(d).size === d.length, "list each host name once"),
+    /** The commit whose images the six services run (the pipeline pushes `<service>:<sha>`). */
+    release: z
+      .string()
+      .regex(/^[0-9a-f]{7,40}$/, "use the commit SHA the images are tagged with (7–40 hex digits)"),
+    /**
+     * Public ranges of the admin network: SSH (22), Prometheus (9090) and Grafana (3001) are
+     * open to them only. May be empty (SSH through IAP only, no monitoring ports).
+     */
+    adminRanges: z.array(adminRangeSchema),
+    /** Also allow SSH through Identity-Aware Proxy (`gcloud compute ssh --tunnel-through-iap`). */
+    sshViaIap: z.boolean(),
+    /** The Cloud SQL primary. */
+    database: z
+      .object({
+        tier: z.string().min(1, "give a Cloud SQL tier such as db-custom-2-8192"),
+        /** ZONAL suits a single-host system; REGIONAL adds a standby in another zone. */
+        availability: z.enum(["ZONAL", "REGIONAL"]),
+        diskSizeGb: z.number().int("use a whole number of GB").min(10, "use at least 10 GB"),
+      })
+      .strict(),
+    /** Log level of the services (seed LOG_LEVEL). */
+    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    /**
+     * The SMTP server alert mail goes through (seed EMAIL_SMTP_SERVER); needs port 587 in
+     * `internetEgress`. Without it the email secrets are not readable by the VM.
+     */
+    smtpServer: hostnameSchema.optional(),
+    /**
+     * Egress to the whole internet on these ports, with the reason (recorded in the JSON). The
+     * seed's APIs (OpenAI, Alpha Vantage, NewsAPI, DART, KRX, Slack), Debian's mirrors, the Ops
+     * agent repository and Let's Encrypt publish no fixed address ranges.
+     */
+    internetEgress: z
+      .object({
+        ports: z
+          .array(
+            z.union([z.literal(80), z.literal(443), z.literal(587)], {
+              error:
+                "use 443 (HTTPS), 587 (SMTP submission) or 80 (apt mirrors, which serve signed packages over HTTP)",
+            }),
+          )
+          .min(1, "list the ports, e.g. [443]")
+          .refine((p) => new Set(p).size === p.length, "list each port once"),
+        reason: z
+          .string()
+          .refine(
+            (r) => r.trim().length >= MIN_REASON_LENGTH,
+            `say who accepted the risk and why, in at least ${MIN_REASON_LENGTH} characters`,
+          ),
+      })
+      .strict()
+      .optional(),
+    /** Extra labels for every resource. */
+    labels: labelsSchema.optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const region = config.zone.replace(/-[a-z]$/, "");
+    if (region !== config.region || !GCP_REGIONS[region]?.includes(config.zone.slice(-1))) {
+      const zones = (GCP_REGIONS[config.region] ?? []).map((z) => `${config.region}-${z}`);
+      ctx.addIssue({
+        code: "custom",
+        path: ["zone"],
+        input: config.zone,
+        message: `use a zone of ${config.region}: ${zones.join(", ")}`,
+      });
+    }
+    if (config.smtpServer && !config.internetEgress?.ports.includes(587)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["smtpServer"],
+        input: config.smtpServer,
+        message:
+          "add 587 to internetEgress.ports so the services can reach it, or leave smtpServer out",
+      });
+    }
+  });
+
+export type StockPilotConfig = z.output<typeof stockpilotConfigSchema>;
+
+/**
+ * Built-in example settings: they synthesize without credentials and show every knob. The
+ * project ID and state bucket are placeholders and the admin range comes from a documentation
+ * block (RFC 5737); point them at real values through a settings file (help/getting-started.md)
+ * before deploying.
+ */
+export const STOCKPILOT_EXAMPLES: Readonly<
+  Partial<Record<StockPilotConfig["environment"], unknown>>
+> = {
+  prod: {
+    environment: "prod",
+    projectId: "example-stockpilot-prod",
+    stateBucket: "example-stockpilot-tfstate",
+    region: "us-central1",
+    zone: "us-central1-a",
+    subnetCidr: "10.40.0.0/20",
+    privateServicesCidr: "10.140.0.0/20",
+    vm: { machineType: "e2-standard-4", bootDiskGb: 100 },
+    domains: ["stockpilot.ai", "www.stockpilot.ai"],
+    release: "5d41402",
+    adminRanges: ["203.0.113.0/24"],
+    sshViaIap: true,
+    database: { tier: "db-custom-2-8192", availability: "ZONAL", diskSizeGb: 50 },
+    logLevel: "INFO",
+    smtpServer: "smtp.gmail.com",
+    internetEgress: {
+      ports: [80, 443, 587],
+      reason:
+        "The services call OpenAI, Alpha Vantage, NewsAPI, DART/KRX and Slack and mail alerts through smtp.gmail.com; apt fetches signed packages from http://deb.debian.org; none of these, nor Let's Encrypt, has fixed address ranges",
+    },
+    labels: { "cost-center": "stockpilot" },
+  },
+};
