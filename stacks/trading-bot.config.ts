@@ -39,8 +39,12 @@ export const tradingBotConfigSchema = z
     databaseAvailability: z.enum(["ZONAL", "REGIONAL"]),
     /** Range reserved for private services access (Cloud SQL private IP). */
     privateServicesCidr: cidrSchema,
-    /** Who may SSH to the VMs: admin CIDRs and/or "iap". */
-    sshFrom: z.array(z.union([z.literal("iap"), cidrSchema])).min(1, 'list admin CIDRs or "iap"'),
+    /** Who may SSH to the VMs: "iap" (the release pipeline deploys through it) and admin CIDRs. */
+    sshFrom: z
+      .array(z.union([z.literal("iap"), cidrSchema]))
+      .refine((from) => from.includes("iap"), {
+        message: 'include "iap": the release pipeline runs deploy.sh over SSH through IAP',
+      }),
     /** The exchanges' API ranges the bot may reach on 443. */
     exchangeApiRanges: z.array(cidrSchema).min(1, "list the exchange API ranges the bot calls"),
     /** The commit whose images the VMs run (the pipeline pushes `<service>:<sha>`). */

@@ -6,6 +6,7 @@ import { suppress } from "../constructs/core/policy/suppress";
 import { PlatformStack } from "../constructs/core/stack";
 import { ArtifactRegistry } from "../constructs/gcp/artifact-registry";
 import { Bucket } from "../constructs/gcp/bucket";
+import { CloudBuildPipeline } from "../constructs/gcp/cloud-build";
 import { Firewall, type FirewallRule } from "../constructs/gcp/firewall";
 import { Monitoring } from "../constructs/gcp/monitoring";
 import { Network } from "../constructs/gcp/network";
@@ -40,6 +41,7 @@ export class TradingBotStack extends PlatformStack {
   readonly platform: RegionalPlatform;
   readonly monitoring: Monitoring;
   readonly backups: Bucket;
+  readonly pipeline: CloudBuildPipeline;
 
   constructor(scope: Construct, settings: unknown, source = "trading-bot settings") {
     const config = parseConfig(tradingBotConfigSchema, settings, source);
@@ -174,6 +176,14 @@ export class TradingBotStack extends PlatformStack {
       "GCP-GCS-003",
       "Object reads and writes are recorded by Cloud Audit Logs (data access); a usage-log bucket would duplicate them.",
     );
+
+    // Releases (seed §2): test, build, push <service>:$COMMIT_SHA, deploy.sh on the primary VM.
+    this.pipeline = new CloudBuildPipeline(this, "release", {
+      github: config.github,
+      services: [...TRADING_SERVICES],
+      registry: this.registry,
+      vm: this.platform.primary.vm,
+    });
 
     this.monitoring = this.alerting(config);
     this.outputs();

@@ -784,3 +784,33 @@ describe.each(Object.entries(CASES))("%s", (id, { pass, fail, message }) => {
     ).toEqual([]);
   });
 });
+
+describe("GCP-IAM-001 with a computed role", () => {
+  const rule = ruleById("GCP-IAM-001") as Rule;
+  const role =
+    "projects/${google_project_iam_custom_role.deploy.project}/roles/${google_project_iam_custom_role.deploy.role_id}";
+
+  it("accepts a custom role defined in the same stack", () => {
+    expect(
+      findingsFor(rule, {
+        ...grant("google_project_iam_member", { role }),
+        others: {
+          "google_project_iam_custom_role.deploy": {
+            role_id: "deploy",
+            permissions: ["compute.projects.get"],
+          },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it("fails closed when the role comes from anywhere else", () => {
+    const findings = findingsFor(rule, grant("google_project_iam_member", { role: "${var.role}" }));
+    expect(findings.map((f) => f.message)).toEqual([expect.stringMatching(/cannot be verified/)]);
+    const elsewhere = findingsFor(rule, {
+      ...grant("google_project_iam_member", { role }),
+      others: { "google_service_account.deploy": { account_id: "deploy" } },
+    });
+    expect(elsewhere).toHaveLength(1);
+  });
+});

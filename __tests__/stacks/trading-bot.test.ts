@@ -110,7 +110,10 @@ describe("trading-bot-prod", () => {
   });
 
   it("gives the VMs' account exactly the five roles of seed §4.2, secrets one by one", () => {
-    expect(configs(prod, "google_service_account")).toHaveLength(1);
+    expect(configs(prod, "google_service_account").map((a) => a.account_id)).toEqual([
+      "trading-bot-prod-build",
+      "trading-bot-prod-vm",
+    ]);
     const vmAccount = /^serviceAccount:\$\{google_service_account\.vm-account_\w+\.email\}$/;
     const grantsTo = (type: string) =>
       configs(prod, type).filter((g) => vmAccount.test(String(g.member)));
@@ -203,9 +206,38 @@ describe("trading-bot-prod", () => {
   });
 
   it("refuses SSH from the world even when the settings ask for it", () => {
-    expect(() => synthEnv("prod", { sshFrom: ["0.0.0.0/0"] })).toThrow(
+    expect(() => synthEnv("prod", { sshFrom: ["0.0.0.0/0", "iap"] })).toThrow(
       /trading-bot-prod\/firewall: ssh\.from = \["0\.0\.0\.0\/0"\] opens SSH/,
     );
+  });
+
+  it("requires IAP among the SSH sources, since the release pipeline deploys through it", () => {
+    expect(() => synthEnv("prod", { sshFrom: ["203.0.113.10/32"] })).toThrow(
+      /sshFrom = \["203\.0\.113\.10\/32"\] is invalid\.\n {2}Fix: include "iap"/,
+    );
+  });
+
+  it("releases through a Cloud Build trigger per service on pushes to main", () => {
+    const triggers = configs(prod, "google_cloudbuild_trigger");
+    expect(triggers.map((t) => t.name)).toEqual([
+      "trading-bot-prod-release-capital-manager",
+      "trading-bot-prod-release-core-engine",
+      "trading-bot-prod-release-exchange-connector",
+      "trading-bot-prod-release-strategy-worker",
+    ]);
+    for (const trigger of triggers) {
+      expect(trigger).toMatchObject({ github: { push: { branch: "^main$" } } });
+      expect(trigger.service_account).toMatch(/google_service_account\.release_/);
+    }
+    // The build account holds instance-level roles on the primary VM only, never project-wide.
+    const buildMember = /google_service_account\.release_[\w-]+\.email/;
+    const projectRoles = configs(prod, "google_project_iam_member")
+      .filter((g) => buildMember.test(String(g.member)))
+      .map((g) => g.role);
+    expect(projectRoles).toEqual([
+      "roles/logging.logWriter",
+      expect.stringContaining("google_project_iam_custom_role"),
+    ]);
   });
 
   it("refuses a backup region listed twice", () => {

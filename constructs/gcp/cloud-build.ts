@@ -277,16 +277,7 @@ export class CloudBuildPipeline extends Construct {
         member,
       });
     });
-    const vmEmail = vm.instance.serviceAccountInput?.email;
-    if (typeof vmEmail !== "string") {
-      invalid(
-        this,
-        "vm",
-        vm.instanceName,
-        "has no service account",
-        "pass a Vm built by the Vm construct",
-      );
-    }
+    const vmEmail = vm.serviceAccount.email;
     this.vmServiceAccountGrant = new IamMembers<ServiceAccountIamMember>(
       this,
       `service-account/${Token.isUnresolved(vmEmail) ? `${vm.instanceName} (its identity)` : vmEmail}`,
@@ -462,17 +453,9 @@ export class CloudBuildPipeline extends Construct {
   }
 }
 
-/**
- * The VM's services and the image each runs, read from its systemd units (the
- * `Environment=IMAGE=` line of templates/container.service.hbs).
- */
+/** The VM's services and the image each runs. */
 function imagesOf(vm: Vm): ReadonlyMap<string, string> {
-  return new Map(
-    Object.entries(vm.renderedUnits ?? {}).map(([service, unit]) => [
-      service,
-      /^Environment=IMAGE=(\S+)$/m.exec(unit)?.[1] ?? "",
-    ]),
-  );
+  return new Map(vm.services.map((s) => [s.name, s.image]));
 }
 
 function escapeRegex(text: string): string {

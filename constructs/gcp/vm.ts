@@ -301,6 +301,10 @@ export class Vm extends Construct {
   readonly region: string;
   /** The startup script, as written into the instance metadata. */
   readonly renderedStartupScript: string;
+  /** The VM's identity. */
+  readonly serviceAccount: IServiceAccount;
+  /** The services it runs, with the pinned image of each, in the order given. */
+  readonly services: readonly { readonly name: string; readonly image: string }[];
   /** The systemd unit of each service, by service name. */
   readonly renderedUnits: Readonly<Record<string, string>>;
   /** The slice unit (memory limits) of each service that has `memoryMax` or `memoryHigh`. */
@@ -346,6 +350,8 @@ export class Vm extends Construct {
     }
     this.tags = this.checkTags(props.networkTags ?? []);
     const services = this.checkServices(props.services);
+    this.serviceAccount = props.serviceAccount;
+    this.services = services.map((s) => ({ name: s.name, image: s.image }));
     const registryHosts = this.registryHosts(props.registryHost, services);
     const opsAgent = this.checkBoolean("opsAgent", props.opsAgent, true);
     const deletionProtection = this.checkBoolean(

@@ -13,6 +13,7 @@ import {
   NOT_APPLICABLE,
   parsePortRange,
   problemsVerdict,
+  referencedAddresses,
   requireFlag,
   show,
   strings,
@@ -596,7 +597,9 @@ const iamRules: Rule[] = [
       problemsVerdict(
         grantsOf(r, context).flatMap(({ role }) =>
           isToken(role)
-            ? [unverifiable("role", role)]
+            ? isCustomRoleOfStack(role, context)
+              ? []
+              : [unverifiable("role", role)]
             : PRIMITIVE_ROLES.includes(String(role))
               ? [`grants the primitive role ${role}`]
               : [],
@@ -811,3 +814,17 @@ export const GCP_RULES: readonly Rule[] = [
   ...iamRules,
   ...storageRules,
 ];
+
+const CUSTOM_ROLE_TYPES = ["google_project_iam_custom_role", "google_organization_iam_custom_role"];
+
+/**
+ * True when a computed role refers only to custom roles defined in the same stack (a custom role
+ * is never a primitive one); anything else stays unverifiable.
+ */
+function isCustomRoleOfStack(role: unknown, context: RuleContext): boolean {
+  const addresses = referencedAddresses(role);
+  return (
+    addresses.length > 0 &&
+    addresses.every((a) => CUSTOM_ROLE_TYPES.includes(context.stack.byAddress.get(a)?.type ?? ""))
+  );
+}
