@@ -95,7 +95,8 @@ describe("synthesized output", () => {
   it("matches the committed audit copy in audit/", () => {
     const audit = path.join(root, "audit");
     const committed = fs.existsSync(audit) ? walk(audit) : new Map<string, string>();
-    const refresh = "run `npm run audit:update`, review `git diff audit/`, and commit it";
+    const refresh =
+      "run `npm run audit:update` (it also refreshes the sample report in help/review.md), review `git diff audit/`, and commit it";
     for (const [file, text] of first) {
       if (committed.get(file) !== text) {
         throw new Error(

@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type * as Prettier from "prettier";
 import { evaluate } from "./engine";
@@ -11,12 +9,11 @@ import type { Rule } from "./types";
 
 /**
  * Generates the parts of the help pages that come from code: the rule table of help/policies.md
- * (from the rule metadata; a test fails when the page is out of date) and the sample report of
- * help/review.md (from the reference stacks).
+ * (from the rule metadata) and the sample report of help/review.md (from the reference stacks'
+ * committed output in audit/). A test fails when either page is out of date.
  *
- *     node -r @swc-node/register constructs/core/policy/docs.ts            # rule table
- *     node -r @swc-node/register constructs/core/policy/docs.ts --sample   # and the sample report
- *     node -r @swc-node/register constructs/core/policy/docs.ts --check    # exit 1 when stale
+ *     npm run review:docs                  # rewrite both
+ *     npm run review:docs -- --check       # exit 1 when either is stale
  *
  * (Prettier 3 loads its parsers with dynamic imports, which Jest cannot run without
  * --experimental-vm-modules, so the test runs `--check` as a child process.)
@@ -99,42 +96,41 @@ export async function expectedPoliciesPage(
   return formatMarkdown(replaceBetween(current, RULES_MARKERS, rulesMarkdown()), POLICIES_PAGE);
 }
 
-/** The review report of the reference stacks (main.ts synthesized into a temporary directory). */
+/**
+ * The review report of the reference stacks, from their committed output in `audit/` (which a
+ * test keeps identical to a fresh synth, so the sample is always current when that test passes).
+ */
 export function sampleReport(): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "review-sample-"));
-  try {
-    execFileSync(process.execPath, ["-r", "@swc-node/register", "main.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, CDKTF_OUTDIR: outdir },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    const stacks = loadOutdir(outdir);
-    return renderMarkdown(buildReview("cdktf.out", stacks, evaluate(stacks)));
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  const stacks = loadOutdir(path.join(ROOT, "audit"));
+  return renderMarkdown(buildReview("audit", stacks, evaluate(stacks)));
+}
+
+async function expectedReviewPage(): Promise<string> {
+  const page = fs.readFileSync(REVIEW_PAGE, "utf8");
+  const block = `\`\`\`\`markdown\n${sampleReport()}\`\`\`\``;
+  return formatMarkdown(replaceBetween(page, SAMPLE_MARKERS, block), REVIEW_PAGE);
 }
 
 async function main(): Promise<void> {
   const expected = await expectedPoliciesPage();
+  const review = await expectedReviewPage();
   if (process.argv.includes("--check")) {
     if (fs.readFileSync(POLICIES_PAGE, "utf8") !== expected) {
       process.stderr.write(
-        "docs: help/policies.md is out of date with the rule metadata; regenerate it\n",
+        "docs: help/policies.md is out of date with the rule metadata; run npm run review:docs\n",
+      );
+      process.exitCode = 1;
+    }
+    if (fs.readFileSync(REVIEW_PAGE, "utf8") !== review) {
+      process.stderr.write(
+        "docs: the sample report in help/review.md is out of date with audit/; run npm run review:docs\n",
       );
       process.exitCode = 1;
     }
     return;
   }
   fs.writeFileSync(POLICIES_PAGE, expected);
-  if (process.argv.includes("--sample")) {
-    const page = fs.readFileSync(REVIEW_PAGE, "utf8");
-    const block = `\`\`\`\`markdown\n${sampleReport()}\`\`\`\``;
-    fs.writeFileSync(
-      REVIEW_PAGE,
-      await formatMarkdown(replaceBetween(page, SAMPLE_MARKERS, block), REVIEW_PAGE),
-    );
-  }
+  fs.writeFileSync(REVIEW_PAGE, review);
 }
 
 if (require.main === module) {
