@@ -184,9 +184,9 @@ describe("markdown report", () => {
 
   it("summarises the result and each stack", () => {
     expect(markdown).toContain(
-      "`out`: 1 stack, 20 resources. **PASS**: 0 errors, 2 warnings, 0 info, 1 suppressed.",
+      "`out`: 1 stack, 20 resources. **PASS**: 0 errors, 3 warnings, 0 info, 1 suppressed.",
     );
-    expect(markdown).toContain("| `shop-prod` | 20 | 0 | 2 | 1 | 1 |");
+    expect(markdown).toContain("| `shop-prod` | 20 | 0 | 3 | 1 | 1 |");
   });
 
   it("has the tables with the right rows", () => {

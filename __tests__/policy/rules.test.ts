@@ -242,6 +242,35 @@ const CASES: Record<string, Case> = {
     fail: fw({ log_config: undefined }),
     message: /log_config is not set/,
   },
+  "GCP-FW-005": {
+    pass: {
+      type: "google_compute_network",
+      config: { name: "vpc", auto_create_subnetworks: false },
+      others: {
+        "google_compute_firewall.deny": {
+          name: "deny-all-egress",
+          network: "${google_compute_network.subject.id}",
+          direction: "EGRESS",
+          deny: [{ protocol: "all" }],
+          destination_ranges: ["0.0.0.0/0"],
+        },
+      },
+    },
+    fail: {
+      type: "google_compute_network",
+      config: { name: "vpc", auto_create_subnetworks: false },
+      others: {
+        "google_compute_firewall.allow": {
+          name: "allow-https",
+          network: "${google_compute_network.subject.id}",
+          direction: "EGRESS",
+          allow: [{ protocol: "tcp", ports: ["443"] }],
+          destination_ranges: ["0.0.0.0/0"],
+        },
+      },
+    },
+    message: /no firewall rule denies egress to 0\.0\.0\.0\/0/,
+  },
   "GCP-NET-001": {
     pass: subnet(),
     fail: subnet({ log_config: undefined }),
@@ -365,6 +394,23 @@ const CASES: Record<string, Case> = {
     pass: vm(),
     fail: vm({ can_ip_forward: true }),
     message: /can_ip_forward is true/,
+  },
+  "GCP-VM-010": {
+    pass: vm({
+      metadata: {
+        "startup-script":
+          'Environment=IMAGE=us-central1-docker.pkg.dev/p/repo/core-engine:3f9c2ab\nrepository="us-central1-docker.pkg.dev/p/repo/core-engine"\ndocker pull gcr.io/p/tool@sha256:' +
+          "a".repeat(64),
+      },
+    }),
+    fail: vm({
+      metadata: {
+        "startup-script":
+          "docker pull us-central1-docker.pkg.dev/p/repo/core-engine:latest\ndocker run gcr.io/p/tool",
+      },
+    }),
+    message:
+      /runs us-central1-docker\.pkg\.dev\/p\/repo\/core-engine:latest, which can move; the startup script runs gcr\.io\/p\/tool/,
   },
   "GCP-IAM-001": {
     pass: grant("google_project_iam_member", {}),

@@ -156,6 +156,27 @@ const firewallRules: Rule[] = [
           ? COMPLIANT
           : violation("log_config is not set: allowed and denied connections are not logged"),
   },
+  {
+    id: "GCP-FW-005",
+    severity: "warning",
+    title: "VPC denies egress that no rule allows",
+    types: ["google_compute_network"],
+    fix: "Add a deny-all egress rule to 0.0.0.0/0 at the lowest priority (the Firewall construct does, unless allowUnlistedEgress is given).",
+    check: (r, context) => {
+      const denies = context
+        .referencing(r, FIREWALL, { attrs: ["network"], literal: r.config.name })
+        .filter(
+          (fw) =>
+            flag(fw.config.disabled) !== true &&
+            String(fw.config.direction).toUpperCase() === "EGRESS" &&
+            blocks(fw.config.deny).some((d) => d.protocol === "all") &&
+            strings(fw.config.destination_ranges).some(isWorld),
+        );
+      return denies.length > 0
+        ? COMPLIANT
+        : violation("no firewall rule denies egress to 0.0.0.0/0: anything not denied may leave");
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -501,7 +522,7 @@ const computeRules: Rule[] = [
   {
     id: "GCP-VM-006",
     checkov: "CKV_GCP_39",
-    severity: "warning",
+    severity: "error",
     title: "VM is a Shielded VM (secure boot, vTPM, integrity monitoring)",
     types: VM,
     appliesTo: VM_LABEL,
@@ -548,7 +569,45 @@ const computeRules: Rule[] = [
     fix: "Set can_ip_forward = false unless the VM is a router or NAT appliance.",
     check: (r) => requireFlag(r.config, "can_ip_forward", false, false),
   },
+  {
+    id: "GCP-VM-010",
+    severity: "error",
+    title: "VM startup script runs only pinned container images",
+    types: VM,
+    appliesTo: VM_LABEL,
+    fix: "Reference images by commit SHA tag or @sha256 digest (ArtifactRegistry.image(name, { tag })), never :latest or untagged.",
+    check: (r) => {
+      const script = [get(r.config, "metadata.startup-script"), r.config.metadata_startup_script]
+        .filter((s): s is string => typeof s === "string")
+        .join("\n");
+      if (script === "") return NOT_APPLICABLE;
+      return problemsVerdict(
+        unpinnedImages(script).map((image) => `the startup script runs ${image}, which can move`),
+      );
+    },
+  },
 ];
+
+/**
+ * Registry image references in a script that carry no digest and no tag, or the tag latest. A
+ * bare repository assigned to `repository=` is not an image: deploy.sh appends a checked commit
+ * SHA to it.
+ */
+function unpinnedImages(script: string): string[] {
+  const found = new Set<string>();
+  for (const m of script.matchAll(IMAGE_REFERENCE)) {
+    const image = m[1];
+    if (script.slice(Math.max(0, (m.index ?? 0) - 12), m.index).endsWith('repository="')) continue;
+    if (image.includes("@sha256:")) continue;
+    const last = image.slice(image.lastIndexOf("/") + 1);
+    const tag = last.includes(":") ? last.slice(last.lastIndexOf(":") + 1) : undefined;
+    if (tag === undefined || tag === "latest") found.add(image);
+  }
+  return [...found];
+}
+
+const IMAGE_REFERENCE =
+  /(?<![\w.-])((?:[a-z0-9-]+\.)*(?:pkg\.dev|gcr\.io|docker\.io)\/[A-Za-z0-9._/-]+(?::[A-Za-z0-9._-]+)?(?:@sha256:[0-9a-f]{64})?)/g;
 
 // ---------------------------------------------------------------------------------------------
 // IAM
