@@ -1,7 +1,5 @@
-import { App, TerraformOutput } from "cdktf";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { helpExampleStack } from "../helpers/help";
 import { optOutsOf } from "../../constructs/core/opt-out";
-import { PlatformStack } from "../../constructs/core/stack";
 import {
   ArtifactRegistry,
   type ArtifactRegistryProps,
@@ -269,32 +267,12 @@ describe("ArtifactRegistry", () => {
   });
 
   it("help example: artifact-registry.md", () => {
-    const app = new App();
-    const stack = new PlatformStack(app, {
-      system: "trading-bot",
-      environment: "prod",
-      backend: { kind: "gcs", bucket: "acme-tfstate", prefix: "trading-bot/prod" },
-    });
-    new GoogleProvider(stack, "google", { project: "acme-trading-prod", region: "us-central1" });
-
-    const vm = new ServiceAccount(stack, "vm-sa", { name: "vm" });
-    const registry = new ArtifactRegistry(stack, "registry", {
-      name: "repo",
-      region: "us-central1",
-      projectId: "acme-trading-prod",
-      readers: [vm],
-    });
-    registry.grantWrite(
-      principal(stack, "serviceAccount:builder@acme-trading-prod.iam.gserviceaccount.com"),
-    );
-    const coreEngine = registry.image("core-engine", { tag: "3f2c1ab" });
-    new TerraformOutput(stack, "core-engine-image", { value: coreEngine.uri });
-
-    expect(coreEngine.uri).toBe(
+    // The page's own code, run as written.
+    const stack = helpExampleStack("artifact-registry.md");
+    const json = synthJson(stack);
+    expect(json.output?.["core-engine-image"]?.value).toBe(
       "us-central1-docker.pkg.dev/acme-trading-prod/trading-bot-prod-repo/core-engine:3f2c1ab",
     );
-    const json = synthJson(stack);
-    expect(json.output?.["core-engine-image"]?.value).toBe(coreEngine.uri);
     expect(findResource(json, "google_artifact_registry_repository")).toMatchObject({
       repository_id: "trading-bot-prod-repo",
       docker_config: { immutable_tags: true },

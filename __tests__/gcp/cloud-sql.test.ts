@@ -1,4 +1,5 @@
-import { App, TerraformOutput, Testing } from "cdktf";
+import { helpExampleStack } from "../helpers/help";
+import { TerraformOutput, Testing } from "cdktf";
 import {
   CLOUD_SQL_MANAGED_FLAGS,
   CloudSqlPostgres,
@@ -8,8 +9,7 @@ import {
 } from "../../constructs/gcp/cloud-sql";
 import { Network } from "../../constructs/gcp/network";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import { PlatformStack } from "../../constructs/core/stack";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { type PlatformStack } from "../../constructs/core/stack";
 import { resourcesOf, synthJson, testStack, type SynthJson } from "../helpers/synth";
 import settingsFile from "../../constructs/gcp/data/postgres-15-settings.json";
 
@@ -680,36 +680,8 @@ describe("CloudSqlPostgres validation", () => {
 });
 
 test("help example: cloud-sql.md", () => {
-  const app = new App();
-  const stack = new PlatformStack(app, {
-    system: "trading-bot",
-    environment: "prod",
-    backend: { kind: "gcs", bucket: "acme-tfstate", prefix: "trading-bot/prod" },
-  });
-  new GoogleProvider(stack, "google", { project: "acme-trading-prod", region: "us-central1" });
-  const network = new Network(stack, "network", {
-    subnets: [
-      { region: "us-central1", cidr: "10.10.0.0/20" },
-      { region: "us-east1", cidr: "10.20.0.0/20" },
-    ],
-    privateServicesAccess: { cidr: "10.100.0.0/16" },
-  });
-  const bot = {
-    email: "bot@acme-trading-prod.iam.gserviceaccount.com",
-    member: "serviceAccount:bot@acme-trading-prod.iam.gserviceaccount.com",
-  };
-  const db = new CloudSqlPostgres(stack, "postgres", {
-    network,
-    region: "us-central1",
-    projectId: "acme-trading-prod",
-    tier: "db-custom-4-16384",
-    databases: ["trading"],
-    iamUsers: [bot],
-    flags: { log_min_duration_statement: 1000 },
-  });
-  db.addReplica({ region: "us-east1", tier: "db-custom-2-8192", name: "postgres-backup-replica" });
-  db.grantClient(bot, { iamLogin: true });
-
+  // The page's own code, run as written.
+  const stack = helpExampleStack("cloud-sql.md");
   const json = synthJson(stack);
   const byName = Object.fromEntries(instances(json).map((i) => [i.name, i]));
   expect(Object.keys(byName).sort()).toEqual([

@@ -1,7 +1,5 @@
-import { App } from "cdktf";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { helpExampleStack } from "../helpers/help";
 import { ValidationError } from "../../constructs/core/errors";
-import { PlatformStack } from "../../constructs/core/stack";
 import { principal } from "../../constructs/gcp/iam";
 import { Secret, type SecretProps } from "../../constructs/gcp/secrets";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
@@ -235,24 +233,8 @@ describe("Secret", () => {
   });
 
   it("help example: secrets.md", () => {
-    const app = new App();
-    const stack = new PlatformStack(app, {
-      system: "trading-bot",
-      environment: "prod",
-      backend: { kind: "gcs", bucket: "acme-tfstate", prefix: "trading-bot/prod" },
-    });
-    new GoogleProvider(stack, "google", { project: "acme-trading-prod", region: "us-central1" });
-
-    const bot = new ServiceAccount(stack, "vm-sa", { name: "vm" });
-    new Secret(stack, "exchange-api-key", { name: "exchange-api-key", accessors: [bot] });
-    const telegram = new Secret(stack, "telegram-token", {
-      name: "telegram-token",
-      replication: { userManaged: { locations: ["us-central1", "us-east1"] } },
-      rotation: { period: 90, nextRotationTime: "2026-03-01T09:00:00Z" },
-      topics: ["projects/acme-trading-prod/topics/secret-rotation"],
-    });
-    telegram.grantAccess(bot);
-
+    // The page's own code, run as written.
+    const stack = helpExampleStack("secrets.md");
     const json = synthJson(stack);
     expect(
       resourcesOf(json, "google_secret_manager_secret").map((s) => s.config.secret_id),

@@ -1,6 +1,6 @@
-import { App, Token } from "cdktf";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
-import { PlatformStack } from "../../constructs/core/stack";
+import { helpExampleStack } from "../helpers/help";
+import { Token } from "cdktf";
+import { type PlatformStack } from "../../constructs/core/stack";
 import { optOutsOf } from "../../constructs/core/opt-out";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
 import { Secret } from "../../constructs/gcp/secrets";
@@ -254,29 +254,9 @@ describe("ServiceAccount", () => {
   });
 
   it("help example: service-account.md", () => {
-    const app = new App();
-    const stack = new PlatformStack(app, {
-      system: "trading-bot",
-      environment: "prod",
-      backend: { kind: "gcs", bucket: "acme-tfstate", prefix: "trading-bot/prod" },
-    });
-    new GoogleProvider(stack, "google", { project: "acme-trading-prod", region: "us-central1" });
-
-    const vm = new ServiceAccount(stack, "vm-sa", {
-      name: "vm",
-      description: "Runs the trading bot containers",
-      projectId: "acme-trading-prod",
-    });
-    new Secret(stack, "exchange-api-key", { name: "exchange-api-key", accessors: [vm] });
-    new ArtifactRegistry(stack, "registry", {
-      name: "repo",
-      region: "us-central1",
-      readers: [vm],
-    });
-    vm.grantProjectRole("roles/cloudsql.client", "connects to Cloud SQL with IAM auth");
-    vm.grantLogging();
-    vm.grantMetrics();
-
+    // The page's own code, run as written.
+    const stack = helpExampleStack("service-account.md");
+    const vm = stack.node.findChild("vm-sa") as ServiceAccount;
     const json = synthJson(stack);
     expect(findResource(json, "google_service_account")).toMatchObject({
       account_id: "trading-bot-prod-vm",

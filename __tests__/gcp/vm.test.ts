@@ -1,18 +1,16 @@
+import { helpExampleStack } from "../helpers/help";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformOutput } from "cdktf";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { TerraformOutput } from "cdktf";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { ServiceAccount as GoogleServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { ValidationError } from "../../constructs/core/errors";
-import { PlatformStack } from "../../constructs/core/stack";
+import { type PlatformStack } from "../../constructs/core/stack";
 import { TEMPLATES_DIR } from "../../constructs/core/templates";
-import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
 import { Network } from "../../constructs/gcp/network";
-import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { Vm, type VmFile, type VmProps, type VmService } from "../../constructs/gcp/vm";
 import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
@@ -974,48 +972,9 @@ describe("Vm host packages, files and units", () => {
 
 describe("help example: vm.md", () => {
   it("help example: vm.md", () => {
-    const app = new App();
-    const stack = new PlatformStack(app, {
-      system: "trading-bot",
-      environment: "prod",
-      backend: { kind: "gcs", bucket: "acme-tfstate", prefix: "trading-bot/prod" },
-    });
-    new GoogleProvider(stack, "google", { project: "acme-trading-prod", region: "us-central1" });
-
-    const network = new Network(stack, "network", {
-      subnets: [{ region: "us-central1", cidr: "10.10.0.0/20" }],
-    });
-    const sa = new ServiceAccount(stack, "vm-sa", { name: "vm", projectId: "acme-trading-prod" });
-    sa.grantLogging();
-    sa.grantMetrics();
-    const registry = new ArtifactRegistry(stack, "registry", {
-      name: "repo",
-      region: "us-central1",
-      projectId: "acme-trading-prod",
-      readers: [sa],
-    });
-    const sha = "3f9c2ab"; // the commit the images were built from
-    const vm = new Vm(stack, "vm", {
-      name: "vm",
-      zone: "us-central1-a",
-      network,
-      machineType: "e2-standard-4",
-      serviceAccount: sa,
-      externalIp: "static",
-      networkTags: ["trading-bot-vm"],
-      services: [
-        {
-          name: "core-engine",
-          image: registry.image("core-engine", { tag: sha }),
-          env: { DB_PASSWORD_SECRET: "trading-bot-db-password" },
-        },
-        { name: "exchange-connector", image: registry.image("exchange-connector", { tag: sha }) },
-        { name: "strategy-worker", image: registry.image("strategy-worker", { tag: sha }) },
-        { name: "capital-manager", image: registry.image("capital-manager", { tag: sha }) },
-      ],
-    });
-    new TerraformOutput(stack, "vm-external-ip", { value: vm.externalIp });
-
+    // The page's own code, run as written.
+    const stack = helpExampleStack("vm.md");
+    const vm = stack.node.findChild("vm") as Vm;
     const json = synthJson(stack);
     const instance = findResource(json, "google_compute_instance");
     expect(instance).toMatchObject({

@@ -18,6 +18,7 @@ import {
   unverifiable,
   violation,
 } from "../values";
+import { isBackupName } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Security groups: inline ingress blocks, aws_security_group_rule, aws_vpc_security_group_ingress_rule
@@ -229,14 +230,6 @@ const PUBLIC_ACCESS_FLAGS = [
   "restrict_public_buckets",
 ];
 
-/** A bucket name that says it holds backups. */
-function isBackupBucket(r: Resource): boolean {
-  const names = [r.config.bucket, r.config.bucket_prefix].filter(
-    (v) => typeof v === "string" && !isToken(v),
-  );
-  return (names.length > 0 ? names : [r.name]).some((n) => /backup/i.test(String(n)));
-}
-
 const s3Rules: Rule[] = [
   {
     id: "AWS-S3-001",
@@ -303,7 +296,7 @@ const s3Rules: Rule[] = [
     types: S3,
     fix: "On buckets holding backups add aws_s3_bucket_versioning (Enabled) and aws_s3_bucket_lifecycle_configuration for retention.",
     check: (r, context) =>
-      !isBackupBucket(r)
+      !isBackupName(r, ["bucket", "bucket_prefix"])
         ? NOT_APPLICABLE
         : combine(
             s3Versioning(r, context),

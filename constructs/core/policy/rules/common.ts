@@ -1,4 +1,4 @@
-import type { Rule } from "../types";
+import type { Resource, Rule } from "../types";
 import { CREDENTIAL_KEY, isObject, isToken, NOT_APPLICABLE, problemsVerdict } from "../values";
 
 /** Types whose secrets have a rule of their own (it names the better way for that resource). */
@@ -51,3 +51,11 @@ export const COMMON_RULES: readonly Rule[] = [
           ),
   },
 ];
+
+/** A name that marks a bucket as holding backups: its literal name, else its address. */
+export function isBackupName(r: Resource, nameKeys: readonly string[]): boolean {
+  const names = nameKeys
+    .map((k) => r.config[k])
+    .filter((v) => typeof v === "string" && !isToken(v));
+  return (names.length > 0 ? names : [r.name]).some((n) => /backup/i.test(String(n)));
+}

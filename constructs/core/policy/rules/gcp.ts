@@ -20,6 +20,7 @@ import {
   unverifiable,
   violation,
 } from "../values";
+import { isBackupName } from "./common";
 
 // The library's own lists (constructs/gcp/iam.ts) import cdktf at runtime; the review CLI must
 // not, so the two lists the rules need are repeated here.
@@ -729,14 +730,6 @@ const iamRules: Rule[] = [
 
 // ---------------------------------------------------------------------------------------------
 // Storage, registries, secrets
-
-/** A name that marks a bucket as holding backups: its literal name, else its address. */
-function isBackupName(r: Resource, nameKeys: readonly string[]): boolean {
-  const names = nameKeys
-    .map((k) => r.config[k])
-    .filter((v) => typeof v === "string" && !isToken(v));
-  return (names.length > 0 ? names : [r.name]).some((n) => /backup/i.test(String(n)));
-}
 
 const storageRules: Rule[] = [
   {
