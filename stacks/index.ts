@@ -1,4 +1,5 @@
 import type { App } from "cdktf";
+import { invalid } from "../constructs/core/errors";
 import { StockPilotStack } from "./stockpilot";
 import { STOCKPILOT_EXAMPLES } from "./stockpilot.config";
 import { TradingBotStack } from "./trading-bot";
@@ -37,6 +38,7 @@ export function addReferenceStacks(
   overrides: SettingsOverrides = {},
   source = "settings",
 ): void {
+  checkOverrides(overrides, source);
   for (const { system, examples, create } of SYSTEMS) {
     for (const [env, example] of Object.entries(examples)) {
       const given = overrides[system]?.[env];
@@ -45,6 +47,53 @@ export function addReferenceStacks(
         given ?? example,
         given === undefined ? `built-in example ${system}.${env}` : `${source} ${system}.${env}`,
       );
+    }
+  }
+}
+
+/** A settings file may only name known systems and their environments: a typo must not pass. */
+function checkOverrides(overrides: SettingsOverrides, source: string): void {
+  if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
+    invalid(
+      source,
+      "(root)",
+      overrides,
+      "is not an object",
+      'write { "<system>": { "<environment>": {...} } }',
+    );
+  }
+  for (const [system, environments] of Object.entries(overrides)) {
+    const known = SYSTEMS.find((s) => s.system === system);
+    if (!known) {
+      invalid(
+        source,
+        system,
+        environments,
+        "is not a reference system",
+        `use one of ${SYSTEMS.map((s) => s.system).join(", ")}`,
+      );
+    }
+    if (environments === null || typeof environments !== "object" || Array.isArray(environments)) {
+      invalid(
+        source,
+        system,
+        environments,
+        "is not an object of environments",
+        `write { ${Object.keys(known.examples)
+          .map((e) => `"${e}": {...}`)
+          .join(", ")} }`,
+      );
+    }
+    for (const env of Object.keys(environments)) {
+      if (!Object.prototype.hasOwnProperty.call(known.examples, env)) {
+        invalid(
+          source,
+          `${system}.${env}`,
+          env,
+          "is not an environment of this system",
+          `use one of ${Object.keys(known.examples).join(", ")}`,
+        );
+      }
     }
   }
 }

@@ -75,13 +75,13 @@ describe("parseConfig", () => {
 
   it("reports a missing field", () => {
     expect(errorOf({ regions: good.regions }).message).toBe(
-      "settings.json: projectId = undefined is missing.\n  Fix: provide a string",
+      "settings.json: projectId = undefined is missing.\n  Fix: give a string",
     );
   });
 
   it("reports a field of the wrong type", () => {
     expect(errorOf({ ...good, regions: "us-central1" }).message).toMatch(
-      /regions = "us-central1" has the wrong type\.\n {2}Fix: provide a array/,
+      /regions = "us-central1" has the wrong type\.\n {2}Fix: give an array/,
     );
   });
 
@@ -117,6 +117,22 @@ describe("readConfigFile", () => {
     expect(() => readConfigFile(file)).toThrow(ValidationError);
     expect(() => readConfigFile(file)).toThrow(
       new RegExp(`^config file: contents = ${JSON.stringify(file)} is not valid JSON \\(.+\\)`),
+    );
+  });
+});
+
+describe("parseConfig with enumerations", () => {
+  const schema = z.object({ tier: z.enum(["ZONAL", "REGIONAL"]) }).strict();
+
+  it("reports a missing value as missing and lists the allowed ones", () => {
+    expect(() => parseConfig(schema, {}, "s.json")).toThrow(
+      's.json: tier = undefined is missing.\n  Fix: use one of "ZONAL", "REGIONAL"',
+    );
+  });
+
+  it("reports a wrong value as not allowed", () => {
+    expect(() => parseConfig(schema, { tier: "HA" }, "s.json")).toThrow(
+      's.json: tier = "HA" is not one of the allowed values.\n  Fix: use one of "ZONAL", "REGIONAL"',
     );
   });
 });

@@ -546,7 +546,7 @@ describe("stockpilot settings", () => {
   it("reports a missing setting by name", () => {
     const rest = Object.fromEntries(Object.entries(example).filter(([k]) => k !== "database"));
     expect(() => new StockPilotStack(Testing.app(), rest)).toThrow(
-      /stockpilot settings: database = undefined is missing\.\n\s+Fix: provide a object/,
+      /stockpilot settings: database = undefined is missing\.\n\s+Fix: give an object/,
     );
   });
 });

@@ -40,14 +40,22 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): 
         property,
         value,
         problem: value === undefined ? "is missing" : `has the wrong type`,
-        fix: `provide a ${issue.expected}`,
+        fix: `give ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`,
+      });
+    case "invalid_value":
+      return new ValidationError({
+        source,
+        property,
+        value,
+        problem: value === undefined ? "is missing" : "is not one of the allowed values",
+        fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
       });
     default:
       return new ValidationError({
         source,
         property,
         value,
-        problem: "is invalid",
+        problem: value === undefined ? "is missing" : "is invalid",
         fix: issue.message,
       });
   }
