@@ -80,6 +80,12 @@ describe("Monitoring", () => {
     expect(JSON.stringify(alert.conditions)).toContain("uptime_check/check_passed");
   });
 
+  it("rejects props that are not an object", () => {
+    expect(() => new Monitoring(testStack(), "m", null as never)).toThrow(
+      /test-dev\/m: props = null are not an object/,
+    );
+  });
+
   it.each([
     [{ emails: ["not-an-email"] }, /emails\[0\] = "not-an-email" is not an email address/],
     [

@@ -85,6 +85,9 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps = {}) {
     super(scope, id);
     this.stack = PlatformStack.of(this);
+    if (props === null || typeof props !== "object") {
+      invalid(this, "props", props, "are not an object", "pass { emails, webhooks, pagerDuty }");
+    }
     const channels: MonitoringNotificationChannel[] = [];
     (props.emails ?? []).forEach((email, i) => {
       if (typeof email !== "string" || !EMAIL.test(email)) {
