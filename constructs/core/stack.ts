@@ -6,6 +6,7 @@ import { checkName, type NameKind } from "./naming";
 
 /** Where Terraform keeps the stack's state. */
 export interface GcsBackendConfig {
+  /** The backend type; GCS for GCP stacks. */
   readonly kind: "gcs";
   /** The state bucket; it must exist before `cdktf deploy` and should have versioning on. */
   readonly bucket: string;

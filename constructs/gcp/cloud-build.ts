@@ -78,12 +78,17 @@ export interface BuildStep {
 export interface BuildConfig {
   /** The file, relative to the project when it lies inside it. */
   readonly file: string;
+  /** The build steps, in order. */
   readonly steps: readonly BuildStep[];
+  /** Images Cloud Build pushes and records when the steps succeed. */
   readonly images: readonly string[];
+  /** Build options (`logging: CLOUD_LOGGING_ONLY` is required). */
   readonly options: Readonly<Record<string, string | number>>;
   /** Default values of substitutions the file declares itself. */
   readonly substitutions: Readonly<Record<string, string>>;
+  /** The build's time limit, e.g. `1200s`. */
   readonly timeout?: string;
+  /** Tags of the builds, for filtering in the console. */
   readonly tags: readonly string[];
 }
 

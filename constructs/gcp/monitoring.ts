@@ -53,11 +53,13 @@ export interface ThresholdAlert {
   readonly name: string;
   /** Human-readable title. */
   readonly title: string;
+  /** The seed's severity: who is notified and how fast they must respond. */
   readonly severity: Severity;
   /** Monitoring filter selecting the time series. */
   readonly filter: string;
   /** @default "COMPARISON_GT" */
   readonly comparison?: "COMPARISON_GT" | "COMPARISON_LT";
+  /** The value the aligned series is compared with (a ratio such as 0.8 for utilization). */
   readonly threshold: number;
   /** How long the condition must hold, seconds. @default 300 */
   readonly durationSeconds?: number;
