@@ -518,3 +518,83 @@ describe("Firewall uptime checkers", () => {
     );
   });
 });
+
+describe("Firewall FQDN egress", () => {
+  const account = { email: "vm@p-123456.iam.gserviceaccount.com" };
+  function build(fqdnEgress: unknown, targets: object = { serviceAccounts: [account] }) {
+    const stack = testStack();
+    const network = new Network(stack, "network", {
+      subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+    });
+    new Firewall(stack, "firewall", { network, targets, fqdnEgress: fqdnEgress as never });
+    return stack;
+  }
+
+  it("allows named hosts through a network firewall policy evaluated before the VPC rules", () => {
+    const json = synthJson(
+      build([{ name: "mirrors", hosts: ["deb.debian.org"], ports: [80, 443] }]),
+    );
+    expect(findResource(json, "google_compute_network")).toMatchObject({
+      network_firewall_policy_enforcement_order: "BEFORE_CLASSIC_FIREWALL",
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy")).toMatchObject({
+      name: "test-dev-egress-fqdn",
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy_association")).toMatchObject({
+      attachment_target: expect.stringContaining("google_compute_network."),
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy_rule")).toMatchObject({
+      direction: "EGRESS",
+      action: "allow",
+      enable_logging: true,
+      match: {
+        dest_fqdns: ["deb.debian.org"],
+        layer4_configs: [{ ip_protocol: "tcp", ports: ["80", "443"] }],
+      },
+      target_service_accounts: [account.email],
+    });
+    // The VPC still denies every other egress.
+    expect(
+      findResource(json, "google_compute_firewall", { name: "test-dev-deny-all-egress" }),
+    ).toMatchObject({ deny: [{ protocol: "all" }], destination_ranges: ["0.0.0.0/0"] });
+  });
+
+  it("creates no policy and keeps the default order without FQDN egress", () => {
+    const json = synthJson(build([]));
+    expect(resourcesOf(json, "google_compute_network_firewall_policy")).toEqual([]);
+    expect(
+      findResource(json, "google_compute_network").network_firewall_policy_enforcement_order,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [[{ name: "m", hosts: [] }], /fqdnEgress\[0\]\.hosts = \[\] must list 1 to 100 host names/],
+    [
+      [{ name: "m", hosts: ["*.debian.org"] }],
+      /fqdnEgress\[0\]\.hosts\[0\] = "\*\.debian\.org" is not a fully qualified host name/,
+    ],
+    [
+      [{ name: "m", hosts: ["https://deb.debian.org/"] }],
+      /hosts\[0\] = "https:\/\/deb\.debian\.org\/" is not a fully qualified host name/,
+    ],
+    [
+      [{ name: "m", hosts: ["deb.debian.org"], ports: [0] }],
+      /fqdnEgress\[0\]\.ports\[0\] = 0 is not a valid port/,
+    ],
+    [
+      [
+        { name: "m", hosts: ["a.example.com"] },
+        { name: "m", hosts: ["b.example.com"] },
+      ],
+      /fqdnEgress\[1\]\.name = "m" is used twice in fqdnEgress/,
+    ],
+  ])("rejects %j", (fqdnEgress, message) => {
+    expect(() => build(fqdnEgress)).toThrow(message);
+  });
+
+  it("rejects network tag targets, which firewall policies cannot match", () => {
+    expect(() => build([{ name: "m", hosts: ["deb.debian.org"] }], { tags: ["vm"] })).toThrow(
+      /fqdnEgress\[0\]\.targets = \{"tags":\["vm"\]\} targets network tags, which firewall policies cannot match/,
+    );
+  });
+});

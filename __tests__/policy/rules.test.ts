@@ -860,3 +860,35 @@ describe("GCP-IAM-001 with a computed role", () => {
     expect(elsewhere).toHaveLength(1);
   });
 });
+
+describe("GCP-FW-001..003 on firewall policy rules", () => {
+  const policyRule = (match: Json, action = "allow"): Spec => ({
+    type: "google_compute_network_firewall_policy_rule",
+    config: { direction: "INGRESS", action, priority: 1000, firewall_policy: "p", match },
+  });
+  const ssh = [{ ip_protocol: "tcp", ports: ["22"] }];
+
+  it("reports SSH from the world in a network firewall policy", () => {
+    const findings = findingsFor(
+      ruleById("GCP-FW-001") as Rule,
+      policyRule({ src_ip_ranges: ["0.0.0.0/0"], layer4_configs: ssh }),
+    );
+    expect(findings.map((f) => f.message)).toEqual(["allows SSH (tcp/22) from 0.0.0.0/0"]);
+  });
+
+  it.each([
+    ["admin ranges", policyRule({ src_ip_ranges: ["203.0.113.0/24"], layer4_configs: ssh })],
+    ["a deny action", policyRule({ src_ip_ranges: ["0.0.0.0/0"], layer4_configs: ssh }, "deny")],
+    ["named sources only", policyRule({ src_fqdns: ["admin.example.com"], layer4_configs: ssh })],
+  ])("accepts %s", (_, spec) => {
+    expect(findingsFor(ruleById("GCP-FW-001") as Rule, spec)).toEqual([]);
+  });
+
+  it("reports every port open to the world in a hierarchical policy rule", () => {
+    const findings = findingsFor(ruleById("GCP-FW-003") as Rule, {
+      ...policyRule({ src_ip_ranges: ["0.0.0.0/0"], layer4_configs: [{ ip_protocol: "all" }] }),
+      type: "google_compute_firewall_policy_rule",
+    });
+    expect(findings).toHaveLength(1);
+  });
+});

@@ -2,6 +2,9 @@ import { Construct } from "constructs";
 import { Fn, Token } from "cdktf";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { DataGoogleMonitoringUptimeCheckIps } from "@cdktf/provider-google/lib/data-google-monitoring-uptime-check-ips";
+import { ComputeNetworkFirewallPolicy } from "@cdktf/provider-google/lib/compute-network-firewall-policy";
+import { ComputeNetworkFirewallPolicyAssociation } from "@cdktf/provider-google/lib/compute-network-firewall-policy-association";
+import { ComputeNetworkFirewallPolicyRule } from "@cdktf/provider-google/lib/compute-network-firewall-policy-rule";
 import { Cidr, parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
@@ -36,6 +39,18 @@ export interface FirewallTargets {
   readonly serviceAccounts?: readonly Pick<IServiceAccount, "email">[];
   /** Instances carrying these network tags. Cannot be combined with `serviceAccounts`. */
   readonly tags?: readonly string[];
+}
+
+/** Egress to named hosts (see {@link FirewallProps.fqdnEgress}). */
+export interface FqdnEgress {
+  /** Short name, e.g. `package-mirrors`. */
+  readonly name: string;
+  /** Fully qualified host names, e.g. `deb.debian.org` (no wildcards, at most 100). */
+  readonly hosts: readonly string[];
+  /** tcp ports. @default [443] */
+  readonly ports?: readonly PortSpec[];
+  /** @default the firewall's `targets` (service accounts only) */
+  readonly targets?: Pick<FirewallTargets, "serviceAccounts">;
 }
 
 /** A port (`443`) or an inclusive port range (`"8000-8100"`). */
@@ -89,6 +104,14 @@ export interface FirewallProps {
     readonly to: readonly (string | NamedRange)[];
     readonly targets?: FirewallTargets;
   }[];
+  /**
+   * Egress to hosts by name, for destinations without fixed addresses (package mirrors behind a
+   * CDN, APIs behind a load balancer). Written as a network firewall policy whose rules match
+   * Cloud NGFW FQDN objects, evaluated before the VPC rules, so everything else still meets the
+   * deny-all egress rule. Targets are service accounts (policies cannot target network tags).
+   * FQDN objects are a Cloud NGFW Standard feature, billed by traffic. @default []
+   */
+  readonly fqdnEgress?: readonly FqdnEgress[];
   /** Further ingress allow rules. @default [] */
   readonly ingress?: readonly FirewallRule[];
   /** Further egress allow rules. @default [] */
@@ -108,6 +131,7 @@ const DEFAULT_PRIORITY = 1000;
 const DENY_PRIORITY = 65534;
 const DENY_INGRESS = "deny-all-ingress";
 const DENY_EGRESS = "deny-all-egress";
+const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 interface PortRange {
@@ -130,6 +154,7 @@ export class Firewall extends Construct {
   private defaultTargets?: FirewallTargets;
   private nameParts: readonly string[] = [];
   private uptimeCheckIps?: DataGoogleMonitoringUptimeCheckIps;
+  private policy?: ComputeNetworkFirewallPolicy;
 
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
@@ -204,6 +229,9 @@ export class Firewall extends Construct {
         "to",
       );
     });
+    if (props.fqdnEgress !== undefined && props.fqdnEgress.length > 0) {
+      this.fqdnEgress(props.fqdnEgress);
+    }
     (props.ingress ?? []).forEach((rule, i) => this.allow("ingress", `ingress[${i}]`, rule));
     (props.egress ?? []).forEach((rule, i) => this.allow("egress", `egress[${i}]`, rule));
 
@@ -218,6 +246,90 @@ export class Firewall extends Construct {
         props.allowUnlistedEgress!,
       );
     }
+  }
+
+  /** The network firewall policy holding the FQDN egress rules, when there are any. */
+  get fqdnPolicy(): ComputeNetworkFirewallPolicy | undefined {
+    return this.policy;
+  }
+
+  private fqdnEgress(intents: readonly FqdnEgress[]): void {
+    const policyName = this.ruleName("fqdnEgress", "egress-fqdn", true);
+    this.policy = new ComputeNetworkFirewallPolicy(this, "fqdn-policy", {
+      name: policyName.full,
+      description:
+        "Egress to named hosts (Cloud NGFW FQDN objects); everything else meets the VPC rules",
+    });
+    new ComputeNetworkFirewallPolicyAssociation(this, "fqdn-policy-association", {
+      name: policyName.full,
+      attachmentTarget: this.network.id,
+      firewallPolicy: this.policy.id,
+    });
+    // Policy rules first: an allow here ends evaluation; anything unmatched falls through to the
+    // VPC rules and their deny-all egress.
+    this.network.vpc.networkFirewallPolicyEnforcementOrder = "BEFORE_CLASSIC_FIREWALL";
+    const seen = new Set<string>();
+    intents.forEach((intent, i) => {
+      const p = `fqdnEgress[${i}]`;
+      const name = checkName(this, `${p}.name`, "firewall", intent?.name);
+      if (seen.has(name)) {
+        invalid(
+          this,
+          `${p}.name`,
+          name,
+          "is used twice in fqdnEgress",
+          "give each intent its own name",
+        );
+      }
+      seen.add(name);
+      const hosts = intent.hosts;
+      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 100) {
+        invalid(
+          this,
+          `${p}.hosts`,
+          hosts,
+          "must list 1 to 100 host names",
+          "list the hosts, e.g. ['deb.debian.org']",
+        );
+      }
+      hosts.forEach((host, j) => {
+        if (typeof host !== "string" || !FQDN.test(host)) {
+          invalid(
+            this,
+            `${p}.hosts[${j}]`,
+            host,
+            "is not a fully qualified host name",
+            "write a host such as deb.debian.org (no scheme, path, port or wildcard)",
+          );
+        }
+      });
+      const ports = this.checkPorts(`${p}.ports`, "tcp", intent.ports ?? [443]);
+      const given: FirewallTargets | undefined = intent.targets ?? this.defaultTargets;
+      if (given?.tags !== undefined && given.tags.length > 0) {
+        invalid(
+          this,
+          `${p}.targets`,
+          { tags: given.tags },
+          "targets network tags, which firewall policies cannot match",
+          "target the instances' service accounts",
+        );
+      }
+      const accounts = given ? this.checkTargets(`${p}.targets`, given).serviceAccounts : undefined;
+      new ComputeNetworkFirewallPolicyRule(this, `fqdn-${name}`, {
+        firewallPolicy: this.policy!.name,
+        ruleName: name,
+        description: `Egress to ${hosts.join(", ")}`,
+        priority: 1000 + i,
+        direction: "EGRESS",
+        action: "allow",
+        enableLogging: true,
+        match: {
+          destFqdns: [...hosts],
+          layer4Configs: [{ ipProtocol: "tcp", ports: ports.map(formatPort) }],
+        },
+        targetServiceAccounts: accounts,
+      });
+    });
   }
 
   /** `rangesKey` names the prop the user wrote the ranges in (`ssh.from`, `httpsEgress[0].to`). */

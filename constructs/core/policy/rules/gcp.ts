@@ -96,6 +96,44 @@ export function firewallAllowsTcp(c: Json, port: number | "every"): boolean | "u
   return unknown ? "unknown" : false;
 }
 
+/** Firewall policy rule types: network (global and regional) and hierarchical (folder/org). */
+const POLICY_RULE = [
+  "google_compute_network_firewall_policy_rule",
+  "google_compute_region_network_firewall_policy_rule",
+  "google_compute_firewall_policy_rule",
+];
+
+/**
+ * A firewall policy rule in the shape of a VPC firewall rule, so one check covers both: an
+ * `allow` action becomes allow blocks from `match.layer4_configs`, `match.src_ip_ranges` the
+ * source ranges. A rule matching other sources only (FQDNs, tags, address groups, regions) is
+ * not from the whole internet by range; one matching no source at all is.
+ */
+function asVpcRule(r: Resource): Json {
+  if (!POLICY_RULE.includes(r.type)) return r.config;
+  const c = r.config;
+  const match = isObject(c.match) ? c.match : (blocks(c.match)[0] ?? {});
+  const otherSources = [
+    "src_fqdns",
+    "src_secure_tags",
+    "src_address_groups",
+    "src_region_codes",
+    "src_threat_intelligences",
+  ].some((k) => match[k] !== undefined);
+  return {
+    disabled: c.disabled,
+    direction: c.direction,
+    allow:
+      c.action === "allow"
+        ? blocks(match.layer4_configs).map((l) => ({ protocol: l.ip_protocol, ports: l.ports }))
+        : [],
+    source_ranges: match.src_ip_ranges,
+    ...(match.src_ip_ranges === undefined && otherSources
+      ? { source_tags: ["(policy match)"] }
+      : {}),
+  };
+}
+
 function worldPort(c: Json, port: number | "every", what: string): Verdict {
   const world = firewallFromWorld(c);
   if (world === "n/a") return NOT_APPLICABLE;
@@ -123,26 +161,26 @@ const firewallRules: Rule[] = [
     checkov: "CKV_GCP_2",
     severity: "error",
     title: "Firewall does not allow SSH (tcp/22) from the internet",
-    types: FIREWALL,
+    types: [...FIREWALL, ...POLICY_RULE],
     fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20 (Firewall ssh.from: ['iap']).",
-    check: (r) => worldPort(r.config, 22, "SSH (tcp/22)"),
+    check: (r) => worldPort(asVpcRule(r), 22, "SSH (tcp/22)"),
   },
   {
     id: "GCP-FW-002",
     checkov: "CKV_GCP_3",
     severity: "error",
     title: "Firewall does not allow RDP (tcp/3389) from the internet",
-    types: FIREWALL,
+    types: [...FIREWALL, ...POLICY_RULE],
     fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20.",
-    check: (r) => worldPort(r.config, 3389, "RDP (tcp/3389)"),
+    check: (r) => worldPort(asVpcRule(r), 3389, "RDP (tcp/3389)"),
   },
   {
     id: "GCP-FW-003",
     severity: "error",
     title: "Firewall does not open every port to the internet",
-    types: FIREWALL,
+    types: [...FIREWALL, ...POLICY_RULE],
     fix: "List the ports the service needs in allow[].ports (e.g. 443) instead of protocol all or no ports.",
-    check: (r) => worldPort(r.config, "every", "every port"),
+    check: (r) => worldPort(asVpcRule(r), "every", "every port"),
   },
   {
     id: "GCP-FW-004",
