@@ -76,11 +76,17 @@ export const tradingBotConfigSchema = z
       })
       .strict(),
     /**
-     * Allow HTTP/HTTPS egress to the internet, for first-boot installs (docker, Ops agent) from
-     * mirrors whose addresses are not fixed. Give the reason; leave it out once the VMs boot a
-     * baked image (help/trading-bot.md).
+     * Package mirrors the VMs install docker and the Ops agent from at first boot, allowed by
+     * host name (their addresses are not fixed); `[]` once the VMs boot a baked image.
      */
-    packageMirrorEgress: z.object({ reason: z.string() }).strict().optional(),
+    packageMirrors: z.array(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          "use a host name such as deb.debian.org",
+        ),
+    ),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
   })
@@ -95,9 +101,12 @@ const shared = {
   release: "3f9c2ab",
   health: { port: 8080, path: "/health" },
   github: { owner: "example-org", repository: "trading-bot" },
-  packageMirrorEgress: {
-    reason: "first-boot installs of docker.io and the Ops agent; remove once images are baked",
-  },
+  packageMirrors: [
+    "deb.debian.org",
+    "security.debian.org",
+    "packages.cloud.google.com",
+    "dl.google.com",
+  ],
 };
 
 /**

@@ -7,7 +7,7 @@ import { PlatformStack } from "../constructs/core/stack";
 import { ArtifactRegistry } from "../constructs/gcp/artifact-registry";
 import { Bucket } from "../constructs/gcp/bucket";
 import { CloudBuildPipeline } from "../constructs/gcp/cloud-build";
-import { Firewall, type FirewallRule } from "../constructs/gcp/firewall";
+import { Firewall } from "../constructs/gcp/firewall";
 import { Monitoring } from "../constructs/gcp/monitoring";
 import { Network } from "../constructs/gcp/network";
 import { RegionalPlatform } from "../constructs/gcp/region";
@@ -149,8 +149,11 @@ export class TradingBotStack extends PlatformStack {
           ranges: [config.privateServicesCidr],
           description: "PostgreSQL to Cloud SQL over private services access",
         },
-        ...packageMirrorRule(config),
       ],
+      fqdnEgress:
+        config.packageMirrors.length > 0
+          ? [{ name: "package-mirrors", hosts: config.packageMirrors, ports: [80, 443] }]
+          : [],
     });
 
     this.backups = new Bucket(this, "critical-backups", {
@@ -282,19 +285,4 @@ export class TradingBotStack extends PlatformStack {
       description: "Artifact Registry repository for the service images",
     });
   }
-}
-
-/** HTTP/HTTPS to anywhere, only when the settings accept it with a reason (recorded in JSON). */
-function packageMirrorRule(config: TradingBotConfig): FirewallRule[] {
-  if (!config.packageMirrorEgress) return [];
-  return [
-    {
-      name: "allow-package-mirrors",
-      ports: [80, 443],
-      ranges: ["0.0.0.0/0"],
-      priority: 2000,
-      description: "First-boot package installs from mirrors without fixed addresses",
-      allowWorld: config.packageMirrorEgress,
-    },
-  ];
 }

@@ -180,13 +180,25 @@ describe("trading-bot-prod", () => {
     expect(JSON.stringify(pagerDuty)).toMatch(/data\.google_secret_manager_secret_version/);
   });
 
-  it("records the package-mirror egress opt-out and drops the rule when the settings do", () => {
-    const mirror = (json: SynthJson) =>
-      configs(json, "google_compute_firewall").filter((r) =>
-        String(r.name).endsWith("allow-package-mirrors"),
+  it("reaches the package mirrors by host name, never by opening egress to the world", () => {
+    const worldEgress = (json: SynthJson) =>
+      configs(json, "google_compute_firewall").filter(
+        (r) =>
+          r.direction === "EGRESS" &&
+          r.allow !== undefined &&
+          ((r.destination_ranges as string[] | undefined) ?? []).some((d) => d.endsWith("/0")),
       );
-    expect(mirror(prod)).toHaveLength(1);
-    expect(mirror(synthEnv("prod", { packageMirrorEgress: undefined }))).toHaveLength(0);
+    expect(worldEgress(prod)).toEqual([]);
+    const [mirrors] = configs(prod, "google_compute_network_firewall_policy_rule");
+    expect(mirrors).toMatchObject({
+      direction: "EGRESS",
+      action: "allow",
+      match: {
+        dest_fqdns: expect.arrayContaining(["deb.debian.org", "packages.cloud.google.com"]),
+      },
+    });
+    const baked = synthEnv("prod", { packageMirrors: [] });
+    expect(configs(baked, "google_compute_network_firewall_policy_rule")).toEqual([]);
   });
 
   it("rejects bad settings with every bad field named", () => {
