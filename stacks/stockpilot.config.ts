@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { Cidr } from "../constructs/core/cidr";
-import { MIN_REASON_LENGTH } from "../constructs/core/opt-out";
 import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 import { GCP_REGIONS } from "../constructs/gcp/regions";
@@ -94,35 +93,36 @@ export const stockpilotConfigSchema = z
     /** Log level of the services (seed LOG_LEVEL). */
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]),
     /**
-     * The SMTP server alert mail goes through (seed EMAIL_SMTP_SERVER); needs port 587 in
-     * `internetEgress`. Without it the email secrets are not readable by the VM.
+     * The SMTP server alert mail goes through (seed EMAIL_SMTP_SERVER); it must be among
+     * `outboundHosts` with port 587. Without it the email secrets are not readable by the VM.
      */
     smtpServer: hostnameSchema.optional(),
     /**
-     * Egress to the whole internet on these ports, with the reason (recorded in the JSON). The
-     * seed's APIs (OpenAI, Alpha Vantage, NewsAPI, DART, KRX, Slack), Debian's mirrors, the Ops
-     * agent repository and Let's Encrypt publish no fixed address ranges.
+     * Hosts the VM may reach outside Google, by name (the seed's APIs, Debian's and Google's
+     * package mirrors, Let's Encrypt, the mail relay publish no fixed address ranges): each entry
+     * becomes a Cloud NGFW FQDN egress rule; everything else stays denied.
      */
-    internetEgress: z
-      .object({
-        ports: z
-          .array(
-            z.union([z.literal(80), z.literal(443), z.literal(587)], {
-              error:
-                "use 443 (HTTPS), 587 (SMTP submission) or 80 (apt mirrors, which serve signed packages over HTTP)",
-            }),
-          )
-          .min(1, "list the ports, e.g. [443]")
-          .refine((p) => new Set(p).size === p.length, "list each port once"),
-        reason: z
-          .string()
-          .refine(
-            (r) => r.trim().length >= MIN_REASON_LENGTH,
-            `say who accepted the risk and why, in at least ${MIN_REASON_LENGTH} characters`,
-          ),
-      })
-      .strict()
-      .optional(),
+    outboundHosts: z
+      .array(
+        z
+          .object({
+            name: z
+              .string()
+              .regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, "use a short name such as apis"),
+            hosts: z.array(hostnameSchema).min(1, "list the host names"),
+            ports: z
+              .array(
+                z.union([z.literal(80), z.literal(443), z.literal(587)], {
+                  error:
+                    "use 443 (HTTPS), 587 (SMTP submission) or 80 (apt mirrors, which serve signed packages over HTTP)",
+                }),
+              )
+              .min(1, "list the ports, e.g. [443]")
+              .refine((p) => new Set(p).size === p.length, "list each port once"),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
   })
@@ -138,13 +138,17 @@ export const stockpilotConfigSchema = z
         message: `use a zone of ${config.region}: ${zones.join(", ")}`,
       });
     }
-    if (config.smtpServer && !config.internetEgress?.ports.includes(587)) {
+    const smtp = config.smtpServer;
+    if (
+      smtp &&
+      !config.outboundHosts.some((o) => o.hosts.includes(smtp) && o.ports.includes(587))
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["smtpServer"],
-        input: config.smtpServer,
+        input: smtp,
         message:
-          "add 587 to internetEgress.ports so the services can reach it, or leave smtpServer out",
+          "add it to outboundHosts with port 587 so the services can reach it, or leave smtpServer out",
       });
     }
   });
@@ -176,11 +180,32 @@ export const STOCKPILOT_EXAMPLES: Readonly<
     database: { tier: "db-custom-2-8192", availability: "ZONAL", diskSizeGb: 50 },
     logLevel: "INFO",
     smtpServer: "smtp.gmail.com",
-    internetEgress: {
-      ports: [80, 443, 587],
-      reason:
-        "The services call OpenAI, Alpha Vantage, NewsAPI, DART/KRX and Slack and mail alerts through smtp.gmail.com; apt fetches signed packages from http://deb.debian.org; none of these, nor Let's Encrypt, has fixed address ranges",
-    },
+    outboundHosts: [
+      {
+        name: "apis",
+        hosts: [
+          "api.openai.com",
+          "www.alphavantage.co",
+          "newsapi.org",
+          "opendart.fss.or.kr",
+          "data.krx.co.kr",
+          "hooks.slack.com",
+        ],
+        ports: [443],
+      },
+      {
+        name: "package-mirrors",
+        hosts: [
+          "deb.debian.org",
+          "security.debian.org",
+          "packages.cloud.google.com",
+          "dl.google.com",
+        ],
+        ports: [80, 443],
+      },
+      { name: "letsencrypt", hosts: ["acme-v02.api.letsencrypt.org"], ports: [443] },
+      { name: "mail", hosts: ["smtp.gmail.com"], ports: [587] },
+    ],
     labels: { "cost-center": "stockpilot" },
   },
 };

@@ -289,21 +289,16 @@ export class StockPilotStack extends PlatformStack {
         description: "Cloud SQL over private services access: PostgreSQL, and 3307 for connectors",
       },
     ];
-    if (config.internetEgress) {
-      egress.push({
-        name: "allow-internet",
-        ports: config.internetEgress.ports,
-        ranges: ["0.0.0.0/0"],
-        priority: 2000,
-        description: "External APIs, alert mail, apt mirrors and Let's Encrypt (no fixed ranges)",
-        allowWorld: { reason: config.internetEgress.reason },
-      });
-    }
     return new Firewall(this, "firewall", {
       network: this.network,
       targets: { serviceAccounts: [this.vmAccount] },
       ssh: sshFrom.length > 0 ? { from: sshFrom } : undefined,
       httpsEgress: [{ name: "google-apis", to: ["google-private-apis"] }],
+      fqdnEgress: config.outboundHosts.map((o) => ({
+        name: o.name,
+        hosts: o.hosts,
+        ports: o.ports,
+      })),
       ingress,
       egress,
     });

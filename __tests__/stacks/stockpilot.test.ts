@@ -13,13 +13,7 @@ import {
   StockPilotStack,
 } from "../../stacks/stockpilot";
 import { STOCKPILOT_EXAMPLES } from "../../stacks/stockpilot.config";
-import {
-  findResource,
-  resourcesOf,
-  synthJson,
-  synthWithComments,
-  type SynthJson,
-} from "../helpers/synth";
+import { findResource, resourcesOf, synthJson, type SynthJson } from "../helpers/synth";
 
 const example = STOCKPILOT_EXAMPLES.prod as Record<string, unknown>;
 const hasShellcheck = spawnSync("which", ["shellcheck"]).status === 0;
@@ -164,23 +158,22 @@ describe("stockpilot firewall", () => {
     }
   });
 
-  it("allows egress to Google APIs, Cloud SQL, and the internet only with the recorded opt-out", () => {
+  it("allows egress to Google APIs and Cloud SQL by range, and outside hosts only by name", () => {
     expect(egress.map((r) => [r.name, ports(r), r.destination_ranges])).toEqual([
       ["stockpilot-prod-allow-https-google-apis", ["443"], ["199.36.153.8/30"]],
-      ["stockpilot-prod-allow-internet", ["80", "443", "587"], ["0.0.0.0/0"]],
       ["stockpilot-prod-allow-postgres-psa", ["5432", "3307"], ["10.140.0.0/20"]],
     ]);
-    const withComments = synthWithComments(build());
-    const internet = Object.values(withComments.resource?.google_compute_firewall ?? {}).find(
-      (r) => r.name === "stockpilot-prod-allow-internet",
+    const byName = Object.fromEntries(
+      resourcesOf(json, "google_compute_network_firewall_policy_rule").map((r) => [
+        r.config.rule_name,
+        r.config.match as { dest_fqdns: string[]; layer4_configs: { ports: string[] }[] },
+      ]),
     );
-    expect(internet?.["//"]).toMatchObject({
-      opt_outs: [
-        {
-          id: "egress-to-world",
-          reason: expect.stringMatching(/OpenAI.*no fixed address ranges|none of these/),
-        },
-      ],
+    expect(Object.keys(byName).sort()).toEqual(["apis", "letsencrypt", "mail", "package-mirrors"]);
+    expect(byName.apis.dest_fqdns).toContain("api.openai.com");
+    expect(byName.mail).toEqual({
+      dest_fqdns: ["smtp.gmail.com"],
+      layer4_configs: [{ ip_protocol: "tcp", ports: ["587"] }],
     });
   });
 
@@ -190,7 +183,7 @@ describe("stockpilot firewall", () => {
         build({
           adminRanges: [],
           sshViaIap: false,
-          internetEgress: undefined,
+          outboundHosts: [],
           smtpServer: undefined,
         }),
       ),
@@ -499,7 +492,7 @@ describe("stockpilot settings", () => {
       release: "latest",
       domains: ["StockPilot.ai"],
       adminRanges: ["192.168.1.0/24", "10.0.0.0/8", "0.0.0.0/0"],
-      internetEgress: { ports: [22], reason: "ok" },
+      outboundHosts: [{ name: "apis", hosts: ["https://api.openai.com"], ports: [22] }],
       vm: { machineType: "e2-standard-4", bootDiskGb: 100, disk: "ssd" },
       password: "password",
     });
@@ -511,8 +504,8 @@ describe("stockpilot settings", () => {
       "adminRanges[0]",
       "adminRanges[1]",
       "adminRanges[2]",
-      "internetEgress.ports[0]",
-      "internetEgress.reason",
+      "outboundHosts[0].hosts[0]",
+      "outboundHosts[0].ports[0]",
       "password",
     ]);
     expect(errors.every((e) => e.constructPath === "settings.json stockpilot.prod")).toBe(true);
@@ -531,14 +524,14 @@ describe("stockpilot settings", () => {
     const errors = errorsOf({
       ...example,
       zone: "us-east1-b",
-      internetEgress: { ports: [443], reason: "the services call APIs without fixed ranges" },
+      outboundHosts: [{ name: "mail", hosts: ["smtp.gmail.com"], ports: [443] }],
     });
     expect(errors.map((e) => e.message)).toEqual([
       expect.stringMatching(
         /zone = "us-east1-b" is invalid\.\n\s+Fix: use a zone of us-central1: us-central1-a/,
       ),
       expect.stringMatching(
-        /smtpServer = "smtp\.gmail\.com" is invalid\.\n\s+Fix: add 587 to internetEgress\.ports/,
+        /smtpServer = "smtp\.gmail\.com" is invalid\.\n\s+Fix: add it to outboundHosts with port 587/,
       ),
     ]);
   });
