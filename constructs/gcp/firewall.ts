@@ -435,13 +435,17 @@ export class Firewall extends Construct {
     });
   }
 
+  /**
+   * `${prefix}[-${name}]-${short}`, checked and claimed. `ownName` marks the names the construct
+   * gives its own resources (the deny-all rules, the FQDN policy), which user rules may not take.
+   */
   private ruleName(
     property: string,
     short: unknown,
-    isDefaultDeny = false,
+    ownName = false,
   ): { short: string; full: string } {
     const checked = checkName(this, property, "firewall", short);
-    if (!isDefaultDeny && (checked === DENY_INGRESS || checked === DENY_EGRESS)) {
+    if (!ownName && (checked === DENY_INGRESS || checked === DENY_EGRESS)) {
       invalid(
         this,
         property,
