@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..");
@@ -41,5 +43,86 @@ describe("lint rule against provider package roots", () => {
     );
     expect(findings).toEqual([]);
     expect(status).toBe(0);
+  });
+});
+
+describe("import rules (dependency-cruiser, .dependency-cruiser.cjs)", () => {
+
+  /** Cruises a small tree written to a temporary directory with the project's own rule file. */
+  function cruise(
+    files: Record<string, string>,
+    outputType = "json",
+  ): { status: number | null; rules: string[]; stdout: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "depcruise-"));
+    try {
+      fs.writeFileSync(path.join(dir, "tsconfig.json"), '{"compilerOptions":{"strict":true}}');
+      for (const [file, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+      }
+      const result = spawnSync(
+        path.join(root, "node_modules", ".bin", "depcruise"),
+        [
+          "--config",
+          path.join(root, ".dependency-cruiser.cjs"),
+          "--output-type",
+          outputType,
+          ...Object.keys(files).map((f) => f.split("/")[0]),
+        ],
+        { cwd: dir, encoding: "utf8" },
+      );
+      if (outputType !== "json") return { status: result.status, rules: [], stdout: result.stdout };
+      const output = JSON.parse(result.stdout) as {
+        summary: { violations: { rule: { name: string } }[] };
+      };
+      return {
+        status: result.status,
+        rules: [...new Set(output.summary.violations.map((v) => v.rule.name))].sort(),
+        stdout: result.stdout,
+      };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const cycle = {
+    "constructs/core/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n',
+    "constructs/core/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n',
+  };
+
+  it("finds an import cycle", () => {
+    expect(cruise(cycle).rules).toEqual(["no-circular"]);
+  });
+
+  it("fails the lint command (the default output) on a violation, naming the rule", () => {
+    const { status, stdout } = cruise(cycle, "err");
+    expect(stdout).toMatch(/no-circular/);
+    expect(status).not.toBe(0);
+  });
+
+  it("fails when the policy pack imports the construct library", () => {
+    const { rules } = cruise({
+      "policy/engine.ts": 'import { x } from "../constructs/core/x";\nexport const y = x;\n',
+      "constructs/core/x.ts": "export const x = 1;\n",
+    });
+    expect(rules).toEqual(["policy-reads-json-only"]);
+  });
+
+  it("fails when the shared vocabulary imports either side", () => {
+    const { rules } = cruise({
+      "vocabulary/index.ts": 'import { r } from "../policy/rules";\nexport const v = r;\n',
+      "policy/rules.ts": "export const r = 1;\n",
+    });
+    expect(rules).toEqual(["vocabulary-stands-alone"]);
+  });
+
+  it("passes the one-way flow stacks -> constructs -> vocabulary <- policy", () => {
+    const { rules } = cruise({
+      "stacks/s.ts": 'import { c } from "../constructs/core/c";\nexport const s = c;\n',
+      "constructs/core/c.ts": 'import { v } from "../../vocabulary";\nexport const c = v;\n',
+      "policy/p.ts": 'import { v } from "../vocabulary";\nexport const p = v;\n',
+      "vocabulary/index.ts": "export const v = 1;\n",
+    });
+    expect(rules).toEqual([]);
   });
 });

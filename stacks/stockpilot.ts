@@ -2,7 +2,7 @@ import type { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { parseConfig } from "../constructs/core/config";
-import { suppress } from "../constructs/core/policy/suppress";
+import { suppress } from "../constructs/core/suppress";
 import { PlatformStack } from "../constructs/core/stack";
 import { renderTemplate } from "../constructs/core/templates";
 import { ArtifactRegistry } from "../constructs/gcp/artifact-registry";

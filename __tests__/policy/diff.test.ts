@@ -6,9 +6,9 @@ import {
   diffStacks,
   readBaseStacks,
   SECURITY_CATEGORIES,
-} from "../../constructs/core/policy/diff";
-import { ReviewInputError } from "../../constructs/core/policy/load";
-import type { Json } from "../../constructs/core/policy/types";
+} from "../../policy/diff";
+import { ReviewInputError } from "../../policy/load";
+import type { Json } from "../../policy/types";
 import { copyFixture, ROOT, stackOf, tempDir, writeOutdir } from "./helpers";
 
 function git(cwd: string, ...args: string[]): void {
@@ -21,7 +21,7 @@ function git(cwd: string, ...args: string[]): void {
 function review(...args: string[]) {
   const result = spawnSync(
     process.execPath,
-    ["-r", "@swc-node/register", "constructs/core/policy/review.ts", ...args],
+    ["-r", "@swc-node/register", "policy/review.ts", ...args],
     {
       cwd: ROOT,
       encoding: "utf8",

@@ -1,21 +1,16 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import {
-  POLICIES_PAGE,
-  REVIEW_PAGE,
-  rulesMarkdown,
-  SAMPLE_MARKERS,
-} from "../../constructs/core/policy/docs";
-import { RULES } from "../../constructs/core/policy/rules";
+import { POLICIES_PAGE, REVIEW_PAGE, rulesMarkdown, SAMPLE_MARKERS } from "../../policy/docs";
+import { RULES } from "../../policy/rules";
 import { ROOT } from "./helpers";
 
 describe("help/policies.md", () => {
   const page = fs.readFileSync(POLICIES_PAGE, "utf8");
 
-  it("is up to date with the rule metadata (regenerate: node -r @swc-node/register constructs/core/policy/docs.ts)", () => {
+  it("is up to date with the rule metadata (regenerate: node -r @swc-node/register policy/docs.ts)", () => {
     const run = spawnSync(
       process.execPath,
-      ["-r", "@swc-node/register", "constructs/core/policy/docs.ts", "--check"],
+      ["-r", "@swc-node/register", "policy/docs.ts", "--check"],
       {
         cwd: ROOT,
         encoding: "utf8",

@@ -1,15 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  blocking,
-  checkSynthesized,
-  evaluate,
-  formatPolicyFailure,
-} from "../../constructs/core/policy/engine";
-import { loadOutdir, ReviewInputError } from "../../constructs/core/policy/load";
-import { ruleById } from "../../constructs/core/policy/rules";
-import { imageProblem } from "../../constructs/core/policy/rules/k8s";
-import type { Json, Rule } from "../../constructs/core/policy/types";
+import { blocking, checkSynthesized, evaluate, formatPolicyFailure } from "../../policy/engine";
+import { loadOutdir, ReviewInputError } from "../../policy/load";
+import { ruleById } from "../../policy/rules";
+import { imageProblem } from "../../policy/rules/k8s";
+import type { Json, Rule } from "../../policy/types";
 import { FIXTURES, stackOf, tempDir, writeOutdir } from "./helpers";
 
 /** The findings of the given rules for the resource `subject` of a one-resource stack. */

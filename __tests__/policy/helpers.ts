@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseStack } from "../../constructs/core/policy/load";
-import type { Json, SynthStack } from "../../constructs/core/policy/types";
+import { parseStack } from "../../policy/load";
+import type { Json, SynthStack } from "../../policy/types";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const FIXTURES = path.join(__dirname, "fixtures");

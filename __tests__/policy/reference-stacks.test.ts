@@ -1,10 +1,6 @@
 import { App } from "cdktf";
-import {
-  checkSynthesized,
-  formatFinding,
-  formatPolicyFailure,
-} from "../../constructs/core/policy/engine";
-import { loadOutdir } from "../../constructs/core/policy/load";
+import { checkSynthesized, formatFinding, formatPolicyFailure } from "../../policy/engine";
+import { loadOutdir } from "../../policy/load";
 import { addReferenceStacks } from "../../stacks";
 import { tempDir } from "./helpers";
 

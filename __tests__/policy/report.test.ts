@@ -1,11 +1,11 @@
 import * as path from "node:path";
-import { evaluate } from "../../constructs/core/policy/engine";
-import { exposureTable, iamTable, protectionTable } from "../../constructs/core/policy/inventory";
-import { loadOutdir } from "../../constructs/core/policy/load";
-import { networkDiagram } from "../../constructs/core/policy/mermaid";
-import { buildReview, renderMarkdown } from "../../constructs/core/policy/report";
-import { resourceLine, renderSarif } from "../../constructs/core/policy/sarif";
-import { RULES } from "../../constructs/core/policy/rules";
+import { evaluate } from "../../policy/engine";
+import { exposureTable, iamTable, protectionTable } from "../../policy/inventory";
+import { loadOutdir } from "../../policy/load";
+import { networkDiagram } from "../../policy/mermaid";
+import { buildReview, renderMarkdown } from "../../policy/report";
+import { resourceLine, renderSarif } from "../../policy/sarif";
+import { RULES } from "../../policy/rules";
 import { FIXTURES, stackOf } from "./helpers";
 
 const clean = loadOutdir(path.join(FIXTURES, "clean"));

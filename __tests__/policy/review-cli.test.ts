@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseOptions } from "../../constructs/core/policy/review";
+import { parseOptions } from "../../policy/review";
 import { FIXTURES, ROOT, tempDir, writeOutdir } from "./helpers";
 
 /** Runs the review CLI as `npm run review` does, from the checkout. */
 function review(...args: string[]) {
   const result = spawnSync(
     process.execPath,
-    ["-r", "@swc-node/register", "constructs/core/policy/review.ts", ...args],
+    ["-r", "@swc-node/register", "policy/review.ts", ...args],
     { cwd: ROOT, encoding: "utf8" },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -119,7 +119,7 @@ describe("npm run review", () => {
         "-r",
         "@swc-node/register",
         "-e",
-        "require('./constructs/core/policy/review'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules.(cdktf|@cdktf|constructs)./.test(k))))",
+        "require('./policy/review'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules.(cdktf|@cdktf|constructs)./.test(k))))",
       ],
       { cwd: ROOT, encoding: "utf8" },
     );

@@ -1,7 +1,7 @@
-import { contextOf } from "../../constructs/core/policy/context";
-import { evaluate } from "../../constructs/core/policy/engine";
-import { appliesTo, RULES, ruleById } from "../../constructs/core/policy/rules";
-import type { Json, Rule } from "../../constructs/core/policy/types";
+import { contextOf } from "../../policy/context";
+import { evaluate } from "../../policy/engine";
+import { appliesTo, RULES, ruleById } from "../../policy/rules";
+import type { Json, Rule } from "../../policy/types";
 import { merge, stackOf } from "./helpers";
 
 // One compliant and one non-compliant resource per rule. The resource under test is

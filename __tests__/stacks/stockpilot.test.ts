@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App, Testing } from "cdktf";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
-import { checkSynthesized, formatPolicyFailure } from "../../constructs/core/policy/engine";
+import { checkSynthesized, formatPolicyFailure } from "../../policy/engine";
 import { TEMPLATES_DIR } from "../../constructs/core/templates";
 import {
   SERVICE_MEMORY,

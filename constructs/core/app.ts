@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { ValidationError } from "./errors";
-import { checkSynthesized, formatPolicyFailure } from "./policy/engine";
+import { checkSynthesized, formatPolicyFailure } from "../../policy/engine";
 
 export interface RunAppOptions {
   /**
@@ -21,7 +21,7 @@ export interface RunAppOptions {
  * its files moved over the previous ones (Terraform's working files in the output, such as
  * `.terraform/` and the lock file, are kept).
  *
- * Before the move, the policy rules (`constructs/core/policy`) run over the synthesized JSON; an
+ * Before the move, the policy rules (`policy`) run over the synthesized JSON; an
  * unsuppressed error-level finding stops the synth with every finding listed.
  *
  * A {@link ValidationError} or a policy failure is printed without a stack trace, and the

@@ -12,8 +12,9 @@ export interface OptOut {
   readonly reason: string;
 }
 
-/** The shortest reason accepted for an opt-out; "ok", "temp" or "needed" say nothing to a reviewer. */
-export const MIN_REASON_LENGTH = 20;
+import { MIN_REASON_LENGTH } from "../../vocabulary";
+
+export { MIN_REASON_LENGTH };
 
 /** An opt-out as written into the JSON under the resource's `//` comment key. */
 export interface OptOutRecord {

@@ -8,6 +8,7 @@ import { ComputeNetworkFirewallPolicyRule } from "@cdktf/provider-google/lib/com
 import { Cidr, parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
+import { ADMIN_PORTS } from "../../vocabulary";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import type { IServiceAccount } from "./iam";
@@ -125,8 +126,6 @@ export interface FirewallProps {
   readonly logMetadata?: "INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA";
 }
 
-/** Ports that must never be open to the whole internet without an opt-out. */
-const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP" };
 const DEFAULT_PRIORITY = 1000;
 const DENY_PRIORITY = 65534;
 const DENY_INGRESS = "deny-all-ingress";

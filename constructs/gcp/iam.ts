@@ -1,6 +1,7 @@
 import type { IConstruct } from "constructs";
 import { Token } from "cdktf";
 import { invalid } from "../core/errors";
+import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../../vocabulary";
 import { acceptOptOut, type OptOut } from "../core/opt-out";
 
 /**
@@ -17,11 +18,8 @@ export interface IServiceAccount extends IGrantable {
   readonly email: string;
 }
 
-/** Roles that grant far more than any workload needs; never granted by the library. */
-export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer"];
-
-/** Members that make a resource public. */
-export const PUBLIC_MEMBERS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
+/** Primitive roles (never granted by the library) and public members, from the shared vocabulary. */
+export { PRIMITIVE_ROLES, PUBLIC_MEMBERS };
 
 const PREDEFINED_ROLE = /^roles\/[a-zA-Z0-9_.]+$/;
 const CUSTOM_ROLE = /^(projects|organizations)\/[a-z0-9_.:-]+\/roles\/[a-zA-Z0-9_.]+$/;

@@ -4,6 +4,7 @@ import { ServiceAccount as GoogleServiceAccount } from "@cdktf/provider-google/l
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { invalid } from "../core/errors";
 import { prefixedName } from "../core/naming";
+import { ESCALATION_ROLES, RESOURCE_SCOPED_ROLES } from "../../vocabulary";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkRole, type IGrantable, type IServiceAccount } from "./iam";
@@ -17,27 +18,7 @@ export interface Grant {
   readonly reason?: string;
 }
 
-/**
- * Roles that belong on one resource, not on the whole project: project-wide they open every
- * secret or every repository. Each maps to the method that grants it narrowly.
- */
-export const RESOURCE_SCOPED_ROLES: Readonly<Record<string, string>> = {
-  "roles/secretmanager.secretAccessor": "secret.grantAccess(sa) on each secret the workload reads",
-  "roles/artifactregistry.reader": "registry.grantRead(sa) on the repository it pulls from",
-  "roles/artifactregistry.writer": "registry.grantWrite(sa) on the repository it pushes to",
-};
-
-/** Roles that let the holder act as other identities or change IAM: privilege escalation. */
-export const ESCALATION_ROLES: readonly string[] = [
-  "roles/iam.serviceAccountUser",
-  "roles/iam.serviceAccountTokenCreator",
-  "roles/iam.serviceAccountKeyAdmin",
-  "roles/iam.serviceAccountAdmin",
-  "roles/iam.workloadIdentityUser",
-  "roles/iam.securityAdmin",
-  "roles/iam.roleAdmin",
-  "roles/resourcemanager.projectIamAdmin",
-];
+export { ESCALATION_ROLES, RESOURCE_SCOPED_ROLES };
 
 export interface ServiceAccountProps {
   /** Short name; the account ID is `${prefix}-${name}`, 6–30 characters in all, RFC 1035. */

@@ -19,7 +19,7 @@ import type { Rule } from "./types";
  * --experimental-vm-modules, so the test runs `--check` as a child process.)
  */
 
-const ROOT = path.resolve(__dirname, "../../..");
+const ROOT = path.resolve(__dirname, "..");
 export const POLICIES_PAGE = path.join(ROOT, "help/policies.md");
 export const REVIEW_PAGE = path.join(ROOT, "help/review.md");
 export const RULES_MARKERS = [

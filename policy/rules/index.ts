@@ -1,4 +1,4 @@
-import { MIN_REASON_LENGTH } from "../../opt-out";
+import { MIN_REASON_LENGTH } from "../../vocabulary";
 import type { Resource, Rule } from "../types";
 import { isObject, problemsVerdict, show } from "../values";
 import { AWS_RULES } from "./aws";

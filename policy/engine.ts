@@ -122,6 +122,6 @@ export function formatPolicyFailure(result: SynthCheckResult): string {
   return [
     `Policy check failed: ${count} error finding${count === 1 ? "" : "s"} (see help/policies.md).`,
     ...open.map((f) => `  ${formatFinding(f)}`),
-    'Fix the resource, or accept the risk with suppress(resource, "<rule id>", "<reason, 20+ characters>") from constructs/core/policy/suppress.ts.',
+    'Fix the resource, or accept the risk with suppress(resource, "<rule id>", "<reason, 20+ characters>") from constructs/core/suppress.ts.',
   ].join("\n");
 }

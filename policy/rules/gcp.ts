@@ -22,12 +22,9 @@ import {
 } from "../values";
 import { isBackupName } from "./common";
 
-// The library's own lists (constructs/gcp/iam.ts) import cdktf at runtime; the review CLI must
-// not, so the two lists the rules need are repeated here.
-/** Roles that grant almost everything in a project. */
-export const PRIMITIVE_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
-/** Members that make a resource public. */
-export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../../vocabulary";
+
+export { PRIMITIVE_ROLES, PUBLIC_MEMBERS };
 
 const FIREWALL = ["google_compute_firewall"];
 const SQL = ["google_sql_database_instance"];

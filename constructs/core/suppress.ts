@@ -1,7 +1,7 @@
 import { TerraformResource, type TerraformElement } from "cdktf";
-import { invalid } from "../errors";
-import { MIN_REASON_LENGTH } from "../opt-out";
-import { RULES, ruleById } from "./rules";
+import { invalid } from "./errors";
+import { MIN_REASON_LENGTH } from "./opt-out";
+import { RULES, ruleById } from "../../policy/rules";
 
 /** A suppression as written into the JSON under the resource's `//` comment key. */
 export interface SuppressionRecord {

@@ -1,4 +1,6 @@
-import { Cidr } from "../cidr";
+import { Cidr, CREDENTIAL_KEY } from "../vocabulary";
+
+export { CREDENTIAL_KEY };
 import type { Json, Verdict } from "./types";
 
 /**
@@ -185,7 +187,3 @@ export function formatPorts(protocol: string, ranges: readonly PortRange[] | "al
     .map((r) => `${protocol}:${r.from === r.to ? r.from : `${r.from}-${r.to}`}`)
     .join(", ");
 }
-
-/** Attribute names that hold credentials. */
-export const CREDENTIAL_KEY =
-  /(^|_)(password|passwd|secret|token|api_key|apikey|private_key|client_secret|auth_token|secret_string|secret_data)(_wo)?$/i;
