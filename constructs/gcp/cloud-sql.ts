@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Lazy, Token } from "cdktf";
+import { Fn, Lazy, Token, type ITerraformDependable } from "cdktf";
 import {
   SqlDatabaseInstance,
   type SqlDatabaseInstanceSettings,
@@ -7,7 +7,6 @@ import {
 import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
 import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import type { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
 import { parseCidr } from "../core/cidr";
 import { type ErrorSource, invalid } from "../core/errors";
 import type { LabelTarget } from "../core/labels";
@@ -15,7 +14,7 @@ import { checkName, prefixedName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
-import type { Network } from "./network";
+import type { INetwork } from "./network";
 import { checkRegion, isGcpRegion } from "./regions";
 import { checkProjectId } from "./schemas";
 // Resolved relative to this module (compiled to require("./data/...")), so no machine path leaks.
@@ -420,7 +419,7 @@ export interface CloudSqlPostgresProps {
   /** Short name; the instance is `${prefix}-${name}`. @default "postgres" */
   readonly name?: string;
   /** The VPC; it must have private services access (the instance gets a private IP only). */
-  readonly network: Network;
+  readonly network: INetwork;
   /** Region of the primary. */
   readonly region: string;
   /**
@@ -552,7 +551,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
   private readonly instanceNames: string[] = [];
   private readonly replicaList: CloudSqlReplica[] = [];
   private readonly optOuts: { id: string; optOut: OptOut }[] = [];
-  private readonly psa: ServiceNetworkingConnection;
+  private readonly psaDependsOn: ITerraformDependable[];
   private readonly replicaBase: {
     deletionProtection: boolean;
     databaseVersion: string;
@@ -567,8 +566,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
     if (props === undefined || props === null || typeof props !== "object") {
       invalid(this, "props", props, "are missing", "pass { network, region }");
     }
-    const psa = props.network?.privateServicesConnection;
-    if (!props.network?.vpc) {
+    if (typeof props.network?.subnet !== "function") {
       invalid(
         this,
         "network",
@@ -577,6 +575,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
         "pass the Network construct the instance joins",
       );
     }
+    const psa = props.network.privateServices;
     if (psa === undefined) {
       invalid(
         this,
@@ -642,7 +641,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       ipConfiguration: {
         ipv4Enabled: authorizedNetworks !== undefined,
         privateNetwork: props.network.id,
-        allocatedIpRange: props.network.privateServicesRange?.name,
+        allocatedIpRange: psa.rangeName,
         enablePrivatePathForGoogleCloudServices: true,
         sslMode,
         authorizedNetworks,
@@ -666,9 +665,9 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
         passwordValidationPolicy,
         retainBackupsOnDelete,
       },
-      dependsOn: [psa],
+      dependsOn: psa.dependable ? [psa.dependable] : undefined,
     });
-    this.psa = psa;
+    this.psaDependsOn = psa.dependable ? [psa.dependable] : [];
     this.replicaBase = { deletionProtection: !allowDeletion, databaseVersion, tier, settings };
     this.recordOptOuts(this.instance);
 
@@ -751,7 +750,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
         availabilityType,
         backupConfiguration: { enabled: false, pointInTimeRecoveryEnabled: false },
       },
-      dependsOn: [this.psa],
+      dependsOn: this.psaDependsOn.length > 0 ? this.psaDependsOn : undefined,
     });
     this.recordOptOuts(instance);
     const replica: CloudSqlReplica = {

@@ -1,4 +1,5 @@
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
@@ -97,9 +98,47 @@ export interface NetworkProps {
   readonly privateGoogleApisDns?: boolean;
 }
 
-/** A subnet of the network, as created. */
-export interface Subnet {
+/**
+ * A subnetwork as the constructs that join it see it: created by {@link Network} or an existing
+ * one (a Shared VPC's subnet, say) described by {@link Network.fromAttributes}.
+ */
+export interface ISubnetwork {
+  /** The subnet's region, e.g. `us-central1`. */
   readonly region: string;
+  /** The primary range, when known (always for a created subnet). */
+  readonly cidr?: Cidr;
+  /** The subnet's self link (`https://www.googleapis.com/compute/v1/projects/.../subnetworks/...`). */
+  readonly selfLink: string;
+}
+
+/** Private services access of a VPC: the range Google's producer network takes addresses from. */
+export interface IPrivateServicesAccess {
+  /** The name of the reserved global address range (`allocated_ip_range` of Cloud SQL). */
+  readonly rangeName: string;
+  /** The reserved range, when known. */
+  readonly cidr?: Cidr;
+  /** What a private instance must wait for (the peering), when the same stack creates it. */
+  readonly dependable?: ITerraformDependable;
+}
+
+/** A VPC as the constructs that join it see it: created by {@link Network} or an existing one. */
+export interface INetwork extends IConstruct {
+  /** The VPC's id (`projects/.../global/networks/...`). */
+  readonly id: string;
+  /** The VPC's self link. */
+  readonly selfLink: string;
+  /** The VPC's name. */
+  readonly name: string;
+  /** The regions that have a subnet the constructs may use, in the order given. */
+  readonly regions: readonly string[];
+  /** Private services access, when the VPC has it (Cloud SQL with a private IP needs it). */
+  readonly privateServices?: IPrivateServicesAccess;
+  /** The subnet of a region; throws a ValidationError naming the regions that exist. */
+  subnet(region: string): ISubnetwork;
+}
+
+/** A subnet of the network, as created. */
+export interface Subnet extends ISubnetwork {
   readonly cidr: Cidr;
   readonly resource: ComputeSubnetwork;
   readonly router?: ComputeRouter;
@@ -114,7 +153,7 @@ const SUBNET_MAX_PREFIX = 29;
  * A custom-mode VPC: regional subnets with Private Google Access and flow logs, private services
  * access for Cloud SQL, Cloud NAT per region, and private DNS for Google APIs.
  */
-export class Network extends Construct {
+export class Network extends Construct implements INetwork {
   /** The VPC (escape hatch). */
   readonly vpc: ComputeNetwork;
   /** The private services range reservation, when private services access is on. */
@@ -255,6 +294,7 @@ export class Network extends Construct {
       this.subnetsByRegion.set(spec.region, {
         region: spec.region,
         cidr: spec.cidr,
+        selfLink: subnet.selfLink,
         resource: subnet,
         router,
         nat: routerNat,
@@ -318,6 +358,16 @@ export class Network extends Construct {
   /** The VPC's name. */
   get name(): string {
     return this.vpc.name;
+  }
+
+  /** Private services access, when it is on. */
+  get privateServices(): IPrivateServicesAccess | undefined {
+    if (!this.privateServicesRange || !this.privateServicesConnection) return undefined;
+    return {
+      rangeName: this.privateServicesRange.name,
+      cidr: this.privateServicesCidr,
+      dependable: this.privateServicesConnection,
+    };
   }
 
   /** The regions that have a subnet, in the order given. */

@@ -7,7 +7,7 @@ import { checkName, prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
 import { renderTemplate } from "../core/templates";
 import type { IServiceAccount } from "./iam";
-import type { Network, Subnet } from "./network";
+import type { INetwork, ISubnetwork } from "./network";
 import { checkRegion, checkZone } from "./regions";
 
 /**
@@ -110,11 +110,11 @@ export interface VmProps {
    * The network the VM joins; with `region` (or the zone's region) it selects the subnet.
    * Give either `network` or `subnet`. @default undefined (then `subnet` is required)
    */
-  readonly network?: Network;
+  readonly network?: INetwork;
   /** The subnet's region when `network` is given. @default the zone's region */
   readonly region?: string;
   /** The subnet, from `network.subnet(region)`. @default `network.subnet(region)` */
-  readonly subnet?: Subnet;
+  readonly subnet?: ISubnetwork;
   /**
    * A predefined machine type (`e2-standard-4`, `e2-medium`, `n2-highmem-8`, `c3-standard-4`, ...)
    * or a custom one (`e2-custom-4-16384`, `n2-custom-4-16384`, `n2d-custom-...`).
@@ -430,7 +430,7 @@ export class Vm extends Construct {
       },
       networkInterface: [
         {
-          subnetwork: subnet.resource.selfLink,
+          subnetwork: subnet.selfLink,
           accessConfig: this.address
             ? [{ natIp: this.address.address, networkTier: "PREMIUM" }]
             : undefined,
@@ -489,7 +489,7 @@ export class Vm extends Construct {
     return text;
   }
 
-  private resolveSubnet(props: VmProps): Subnet {
+  private resolveSubnet(props: VmProps): ISubnetwork {
     if (props.subnet !== undefined && props.network !== undefined) {
       invalid(
         this,
@@ -501,7 +501,7 @@ export class Vm extends Construct {
     }
     if (props.subnet !== undefined) {
       const subnet = props.subnet;
-      if (!subnet?.resource || typeof subnet.region !== "string") {
+      if (typeof subnet?.selfLink !== "string" || typeof subnet.region !== "string") {
         invalid(this, "subnet", subnet, "is not a subnet", "pass network.subnet(region)");
       }
       if (props.region !== undefined && props.region !== subnet.region) {
@@ -515,7 +515,7 @@ export class Vm extends Construct {
       }
       return subnet;
     }
-    if (!props.network?.vpc) {
+    if (typeof props.network?.subnet !== "function") {
       invalid(
         this,
         "network",
