@@ -1,6 +1,6 @@
 import { contextOf } from "./context";
 import { loadOutdir } from "./load";
-import { appliesTo, commentEntries, isValidReason, RULES } from "./rules";
+import { appliesTo, commentEntries, isValidReason, RULES, type ReasonEntry } from "./rules";
 import type { Finding, ReasonRecord, Resource, Rule, Severity, SynthStack, Verdict } from "./types";
 
 const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
@@ -73,21 +73,32 @@ export function blocking(findings: readonly Finding[]): Finding[] {
 }
 
 /** Every `"//".opt_outs` or `"//".suppressions` entry of the stacks, for the report. */
+/** The address a stack-wide opt-out is reported under. */
+export const STACK_ADDRESS = "(stack)";
+
 export function reasonRecords(
   stacks: readonly SynthStack[],
   key: "opt_outs" | "suppressions",
 ): ReasonRecord[] {
-  return stacks.flatMap((stack) =>
-    stack.resources.flatMap((r) =>
-      commentEntries(r, key).map((e) => ({
-        stack: stack.name,
-        address: r.address,
-        ...(r.constructPath ? { constructPath: r.constructPath } : {}),
-        id: String(e.id),
-        reason: typeof e.reason === "string" ? e.reason : "",
-      })),
+  const record = (stack: SynthStack, address: string, e: ReasonEntry, constructPath?: string) => ({
+    stack: stack.name,
+    address,
+    ...(constructPath ? { constructPath } : {}),
+    id: String(e.id),
+    reason: typeof e.reason === "string" ? e.reason : "",
+  });
+  return stacks.flatMap((stack) => [
+    // Stack-wide opt-outs (PlatformStack's unlisted regions) come first, as "(stack)".
+    ...(key === "opt_outs" && stack.comment
+      ? commentEntries(
+          { type: "", name: "", address: STACK_ADDRESS, config: { "//": stack.comment } },
+          key,
+        ).map((e) => record(stack, STACK_ADDRESS, e))
+      : []),
+    ...stack.resources.flatMap((r) =>
+      commentEntries(r, key).map((e) => record(stack, r.address, e, r.constructPath)),
     ),
-  );
+  ]);
 }
 
 export interface SynthCheckResult {

@@ -91,5 +91,6 @@ export function parseStack(name: string, json: Json, text?: string): SynthStack 
   const resources = read(json.resource, "");
   const data = read(json.data, "data.");
   const byAddress = new Map([...resources, ...data].map((r) => [r.address, r]));
-  return { name, file, resources, data, byAddress, text };
+  const comment = isObject(json["//"]) ? json["//"] : undefined;
+  return { name, file, resources, data, byAddress, text, ...(comment ? { comment } : {}) };
 }

@@ -32,6 +32,11 @@ export interface SynthStack {
   readonly byAddress: ReadonlyMap<string, Resource>;
   /** The file's text, when read from disk (gives line numbers to SARIF). */
   readonly text?: string;
+  /**
+   * The stack's own `//` comment: opt-outs that concern the whole stack rather than one
+   * resource (an unlisted region, say) are recorded there as `opt_outs`.
+   */
+  readonly comment?: Json;
 }
 
 export type Severity = "error" | "warning" | "info";

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { evaluate } from "../../policy/engine";
 import { exposureTable, iamTable, protectionTable } from "../../policy/inventory";
-import { loadOutdir } from "../../policy/load";
+import { loadOutdir, parseStack } from "../../policy/load";
 import { networkDiagram } from "../../policy/mermaid";
 import { buildReview, renderMarkdown } from "../../policy/report";
 import { resourceLine, renderSarif } from "../../policy/sarif";
@@ -344,5 +344,25 @@ describe("SARIF", () => {
     expect(
       resourceLine({ ...shop, text: undefined }, "google_compute_network.network_vpc_AAAA0001"),
     ).toBeUndefined();
+  });
+});
+
+describe("stack-wide opt-outs", () => {
+  it("lists an opt-out of the stack's own `//` comment (an unlisted region) under (stack)", () => {
+    const stack = parseStack("shop-prod", {
+      "//": {
+        opt_outs: [
+          {
+            id: "unlisted-region:europe-north3",
+            reason: "opened after this release, ticket NET-42",
+          },
+        ],
+      },
+      resource: { google_storage_bucket: { b: { name: "b" } } },
+    });
+    const markdown = renderMarkdown(buildReview("out", [stack], evaluate([stack])));
+    expect(markdown).toContain(
+      "| opt-out | unlisted-region:europe-north3 | `(stack)` | opened after this release, ticket NET-42 |",
+    );
   });
 });

@@ -1,6 +1,7 @@
 import type { Construct, IConstruct } from "constructs";
 import { Aspects, GcsBackend, TerraformStack } from "cdktf";
 import { invalid } from "./errors";
+import { acceptOptOut } from "./opt-out";
 import { checkLabels, LabelsAspect } from "./labels";
 import { checkName, type NameKind } from "./naming";
 
@@ -33,6 +34,24 @@ export interface PlatformStackProps {
   readonly backend: BackendConfig;
   /** Extra labels for every resource, on top of `environment`, `system` and `managed-by`. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Regions the library's catalogue does not list yet (one opened after this release, say), each
+   * with its zones and a reason. Every construct of the stack then accepts them where it checks a
+   * region or zone, and the stack's JSON records each as an opt-out (`"//".opt_outs`,
+   * `unlisted-region:<name>`) that the review report lists.
+   * @default [] (only catalogued regions)
+   */
+  readonly unlistedRegions?: readonly UnlistedRegion[];
+}
+
+/** A region named by the user that the catalogue does not know, accepted with a reason. */
+export interface UnlistedRegion {
+  /** The region, e.g. `europe-north3`: lowercase `<area>-<name><digits>`. */
+  readonly name: string;
+  /** Its zone letters (`["a", "b", "c"]`), so zones can still be checked. */
+  readonly zones: readonly string[];
+  /** Why the region is used although unlisted: at least 20 characters. */
+  readonly reason: string;
 }
 
 const STACK_MARK = Symbol.for("platform.PlatformStack");
@@ -65,6 +84,7 @@ export class PlatformStack extends TerraformStack {
   /** The labels the stack's aspect applies to every labelled resource. */
   readonly labels: Readonly<Record<string, string>>;
   private readonly names = new Map<string, string>();
+  private readonly unlisted = new Map<string, UnlistedRegion>();
 
   constructor(scope: Construct, props: PlatformStackProps) {
     const id = PlatformStack.stackId(props);
@@ -80,7 +100,65 @@ export class PlatformStack extends TerraformStack {
       "managed-by": "cdktf",
     });
     this.configureBackend(props.backend);
+    this.acceptUnlistedRegions(props.unlistedRegions);
     Aspects.of(this).add(new LabelsAspect(this.labels));
+  }
+
+  /** The unlisted region of that name the stack accepted, if any. */
+  unlistedRegion(name: string): UnlistedRegion | undefined {
+    return this.unlisted.get(name);
+  }
+
+  private acceptUnlistedRegions(list: readonly UnlistedRegion[] | undefined): void {
+    if (list === undefined) return;
+    if (!Array.isArray(list)) {
+      invalid(this, "unlistedRegions", list, "is not a list", "pass [{ name, zones, reason }]");
+    }
+    list.forEach((region, i) => {
+      const p = `unlistedRegions[${i}]`;
+      if (typeof region?.name !== "string" || !/^[a-z]+-[a-z]+[0-9]{1,2}$/.test(region.name)) {
+        invalid(
+          this,
+          `${p}.name`,
+          region?.name,
+          "is not a region name",
+          'write e.g. "europe-north3"',
+        );
+      }
+      if (this.unlisted.has(region.name)) {
+        invalid(this, `${p}.name`, region.name, "is listed twice", "list each region once");
+      }
+      const zones: unknown = region.zones;
+      if (
+        !Array.isArray(zones) ||
+        zones.length === 0 ||
+        zones.some((z) => typeof z !== "string" || !/^[a-z]$/.test(z)) ||
+        new Set(zones).size !== zones.length
+      ) {
+        invalid(
+          this,
+          `${p}.zones`,
+          zones,
+          "is not a list of distinct zone letters",
+          'write e.g. ["a", "b", "c"]',
+        );
+      }
+      acceptOptOut(this, p, { reason: region.reason });
+      this.unlisted.set(region.name, {
+        name: region.name,
+        zones: [...region.zones],
+        reason: region.reason.trim(),
+      });
+    });
+    if (this.unlisted.size > 0) {
+      this.addOverride(
+        "//.opt_outs",
+        [...this.unlisted.values()].map((r) => ({
+          id: `unlisted-region:${r.name}`,
+          reason: r.reason,
+        })),
+      );
+    }
   }
 
   /** Checks system and environment before cdktf sees the id, so a bad one is a ValidationError. */

@@ -1,9 +1,12 @@
 import { invalid, type ErrorSource } from "../core/errors";
+import { PlatformStack, type UnlistedRegion } from "../core/stack";
+import { suggestion } from "../core/suggest";
 
 /**
  * Google Cloud regions and their zone suffixes, as published in the Compute Engine region list.
  * Kept as data so that a typo such as `us-central` fails at synth time instead of at deploy time;
- * add a region here when Google opens one.
+ * add a region here when Google opens one, or, until then, list it in the stack's
+ * `unlistedRegions` with a reason.
  */
 export const GCP_REGIONS: Readonly<Record<string, readonly string[]>> = {
   "africa-south1": ["a", "b", "c"],
@@ -55,18 +58,27 @@ export function isGcpRegion(region: unknown): region is string {
   return typeof region === "string" && Object.prototype.hasOwnProperty.call(GCP_REGIONS, region);
 }
 
-/** Checks a region name and returns it. */
+/** The stack-accepted unlisted region a construct may use ({@link PlatformStackProps.unlistedRegions}). */
+function unlisted(source: ErrorSource, region: unknown): UnlistedRegion | undefined {
+  if (typeof source === "string" || typeof region !== "string") return undefined;
+  const stack = source.node.scopes.find((s): s is PlatformStack => s instanceof PlatformStack);
+  return stack?.unlistedRegion(region);
+}
+
+/** The zone letters of a catalogued region, or of an unlisted region the construct's stack accepted. */
+export function zonesOf(source: ErrorSource, region: string): readonly string[] | undefined {
+  return isGcpRegion(region) ? GCP_REGIONS[region] : unlisted(source, region)?.zones;
+}
+
+/**
+ * Checks a region name and returns it: a catalogued region, or one the construct's stack lists in
+ * `unlistedRegions` with a reason.
+ */
 export function checkRegion(source: ErrorSource, property: string, region: unknown): string {
-  if (!isGcpRegion(region)) {
-    invalid(
-      source,
-      property,
-      region,
-      "is not a known Google Cloud region",
-      `use one of ${suggest(region)}`,
-    );
+  if (!isGcpRegion(region) && unlisted(source, region) === undefined) {
+    invalid(source, property, region, "is not a known Google Cloud region", suggest(region));
   }
-  return region;
+  return region as string;
 }
 
 /** Checks a zone name (`us-central1-a`), optionally that it lies in `region`, and returns it. */
@@ -77,14 +89,16 @@ export function checkZone(
   region?: string,
 ): string {
   const match = typeof zone === "string" ? /^(.*)-([a-z])$/.exec(zone) : null;
-  if (!match || !isGcpRegion(match[1]) || !GCP_REGIONS[match[1]].includes(match[2])) {
+  if (!match || !zonesOf(source, match[1])?.includes(match[2])) {
     invalid(
       source,
       property,
       zone,
       "is not a known Google Cloud zone",
-      region && isGcpRegion(region)
-        ? `use one of ${GCP_REGIONS[region].map((z) => `${region}-${z}`).join(", ")}`
+      region && zonesOf(source, region)
+        ? `use one of ${zonesOf(source, region)!
+            .map((z) => `${region}-${z}`)
+            .join(", ")}`
         : "use a zone such as us-central1-a",
     );
   }
@@ -94,17 +108,20 @@ export function checkZone(
       property,
       zone,
       `is not in region ${region}`,
-      `use one of ${GCP_REGIONS[region]?.map((z) => `${region}-${z}`).join(", ") ?? "that region's zones"}`,
+      `use one of ${
+        zonesOf(source, region)
+          ?.map((z) => `${region}-${z}`)
+          .join(", ") ?? "that region's zones"
+      }`,
     );
   }
   return zone as string;
 }
 
 function suggest(region: unknown): string {
-  const all = Object.keys(GCP_REGIONS);
-  if (typeof region === "string") {
-    const close = all.filter((r) => r.startsWith(region.replace(/[0-9]+$/, "")));
-    if (close.length > 0 && close.length < all.length) return close.join(", ");
-  }
-  return "the regions listed in constructs/gcp/regions.ts (e.g. us-central1, us-east1)";
+  return suggestion(
+    region,
+    Object.keys(GCP_REGIONS),
+    "a region listed in constructs/gcp/regions.ts (e.g. us-central1, us-east1), or list a newer region in the stack's unlistedRegions with a reason",
+  );
 }
