@@ -1,17 +1,10 @@
 import { helpExampleStack } from "../helpers/help";
 import { TerraformOutput, Testing } from "cdktf";
-import {
-  CLOUD_SQL_MANAGED_FLAGS,
-  CloudSqlPostgres,
-  type CloudSqlPostgresProps,
-  POSTGRES_SETTINGS,
-  checkTier,
-} from "../../constructs/gcp/cloud-sql";
+import { CloudSqlPostgres, type CloudSqlPostgresProps } from "../../constructs/gcp/cloud-sql";
 import { Network } from "../../constructs/gcp/network";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { type PlatformStack } from "../../constructs/core/stack";
 import { resourcesOf, synthJson, testStack, type SynthJson } from "../helpers/synth";
-import settingsFile from "../../constructs/gcp/data/postgres-15-settings.json";
 
 const REASON = { reason: "reviewed by the platform team, ticket OPS-1234" };
 const BOT = {
@@ -414,31 +407,105 @@ describe("CloudSqlPostgres options", () => {
   });
 });
 
-describe("the PostgreSQL settings data file", () => {
-  test("says how it was generated and keeps only what validation needs", () => {
-    expect(settingsFile.generated.postgresVersion).toMatch(/^15\./);
-    expect(settingsFile.generated.command).toBe(
-      "bash constructs/gcp/data/generate-postgres-settings.sh",
-    );
-    expect(JSON.stringify(settingsFile)).not.toMatch(/"context"|\/tmp\/|\/home\//);
-    expect(POSTGRES_SETTINGS.log_temp_files).toEqual({
-      type: "integer",
-      min: -1,
-      max: 2147483647,
-      unit: "kB",
-    });
-    expect(POSTGRES_SETTINGS.block_size).toBeUndefined();
-  });
-
-  test("every managed flag is a real PostgreSQL 15 setting", () => {
-    const unknown = Object.keys(CLOUD_SQL_MANAGED_FLAGS).filter((f) => !POSTGRES_SETTINGS[f]);
-    expect(unknown).toEqual([]);
-  });
-
-  test("checkTier accepts real tiers", () => {
-    for (const tier of ["db-f1-micro", "db-g1-small", "db-custom-1-3840", "db-custom-96-638976"]) {
-      expect(checkTier("test", "tier", tier)).toBe(tier);
+describe("CloudSqlPostgres flags follow databaseVersion", () => {
+  test("a setting new in PostgreSQL 16 is accepted on 16 and 17 and refused on 14", () => {
+    for (const databaseVersion of ["POSTGRES_16", "POSTGRES_17"] as const) {
+      const { stack } = make({ databaseVersion, flags: { vacuum_buffer_usage_limit: 2048 } });
+      expect(flagsOf(primary(synthJson(stack))).vacuum_buffer_usage_limit).toBe("2048");
     }
+    expect(() =>
+      make({ databaseVersion: "POSTGRES_14", flags: { vacuum_buffer_usage_limit: 2048 } }),
+    ).toThrow(
+      /flags.vacuum_buffer_usage_limit = "vacuum_buffer_usage_limit" is not a PostgreSQL 14 setting.*\n.*is a setting of PostgreSQL 16, 17 only/,
+    );
+  });
+
+  test("a range that changed between versions: maintenance_work_mem may go below 1 MB from 17", () => {
+    const { stack } = make({
+      databaseVersion: "POSTGRES_17",
+      flags: { maintenance_work_mem: 512 },
+    });
+    expect(flagsOf(primary(synthJson(stack))).maintenance_work_mem).toBe("512");
+    expect(() =>
+      make({ databaseVersion: "POSTGRES_16", flags: { maintenance_work_mem: 512 } }),
+    ).toThrow(
+      /flags.maintenance_work_mem = 512 is out of range for maintenance_work_mem on PostgreSQL 16.*\n.*from 1024 to 2147483647 \(in kB\)/,
+    );
+  });
+
+  test("a type that changed: wal_compression is an enum from 15, a boolean on 14", () => {
+    const { stack } = make({ databaseVersion: "POSTGRES_15", flags: { wal_compression: "zstd" } });
+    expect(flagsOf(primary(synthJson(stack))).wal_compression).toBe("zstd");
+    expect(() =>
+      make({ databaseVersion: "POSTGRES_14", flags: { wal_compression: "pglz" } }),
+    ).toThrow(/flags.wal_compression = "pglz" is not a boolean for wal_compression/);
+  });
+
+  test("replicas get the flags checked for the primary's version", () => {
+    const { stack, db } = make({
+      databaseVersion: "POSTGRES_17",
+      flags: { transaction_timeout: 60000 },
+    });
+    db.addReplica({ region: "us-east1" });
+    for (const i of instances(synthJson(stack))) {
+      expect(i.database_version).toBe("POSTGRES_17");
+      expect(flagsOf(i).transaction_timeout).toBe("60000");
+    }
+  });
+});
+
+describe("CloudSqlPostgres allowUnknownFlags", () => {
+  const ADVISOR = { reason: "index advisor is a Cloud SQL flag newer than the catalogue" };
+
+  test("accepts an unknown flag with a reason, on the primary and its replicas, recorded", () => {
+    const { stack, db } = make({
+      flags: { "cloudsql.enable_index_advisor": true, max_connections: 400 },
+      allowUnknownFlags: ADVISOR,
+    });
+    db.addReplica({ region: "us-east1" });
+    expect(db.flags["cloudsql.enable_index_advisor"]).toBe("on");
+    for (const i of instances(synthJson(stack))) {
+      expect(flagsOf(i)).toMatchObject({
+        "cloudsql.enable_index_advisor": "on",
+        max_connections: "400",
+      });
+    }
+    expect(optOutIds(stack)).toEqual([
+      [`unknown-database-flag: ${ADVISOR.reason}`],
+      [`unknown-database-flag: ${ADVISOR.reason}`],
+    ]);
+  });
+
+  test("is not recorded when every flag is known", () => {
+    const { stack } = make({ flags: { max_connections: 400 }, allowUnknownFlags: ADVISOR });
+    expect(optOutIds(stack)).toEqual([[]]);
+  });
+
+  test("keeps the value checks of known flags and the refusal of managed flags", () => {
+    expect(() =>
+      make({ flags: { max_connections: 0, "x.custom": "1" }, allowUnknownFlags: ADVISOR }),
+    ).toThrow(/flags.max_connections = 0 is out of range for max_connections/);
+    expect(() => make({ flags: { listen_addresses: "*" }, allowUnknownFlags: ADVISOR })).toThrow(
+      /sets listen_addresses, which Cloud SQL manages itself/,
+    );
+  });
+
+  test("refuses a multi-line value for an unknown flag", () => {
+    expect(() => make({ flags: { "x.custom": "a\nb" }, allowUnknownFlags: ADVISOR })).toThrow(
+      /flags.x.custom = "a\\nb" is not a text value for x.custom/,
+    );
+  });
+
+  test("refuses an override without a real reason", () => {
+    expect(() =>
+      make({ flags: { "x.custom": "1" }, allowUnknownFlags: { reason: "new" } }),
+    ).toThrow(/allowUnknownFlags.reason = "new" is too short/);
+  });
+
+  test("without it, the unknown-flag error says how to accept a flag Cloud SQL takes", () => {
+    expect(() => make({ flags: { "cloudsql.enable_index_advisor": "on" } })).toThrow(
+      /is not a PostgreSQL 15 setting or a Cloud SQL flag the library knows.*\n.*allowUnknownFlags: \{ reason \}/,
+    );
   });
 });
 
@@ -555,36 +622,6 @@ describe("CloudSqlPostgres validation", () => {
   test("refuses an unknown flag and names close matches", () => {
     expect(() => make({ flags: { log_conections: "on" } })).toThrow(
       /flags.log_conections = "log_conections" is not a PostgreSQL 15 setting.*\n.*did you mean log_connections/,
-    );
-  });
-
-  test("refuses an out-of-range flag value", () => {
-    expect(() => make({ flags: { max_connections: 0 } })).toThrow(
-      /flags.max_connections = 0 is out of range for max_connections.*\n.*from 1 to 262143/,
-    );
-  });
-
-  test("refuses a non-integer value for an integer flag, naming its unit", () => {
-    expect(() => make({ flags: { work_mem: "64MB" } })).toThrow(
-      /flags.work_mem = "64MB" is not an integer.*\n.*\(in kB\)/,
-    );
-  });
-
-  test("refuses a boolean flag that is not on/off", () => {
-    expect(() => make({ flags: { log_lock_waits: "yes" } })).toThrow(
-      /flags.log_lock_waits = "yes" is not a boolean.*\n.*"on" or "off"/,
-    );
-  });
-
-  test("refuses a bad enum value", () => {
-    expect(() => make({ flags: { log_min_messages: "verbose" } })).toThrow(
-      /flags.log_min_messages = "verbose" is not a value of log_min_messages.*\n.*debug5/,
-    );
-  });
-
-  test("refuses a flag Cloud SQL manages itself", () => {
-    expect(() => make({ flags: { listen_addresses: "*" } })).toThrow(
-      /flags.listen_addresses = "\*" sets listen_addresses, which Cloud SQL manages itself/,
     );
   });
 

@@ -8,7 +8,7 @@ import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
 import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { parseCidr } from "../core/cidr";
-import { type ErrorSource, invalid } from "../core/errors";
+import { invalid } from "../core/errors";
 import type { LabelTarget } from "../core/labels";
 import { checkName, prefixedName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
@@ -17,329 +17,40 @@ import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
 import type { INetwork } from "./network";
 import { checkRegion, isGcpRegion } from "./regions";
 import { checkProjectId } from "./schemas";
-// Resolved relative to this module (compiled to require("./data/...")), so no machine path leaks.
-import postgresSettingsFile from "./data/postgres-15-settings.json";
+import { checkTier } from "./cloud-sql-tiers";
+import {
+  DEFAULT_FLAGS,
+  POSTGRES_VERSIONS,
+  checkFlags,
+  type FlagValue,
+  type PostgresVersion,
+} from "./postgres-flags";
 
-// ---------------------------------------------------------------------------------------------
-// Database flags
-// ---------------------------------------------------------------------------------------------
-
-/** What a database flag accepts, as read from `pg_settings`. */
-export interface FlagSpec {
-  readonly type: "bool" | "integer" | "real" | "enum" | "string";
-  readonly min?: number;
-  readonly max?: number;
-  readonly enumValues?: readonly string[];
-  /** The unit integer values are counted in (`ms`, `kB`, `8kB`, ...). */
-  readonly unit?: string;
-}
-
-/** A flag value as given in props; booleans become `on`/`off`, numbers their decimal text. */
-export type FlagValue = string | number | boolean;
-
-/**
- * Every settable PostgreSQL 15 setting, generated from `pg_settings` by
- * `constructs/gcp/data/generate-postgres-settings.sh`.
- */
-export const POSTGRES_SETTINGS: Readonly<Record<string, FlagSpec>> = (
-  postgresSettingsFile as unknown as { settings: Record<string, FlagSpec> }
-).settings;
-
-const bool: FlagSpec = { type: "bool" };
-
-/**
- * Cloud SQL's own flags (and those of the extensions it enables), accepted on top of PostgreSQL's
- * settings. Kept short on purpose: add a flag here, with its type, when a stack needs it.
- */
-export const CLOUD_SQL_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "cloudsql.iam_authentication": bool,
-  "cloudsql.enable_pgaudit": bool,
-  "cloudsql.logical_decoding": bool,
-  "cloudsql.enable_pglogical": bool,
-  "cloudsql.enable_pg_cron": bool,
-  "cloudsql.enable_pg_squeeze": bool,
-  "cloudsql.enable_pg_hint_plan": bool,
-  "cloudsql.enable_auto_explain": bool,
-  "pgaudit.log": { type: "string" },
-  "pgaudit.log_parameter": bool,
-  "pgaudit.log_relation": bool,
-};
-
-/**
- * PostgreSQL settings Cloud SQL manages itself: the API refuses them, or setting them would undo
- * what it guarantees (TLS, backups, PITR, replication, logging to Cloud Logging). An explicit list
- * rather than a rule on `pg_settings.context`, because many `postmaster` settings
- * (`max_connections`, `shared_buffers`, ...) are legitimate Cloud SQL flags.
- */
-const MANAGED_FLAG_GROUPS: readonly (readonly [reason: string, names: string])[] = [
-  [
-    "Cloud SQL owns the server's files, sockets and listeners",
-    "config_file data_directory dynamic_library_path external_pid_file hba_file ident_file " +
-      "krb_server_keyfile listen_addresses port unix_socket_directories unix_socket_group " +
-      "unix_socket_permissions",
-  ],
-  [
-    "TLS is managed by Cloud SQL; choose it with sslMode",
-    "ssl ssl_ca_file ssl_cert_file ssl_ciphers ssl_crl_dir ssl_crl_file ssl_dh_params_file " +
-      "ssl_ecdh_curve ssl_key_file ssl_max_protocol_version ssl_min_protocol_version " +
-      "ssl_passphrase_command ssl_passphrase_command_supports_reload ssl_prefer_server_ciphers",
-  ],
-  [
-    "WAL archiving, recovery and replication are managed by Cloud SQL for backups, PITR and " +
-      "replicas (use cloudsql.logical_decoding for logical replication)",
-    "archive_cleanup_command archive_command archive_library archive_mode primary_conninfo " +
-      "primary_slot_name recovery_end_command restore_command wal_level",
-  ],
-  ["turning it off risks silent data corruption on a crash", "fsync full_page_writes"],
-  [
-    "Cloud SQL loads libraries itself; use its cloudsql.enable_* flags",
-    "local_preload_libraries session_preload_libraries shared_preload_libraries",
-  ],
-  [
-    "Cloud SQL sends server logs to Cloud Logging",
-    "event_source log_destination log_directory log_file_mode log_filename log_rotation_age " +
-      "log_rotation_size log_truncate_on_rotation logging_collector syslog_facility syslog_ident " +
-      "syslog_sequence_numbers syslog_split_messages",
-  ],
-  [
-    "it bypasses catalog or checksum safety and is for superuser repair only",
-    "allow_in_place_tablespaces allow_system_table_mods data_sync_retry ignore_checksum_failure " +
-      "ignore_invalid_pages ignore_system_indexes jit_provider zero_damaged_pages",
-  ],
-];
-
-/** The flags Cloud SQL manages itself, each with the reason it is refused. */
-export const CLOUD_SQL_MANAGED_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
-  MANAGED_FLAG_GROUPS.flatMap(([reason, names]) => names.split(" ").map((n) => [n, reason])),
-);
-
-/**
- * Flags set unless overridden: IAM database authentication, and the logging CIS Benchmark for
- * Cloud SQL (and checkov CKV_GCP_109–111) checks: connections, disconnections, checkpoints, lock
- * waits, every temporary file, statements that fail with an error, schema changes (DDL), and
- * pgAudit (create the `pgaudit` extension in each database to record sessions).
- */
-export const DEFAULT_FLAGS: Readonly<Record<string, string>> = {
-  "cloudsql.iam_authentication": "on",
-  "cloudsql.enable_pgaudit": "on",
-  log_min_error_statement: "error",
-  log_statement: "ddl",
-  log_checkpoints: "on",
-  log_connections: "on",
-  log_disconnections: "on",
-  log_lock_waits: "on",
-  log_temp_files: "0",
-};
-
-const INTEGER_TEXT = /^-?\d+$/;
-const REAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/**
- * Checks one database flag against the PostgreSQL 15 settings and Cloud SQL's own flags, and
- * returns the value as the API takes it (text; booleans as `on`/`off`).
- */
-export function checkFlag(
-  source: ErrorSource,
-  property: string,
-  name: string,
-  value: unknown,
-): string {
-  const managed = CLOUD_SQL_MANAGED_FLAGS[name];
-  if (managed !== undefined) {
-    invalid(
-      source,
-      property,
-      value,
-      `sets ${name}, which Cloud SQL manages itself (${managed})`,
-      `leave ${name} out of flags`,
-    );
-  }
-  const spec = own(CLOUD_SQL_FLAGS, name) ?? own(POSTGRES_SETTINGS, name);
-  if (spec === undefined) {
-    const close = closeMatches(name, [
-      ...Object.keys(POSTGRES_SETTINGS),
-      ...Object.keys(CLOUD_SQL_FLAGS),
-    ]).filter((n) => CLOUD_SQL_MANAGED_FLAGS[n] === undefined);
-    invalid(
-      source,
-      property,
-      name,
-      "is not a PostgreSQL 15 setting or a Cloud SQL flag the library knows",
-      close.length > 0
-        ? `did you mean ${close.join(", ")}?`
-        : "check the name in the PostgreSQL documentation (pg_settings), or add a Cloud SQL flag to CLOUD_SQL_FLAGS",
-    );
-  }
-  const range = (): string =>
-    `${spec.min ?? "-∞"} to ${spec.max ?? "∞"}${spec.unit ? ` (in ${spec.unit})` : ""}`;
-  switch (spec.type) {
-    case "bool": {
-      if (value === true || value === "on") return "on";
-      if (value === false || value === "off") return "off";
-      return invalid(source, property, value, `is not a boolean for ${name}`, 'use "on" or "off"');
-    }
-    case "integer":
-    case "real": {
-      const text = typeof value === "number" ? String(value) : value;
-      const pattern = spec.type === "integer" ? INTEGER_TEXT : REAL_TEXT;
-      const number = typeof text === "string" && pattern.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(number)) {
-        invalid(
-          source,
-          property,
-          value,
-          `is not ${spec.type === "integer" ? "an integer" : "a number"} for ${name}`,
-          `use a plain ${spec.type === "integer" ? "integer" : "number"} from ${range()}`,
-        );
-      }
-      if (
-        (spec.min !== undefined && number < spec.min) ||
-        (spec.max !== undefined && number > spec.max)
-      ) {
-        invalid(
-          source,
-          property,
-          value,
-          `is out of range for ${name}`,
-          `use a value from ${range()}`,
-        );
-      }
-      return String(number);
-    }
-    case "enum": {
-      const text = value === true ? "on" : value === false ? "off" : value;
-      if (typeof text !== "string" || !(spec.enumValues ?? []).includes(text)) {
-        invalid(
-          source,
-          property,
-          value,
-          `is not a value of ${name}`,
-          `use one of ${(spec.enumValues ?? []).join(", ")}`,
-        );
-      }
-      return text;
-    }
-    default: {
-      const text = typeof value === "number" ? String(value) : value;
-      if (typeof text !== "string" || /[\n\r\0]/.test(text)) {
-        invalid(
-          source,
-          property,
-          value,
-          `is not a text value for ${name}`,
-          "use a one-line string",
-        );
-      }
-      return text;
-    }
-  }
-}
-
-/** Checks a flag map (see {@link checkFlag}) and returns it with API values, sorted by name. */
-export function checkFlags(
-  source: ErrorSource,
-  property: string,
-  flags: Readonly<Record<string, FlagValue>>,
-): Record<string, string> {
-  if (flags === null || typeof flags !== "object" || Array.isArray(flags)) {
-    invalid(
-      source,
-      property,
-      flags,
-      "is not a map of flags",
-      "pass { log_min_duration_statement: 1000 }",
-    );
-  }
-  return Object.fromEntries(
-    Object.keys(flags)
-      .sort()
-      .map((name) => [name, checkFlag(source, `${property}.${name}`, name, flags[name])]),
-  );
-}
-
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
-
-/** Up to three names closest to `name` (edit distance, or one containing the other). */
-function closeMatches(name: string, candidates: readonly string[]): string[] {
-  const wanted = name.toLowerCase();
-  const limit = Math.max(2, Math.floor(wanted.length / 4));
-  return candidates
-    .map((c) => {
-      const lower = c.toLowerCase();
-      const contains = wanted.length >= 4 && (lower.includes(wanted) || wanted.includes(lower));
-      return { c, d: contains ? 0.5 : editDistance(wanted, lower) };
-    })
-    .filter((m) => m.d <= limit)
-    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
-    .slice(0, 3)
-    .map((m) => m.c);
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tiers
-// ---------------------------------------------------------------------------------------------
-
-const SHARED_CORE_TIERS = ["db-f1-micro", "db-g1-small"];
-const CUSTOM_TIER = /^db-custom-(\d+)-(\d+)$/;
-
-/**
- * Checks a Cloud SQL for PostgreSQL Enterprise tier: `db-f1-micro`, `db-g1-small`, or
- * `db-custom-<vCPUs>-<MB>` with 1 or an even 2–96 vCPUs and 0.9–6.5 GB per vCPU, in multiples of
- * 256 MB and at least 3840 MB.
- */
-export function checkTier(source: ErrorSource, property: string, tier: unknown): string {
-  const example = 'use "db-custom-<vCPUs>-<MB>" such as "db-custom-2-8192", or "db-g1-small"';
-  if (typeof tier === "string" && SHARED_CORE_TIERS.includes(tier)) return tier;
-  const match = typeof tier === "string" ? CUSTOM_TIER.exec(tier) : null;
-  if (!match) {
-    return invalid(source, property, tier, "is not a Cloud SQL for PostgreSQL tier", example);
-  }
-  const cpus = Number(match[1]);
-  const mb = Number(match[2]);
-  if (!(cpus === 1 || (cpus % 2 === 0 && cpus >= 2 && cpus <= 96))) {
-    invalid(
-      source,
-      property,
-      tier,
-      `has ${cpus} vCPUs`,
-      "use 1 or an even number from 2 to 96 vCPUs",
-    );
-  }
-  const low = Math.max(3840, Math.ceil((0.9 * 1024 * cpus) / 256) * 256);
-  const high = Math.floor((6.5 * 1024 * cpus) / 256) * 256;
-  if (mb % 256 !== 0 || mb < low || mb > high) {
-    invalid(
-      source,
-      property,
-      tier,
-      `has ${mb} MB of memory, not a multiple of 256 MB between 0.9 and 6.5 GB per vCPU (at least 3840 MB)`,
-      `use ${low}–${high} MB in steps of 256 for ${cpus} vCPU${cpus === 1 ? "" : "s"}`,
-    );
-  }
-  return tier as string;
-}
+// The flag catalogue and the tier rules live beside the construct; their public names stay
+// importable from here.
+export { SHARED_CORE_TIERS, checkTier } from "./cloud-sql-tiers";
+export {
+  CLOUD_SQL_FLAGS,
+  CLOUD_SQL_MANAGED_FLAGS,
+  COMPRESSION_BUILD_VALUES,
+  DEFAULT_FLAGS,
+  POSTGRES_SETTINGS,
+  POSTGRES_SETTINGS_ORIGIN,
+  POSTGRES_VERSIONS,
+  checkFlag,
+  checkFlags,
+  flagSpec,
+  type CheckedFlags,
+  type FlagCheckOptions,
+  type FlagSpec,
+  type FlagValue,
+  type PostgresSettingsOrigin,
+  type PostgresVersion,
+} from "./postgres-flags";
 
 // ---------------------------------------------------------------------------------------------
 // Props
 // ---------------------------------------------------------------------------------------------
-
-/** PostgreSQL major versions the construct builds. */
-export type PostgresVersion =
-  "POSTGRES_13" | "POSTGRES_14" | "POSTGRES_15" | "POSTGRES_16" | "POSTGRES_17";
 
 /** How the server enforces TLS. */
 export type SqlSslMode =
@@ -448,11 +159,20 @@ export interface CloudSqlPostgresProps {
   /** @default see {@link SqlPasswordValidation} */
   readonly passwordValidation?: SqlPasswordValidation;
   /**
-   * Database flags, checked against PostgreSQL 15's settings and Cloud SQL's own flags; merged
-   * over {@link DEFAULT_FLAGS}.
+   * Database flags, checked against the settings of `databaseVersion` (read from that PostgreSQL
+   * major's `pg_settings`) and Cloud SQL's own flags; merged over {@link DEFAULT_FLAGS}.
    * @default {} (only the defaults)
    */
   readonly flags?: Readonly<Record<string, FlagValue>>;
+  /**
+   * Accept flag names that are neither a setting of `databaseVersion` nor a Cloud SQL flag the
+   * library knows (a Cloud SQL flag added after this release, say), with a reason. Their values
+   * are passed on as one-line text; known flags keep their type, range and enum checks, and flags
+   * Cloud SQL manages stay refused. Recorded as `unknown-database-flag` on every instance when a
+   * flag needs it.
+   * @default undefined (an unknown name fails, naming the closest known flags)
+   */
+  readonly allowUnknownFlags?: OptOut;
   /** Databases to create on the primary (UTF8, en_US.UTF8); protected from `destroy`. @default [] */
   readonly databases?: readonly string[];
   /** Service accounts that log in with IAM database authentication. @default [] */
@@ -508,13 +228,6 @@ export interface GrantClientOptions {
   readonly iamLogin?: boolean;
 }
 
-const VERSIONS: readonly PostgresVersion[] = [
-  "POSTGRES_13",
-  "POSTGRES_14",
-  "POSTGRES_15",
-  "POSTGRES_16",
-  "POSTGRES_17",
-];
 const SSL_MODES: readonly SqlSslMode[] = [
   "ENCRYPTED_ONLY",
   "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
@@ -594,7 +307,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       this,
       "databaseVersion",
       props.databaseVersion ?? "POSTGRES_15",
-      VERSIONS,
+      POSTGRES_VERSIONS,
     );
     const tier = checkTier(this, "tier", props.tier ?? "db-custom-2-8192");
     const availabilityType = oneOf(this, "availabilityType", props.availabilityType ?? "REGIONAL", [
@@ -613,7 +326,17 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
     const maintenanceWindow = this.checkMaintenance(props.maintenanceWindow ?? {});
     const insightsConfig = this.checkInsights(props.insights ?? {});
     const passwordValidationPolicy = this.checkPasswordPolicy(props.passwordValidation ?? {});
-    this.flags = { ...DEFAULT_FLAGS, ...checkFlags(this, "flags", props.flags ?? {}) };
+    const allowUnknown = acceptOptOut(this, "allowUnknownFlags", props.allowUnknownFlags)
+      ? props.allowUnknownFlags
+      : undefined;
+    const checked = checkFlags(this, "flags", props.flags ?? {}, {
+      version: databaseVersion,
+      allowUnknown,
+    });
+    if (allowUnknown !== undefined && checked.unknown.length > 0) {
+      this.optOuts.push({ id: "unknown-database-flag", optOut: allowUnknown });
+    }
+    this.flags = { ...DEFAULT_FLAGS, ...checked.flags };
     const sslMode = oneOf(this, "sslMode", props.sslMode ?? "ENCRYPTED_ONLY", SSL_MODES);
     if (sslMode === "ALLOW_UNENCRYPTED_AND_ENCRYPTED") {
       if (!acceptOptOut(this, "allowUnencrypted", props.allowUnencrypted)) {
