@@ -1,5 +1,9 @@
 import { TerraformOutput } from "cdktf";
-import { escapeTerraformTemplate } from "../../constructs/core/templates";
+import * as fc from "fast-check";
+import {
+  escapeTerraformTemplate,
+  hasTerraformTemplateSequence,
+} from "../../constructs/core/templates";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { synthJson, testStack } from "../helpers/synth";
 
@@ -30,5 +34,45 @@ describe("escapeTerraformTemplate", () => {
     expect(synthJson(stack).output?.out.value).toMatch(
       /^\$\{google_service_account\.sa_account_[A-Z0-9]+\.email\} uses \$\$\{_SERVICE_NAME\}$/,
     );
+  });
+
+  it("escapes text that only starts like a token marker", () => {
+    expect(escapeTerraformTemplate("${TfToken[oops")).toBe("$${TfToken[oops");
+    expect(escapeTerraformTemplate("%{TfToken[x]}")).toBe("%%{TfToken[x]}");
+  });
+
+  it("escapes around a marker, keeping the marker itself", () => {
+    const stack = testStack();
+    const sa = new ServiceAccount(stack, "sa", { name: "bot" });
+    const text = escapeTerraformTemplate(`%{x} \${${sa.email}} \${y}`);
+    expect(text).toMatch(/^%%\{x\} \$\$\{\$\{TfToken\[TOKEN\.[0-9]+\]\}\} \$\$\{y\}$/);
+  });
+
+  it("round-trips any text through Terraform's unescaping, leaving no template sequence", () => {
+    // Terraform reads `$${` as `${` and `%%{` as `%{`, scanning left to right.
+    const unescape = (text: string) => text.replace(/([$%])\1\{/g, "$1{");
+    const pieces = fc.constantFrom("$", "%", "{", "}", "$$", "%%", "a", " ", "\n");
+    const text = fc.array(fc.oneof(pieces, fc.string()), { maxLength: 20 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(text, (t) => {
+        const escaped = escapeTerraformTemplate(t);
+        expect(unescape(escaped)).toBe(t);
+        expect(hasTerraformTemplateSequence(escaped)).toBe(false);
+      }),
+    );
+  });
+});
+
+describe("hasTerraformTemplateSequence", () => {
+  it("finds an unescaped ${ or %{", () => {
+    for (const text of ["${x}", "a %{ if x }", "$${a} ${b}", "%%{a}%{b}", "${TfToken[oops"]) {
+      expect(hasTerraformTemplateSequence(text)).toBe(true);
+    }
+  });
+
+  it("accepts escapes, token markers and text without sequences", () => {
+    for (const text of ["$${x}", "%%{x}", "${TfToken[TOKEN.1]}", "$HOME 100% {}", ""]) {
+      expect(hasTerraformTemplateSequence(text)).toBe(false);
+    }
   });
 });

@@ -156,12 +156,37 @@ function helperArguments(program: hbs.AST.Program): Map<string, string> {
 }
 
 /**
+ * A cdktf token marker, such as `${TfToken[TOKEN.12]}`: a reference that cdktf turns into a
+ * Terraform expression at synth time. Global: use it with `matchAll` or `replace`, not `test`.
+ */
+export const TOKEN_MARKER = /\$\{TfToken\[[^\]]+\]\}/g;
+
+/**
  * Escapes text for a Terraform JSON string value, where `${...}` and `%{...}` are template
  * sequences: `${` becomes `$${` and `%{` becomes `%%{`, so the text reaches the provider as
- * written. Needed for text in another tool's syntax, such as Cloud Build's `${_SERVICE_NAME}`,
- * which Terraform would otherwise read as a reference and fail on at plan time. cdktf token
- * markers (`${TfToken[...]}`) are left as they are, so references inside the text still work.
+ * written. Needed for text in another tool's syntax, such as Cloud Build's `${_SERVICE_NAME}`
+ * or a shell script's `${HOME}`, which Terraform would otherwise read as a reference and fail on
+ * at plan time. Complete cdktf token markers ({@link TOKEN_MARKER}) are left as they are, so
+ * references inside the text still work; anything else that merely starts like one (`${TfToken[`
+ * without its closing `]}`) is literal text and is escaped.
  */
 export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
+  const escape = (literal: string): string => literal.replace(/([$%])\{/g, "$1$1{");
+  let out = "";
+  let last = 0;
+  for (const match of text.matchAll(TOKEN_MARKER)) {
+    out += escape(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escape(text.slice(last));
+}
+
+/**
+ * True when `text` holds a `${` or `%{` that Terraform would read as a template sequence, other
+ * than a cdktf token marker or an escaped `$${` / `%%{`: text rendered from a template that must
+ * reach the provider as written.
+ */
+export function hasTerraformTemplateSequence(text: string): boolean {
+  const literal = text.replace(TOKEN_MARKER, "").replace(/\$\$\{|%%\{/g, "");
+  return /[$%]\{/.test(literal);
 }

@@ -5,7 +5,12 @@ import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
-import { renderTemplate } from "../core/templates";
+import {
+  escapeTerraformTemplate,
+  hasTerraformTemplateSequence,
+  renderTemplate,
+  TOKEN_MARKER,
+} from "../core/templates";
 import type { IServiceAccount } from "./iam";
 import type { INetwork, ISubnetwork } from "./network";
 import { checkRegion, checkZone } from "./regions";
@@ -221,7 +226,6 @@ const SECRET_REF =
  * (`${`, `%{`): no quoting needed.
  */
 const SAFE_WORD = /^[A-Za-z0-9._:/@+=,-]*$/;
-const TOKEN_MARKER = /\$\{TfToken\[[^\]]+\]\}/g;
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?$/;
 const PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -481,9 +485,8 @@ export class Vm extends Construct {
   private render(template: string, what: string, variables: Record<string, unknown>): string {
     const text = renderTemplate(this, template, variables, what);
     // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them,
-    // and file contents escaped as `$${` / `%%{` (see escapeTerraform).
-    const literal = text.replace(TOKEN_MARKER, "").replace(/\$\$\{|%%\{/g, "");
-    if (/[$%]\{/.test(literal)) {
+    // and file contents escaped as `$${` / `%%{` (see escapeTerraformTemplate).
+    if (hasTerraformTemplateSequence(text)) {
       throw new Error(`templates/${template} produced "\${" or "%{", which Terraform interpolates`);
     }
     return text;
@@ -921,7 +924,7 @@ export class Vm extends Construct {
       const text = content === "" || content.endsWith("\n") ? content : `${content}\n`;
       return {
         path,
-        body: escapeTerraform(text),
+        body: escapeTerraformTemplate(text),
         delimiter,
         mode,
         reloadService: (reload as string | undefined) ?? "",
@@ -1079,19 +1082,4 @@ export class Vm extends Construct {
       .filter((h) => GOOGLE_REGISTRY.test(h) || Token.isUnresolved(h));
     return [...new Set(hosts)];
   }
-}
-
-/**
- * Escapes a literal `${` or `%{` as `$${` / `%%{`, which Terraform turns back into `${` / `%{`;
- * cdktf token markers (references resolved by Terraform) are kept.
- */
-function escapeTerraform(text: string): string {
-  const escape = (literal: string) => literal.replace(/([$%])\{/g, "$1$1{");
-  let out = "";
-  let last = 0;
-  for (const match of text.matchAll(TOKEN_MARKER)) {
-    out += escape(text.slice(last, match.index)) + match[0];
-    last = match.index + match[0].length;
-  }
-  return out + escape(text.slice(last));
 }
