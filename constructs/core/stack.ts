@@ -4,6 +4,7 @@ import { invalid } from "./errors";
 import { acceptOptOut } from "./opt-out";
 import { checkLabels, LabelsAspect } from "./labels";
 import { checkName, type NameKind } from "./naming";
+import { TerraformTextAspect } from "./terraform-text";
 
 /** Where Terraform keeps the stack's state. */
 export interface GcsBackendConfig {
@@ -102,6 +103,8 @@ export class PlatformStack extends TerraformStack {
     this.configureBackend(props.backend);
     this.acceptUnlistedRegions(props.unlistedRegions);
     Aspects.of(this).add(new LabelsAspect(this.labels));
+    // Last, so that it also sees what earlier aspects wrote.
+    Aspects.of(this).add(new TerraformTextAspect());
   }
 
   /** The unlisted region of that name the stack accepted, if any. */
