@@ -118,3 +118,43 @@ describe("PlatformStack.of", () => {
     expect(() => PlatformStack.of(inPlainStack)).toThrow(/is not inside a PlatformStack/);
   });
 });
+
+describe("two stacks with one id", () => {
+  const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
+
+  it("is a ValidationError naming both sources, not cdktf's construct-name error", () => {
+    const app = Testing.app();
+    new PlatformStack(app, {
+      system: "shop",
+      environment: "prod",
+      backend,
+      source: "built-in example shop.prod",
+    });
+    expect(
+      () =>
+        new PlatformStack(app, {
+          system: "shop",
+          environment: "prod",
+          backend,
+          source: "settings.json shop.dev",
+        }),
+    ).toThrow(
+      /settings\.json shop\.dev: environment = "prod" makes the stack "shop-prod", which built-in example shop\.prod already defines/,
+    );
+  });
+
+  it("also when another construct took the id", () => {
+    const app = Testing.app();
+    new Construct(app, "shop-prod");
+    expect(() => new PlatformStack(app, { system: "shop", environment: "prod", backend })).toThrow(
+      /which another construct of the app already defines/,
+    );
+  });
+
+  it("is fine in separate apps", () => {
+    new PlatformStack(Testing.app(), { system: "shop", environment: "prod", backend });
+    expect(
+      new PlatformStack(Testing.app(), { system: "shop", environment: "prod", backend }).node.id,
+    ).toBe("shop-prod");
+  });
+});

@@ -43,6 +43,12 @@ export interface PlatformStackProps {
    * @default [] (only catalogued regions)
    */
   readonly unlistedRegions?: readonly UnlistedRegion[];
+  /**
+   * Where the stack's settings came from (`settings.json trading-bot.prod`), named in errors such
+   * as two environments that resolve to one stack.
+   * @default the stack id
+   */
+  readonly source?: string;
 }
 
 /** A region named by the user that the catalogue does not know, accepted with a reason. */
@@ -56,6 +62,8 @@ export interface UnlistedRegion {
 }
 
 const STACK_MARK = Symbol.for("platform.PlatformStack");
+/** The source of each stack id already defined in an app, for the duplicate-stack error. */
+const stackSources = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
  * A Terraform stack for one system in one environment. Its id is `${system}-${environment}`; it
@@ -88,7 +96,7 @@ export class PlatformStack extends TerraformStack {
   private readonly unlisted = new Map<string, UnlistedRegion>();
 
   constructor(scope: Construct, props: PlatformStackProps) {
-    const id = PlatformStack.stackId(props);
+    const id = PlatformStack.stackId(scope, props);
     super(scope, id);
     Object.defineProperty(this, STACK_MARK, { value: true });
     this.system = props.system;
@@ -165,7 +173,7 @@ export class PlatformStack extends TerraformStack {
   }
 
   /** Checks system and environment before cdktf sees the id, so a bad one is a ValidationError. */
-  private static stackId(props: PlatformStackProps | undefined): string {
+  private static stackId(scope: Construct, props: PlatformStackProps | undefined): string {
     const source = `${props?.system}-${props?.environment}`;
     if (props === undefined || props === null || typeof props !== "object") {
       invalid(
@@ -178,7 +186,22 @@ export class PlatformStack extends TerraformStack {
     }
     checkName(source, "system", "prefix", props.system);
     checkName(source, "environment", "prefix", props.environment);
-    return `${props.system}-${props.environment}`;
+    const id = `${props.system}-${props.environment}`;
+    const here = typeof props.source === "string" ? props.source : id;
+    const sources = stackSources.get(scope) ?? new Map<string, string>();
+    stackSources.set(scope, sources);
+    const first = sources.get(id);
+    if (first !== undefined || scope.node.tryFindChild(id) !== undefined) {
+      invalid(
+        here,
+        "environment",
+        props.environment,
+        `makes the stack "${id}", which ${first ?? "another construct of the app"} already defines`,
+        "give each environment its own environment name; two settings entries must not describe one stack",
+      );
+    }
+    sources.set(id, here);
+    return id;
   }
 
   /**
