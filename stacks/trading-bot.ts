@@ -54,6 +54,7 @@ export class TradingBotStack extends PlatformStack {
         prefix: `trading-bot/${config.environment}`,
       },
       labels: config.labels,
+      source,
     });
     this.config = config;
     const projectId = config.projectId;
