@@ -1,4 +1,4 @@
-import { Cidr, CREDENTIAL_KEY } from "../vocabulary";
+import { Cidr, coversWholeInternet, CREDENTIAL_KEY } from "../vocabulary";
 
 export { CREDENTIAL_KEY };
 import type { Json, Verdict } from "./types";
@@ -150,13 +150,25 @@ export function isWorld(cidr: unknown): boolean {
 }
 
 /**
- * Whether a list of source CIDRs includes the whole internet: `true`, `false`, or `"unknown"`
- * when an expression stands for the list or one of its items.
+ * Whether a list of CIDRs includes the whole internet, judged on the union of its ranges
+ * (`0.0.0.0/1` + `128.0.0.0/1` is the world): `true`, `false`, or `"unknown"` when an expression
+ * stands for the list or one of its items and the literal ones do not already cover the world.
  */
 export function includesWorld(value: unknown): boolean | "unknown" {
   const items = strings(value);
-  if (items.some(isWorld)) return true;
+  if (coversWholeInternet(items.filter((i) => !isToken(i)))) return true;
   return items.some(isToken) ? "unknown" : false;
+}
+
+/**
+ * The ranges of a list that make it the whole internet, for messages: the `/0` ones, or all the
+ * literal ranges with a note when only their union is the world.
+ */
+export function worldRanges(value: unknown): string {
+  const items = strings(value).filter((i) => !isToken(i));
+  const whole = items.filter(isWorld);
+  if (whole.length > 0) return whole.join(", ");
+  return `${items.join(", ")} (together the whole internet)`;
 }
 
 /** An inclusive port range; `all` covers every port. */

@@ -76,3 +76,56 @@ export class Cidr {
     return `${this.networkAddress}/${this.prefixLength}`;
   }
 }
+
+/** The first and last address of a range as integers (IPv4 and IPv6 alike). */
+function bounds(cidr: Cidr): { readonly first: bigint; readonly last: bigint } {
+  const bits = cidr.kind === "ipv4" ? 32 : 128;
+  const parsed = ipaddr.parse(cidr.networkAddress);
+  let first = 0n;
+  for (const byte of parsed.toByteArray()) first = (first << 8n) | BigInt(byte);
+  const size = 1n << BigInt(bits - cidr.prefixLength);
+  return { first, last: first + size - 1n };
+}
+
+/** Which address families a set of ranges covers completely, judged on their union. */
+export interface WorldCoverage {
+  /** The ranges together cover every IPv4 address (0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1, ...). */
+  readonly ipv4: boolean;
+  /** The ranges together cover every IPv6 address (::/0, or ::/1 + 8000::/1, ...). */
+  readonly ipv6: boolean;
+}
+
+/**
+ * Judges exposure on the union of ranges, not on any one of them: `0.0.0.0/1` and `128.0.0.0/1`
+ * together are the whole internet although neither is `0.0.0.0/0`. Intervals are merged per
+ * family; text that is not a CIDR is ignored (callers validate or treat it as unknown).
+ */
+export function worldCoverage(ranges: Iterable<Cidr | string>): WorldCoverage {
+  const byFamily = {
+    ipv4: [] as { first: bigint; last: bigint }[],
+    ipv6: [] as { first: bigint; last: bigint }[],
+  };
+  for (const range of ranges) {
+    const cidr = typeof range === "string" ? Cidr.tryParse(range.trim()) : range;
+    if (cidr) byFamily[cidr.kind].push(bounds(cidr));
+  }
+  const covers = (list: { first: bigint; last: bigint }[], bits: number): boolean => {
+    const end = (1n << BigInt(bits)) - 1n;
+    let next = 0n;
+    for (const r of [...list].sort((a, b) =>
+      a.first < b.first ? -1 : a.first > b.first ? 1 : 0,
+    )) {
+      if (r.first > next) return false;
+      if (r.last + 1n > next) next = r.last + 1n;
+      if (next > end) return true;
+    }
+    return false;
+  };
+  return { ipv4: covers(byFamily.ipv4, 32), ipv6: covers(byFamily.ipv6, 128) };
+}
+
+/** True when the union of the ranges is every address of a family (IPv4 or IPv6). */
+export function coversWholeInternet(ranges: Iterable<Cidr | string>): boolean {
+  const coverage = worldCoverage(ranges);
+  return coverage.ipv4 || coverage.ipv6;
+}

@@ -892,3 +892,70 @@ describe("GCP-FW-001..003 on firewall policy rules", () => {
     expect(findings).toHaveLength(1);
   });
 });
+
+describe("exposure is judged on the union of ranges", () => {
+  const halves = ["0.0.0.0/1", "128.0.0.0/1"];
+  const v6halves = ["::/1", "8000::/1"];
+  const quarters = ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"];
+
+  it.each([
+    ["two IPv4 halves", halves],
+    ["two IPv6 halves", v6halves],
+    ["four quarters, out of order", [quarters[2], quarters[0], quarters[3], quarters[1]]],
+  ])("GCP-FW-001 reports SSH from %s", (_name, ranges) => {
+    const findings = findingsFor(ruleById("GCP-FW-001")!, fw({ source_ranges: ranges }));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toMatch(/\(together the whole internet\)/);
+  });
+
+  it("GCP-FW-001 accepts ranges that leave a gap", () => {
+    const gap = ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "224.0.0.0/4"];
+    expect(findingsFor(ruleById("GCP-FW-001")!, fw({ source_ranges: gap }))).toEqual([]);
+  });
+
+  it("GCP-SQL-002 reports authorized networks that together are the world", () => {
+    const findings = findingsFor(ruleById("GCP-SQL-002")!, {
+      ...sql(),
+      config: merge(sql().config, {
+        settings: {
+          ip_configuration: {
+            ipv4_enabled: true,
+            authorized_networks: halves.map((value) => ({ value })),
+          },
+        },
+      }),
+    });
+    expect(findings.map((f) => f.message)).toEqual([
+      "authorized_networks admits 0.0.0.0/1, 128.0.0.0/1 (together the whole internet)",
+    ]);
+  });
+
+  it("AWS-SG-001 reports SSH from IPv4 halves in one rule", () => {
+    const spec: Spec = {
+      type: "aws_security_group",
+      config: {
+        ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: halves }],
+      },
+    };
+    expect(findingsFor(ruleById("AWS-SG-001")!, spec)).toHaveLength(1);
+  });
+
+  it("GCP-FW-005 does not count a deny-all egress to only half the internet", () => {
+    const deny = (ranges: string[]) => ({
+      type: "google_compute_network",
+      config: { name: "vpc", auto_create_subnetworks: false },
+      others: {
+        "google_compute_firewall.deny": {
+          name: "deny-all-egress",
+          network: "${google_compute_network.subject.name}",
+          direction: "EGRESS",
+          deny: [{ protocol: "all" }],
+          destination_ranges: ranges,
+        },
+      },
+    });
+    const rule = ruleById("GCP-FW-005")!;
+    expect(findingsFor(rule, deny(["0.0.0.0/1"]))).toHaveLength(1);
+    expect(findingsFor(rule, deny(halves))).toEqual([]);
+  });
+});

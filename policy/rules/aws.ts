@@ -17,6 +17,7 @@ import {
   strings,
   unverifiable,
   violation,
+  worldRanges,
 } from "../values";
 import { isBackupName } from "./common";
 
@@ -94,11 +95,7 @@ function sgWorldPort(r: Resource, port: number, what: string): Verdict {
     if (!coversPort(p.ports, port)) return [];
     return world === "unknown"
       ? [`${at}${unverifiable("source CIDRs", p.cidrs)}; it allows ${what}`]
-      : [
-          `${at}allows ${what} from ${strings(p.cidrs)
-            .filter((c) => includesWorld(c) === true)
-            .join(", ")}`,
-        ];
+      : [`${at}allows ${what} from ${worldRanges(p.cidrs)}`];
   });
   return problemsVerdict(problems);
 }

@@ -9,7 +9,6 @@ import {
   includesWorld,
   isObject,
   isToken,
-  isWorld,
   NOT_APPLICABLE,
   parsePortRange,
   problemsVerdict,
@@ -19,6 +18,7 @@ import {
   strings,
   unverifiable,
   violation,
+  worldRanges,
 } from "../values";
 import { isBackupName } from "./common";
 
@@ -141,9 +141,7 @@ function worldPort(c: Json, port: number | "every", what: string): Verdict {
     return violation(`${unverifiable("source_ranges", c.source_ranges)}; the rule allows ${what}`);
   }
   const sources =
-    c.source_ranges === undefined
-      ? "0.0.0.0/0 (no source given)"
-      : strings(c.source_ranges).filter(isWorld).join(", ");
+    c.source_ranges === undefined ? "0.0.0.0/0 (no source given)" : worldRanges(c.source_ranges);
   if (opens === "unknown") {
     return violation(
       `allows ports that cannot be verified (${show(c.allow)}) from ${sources}; they may include ${what}`,
@@ -206,7 +204,7 @@ const firewallRules: Rule[] = [
             flag(fw.config.disabled) !== true &&
             String(fw.config.direction).toUpperCase() === "EGRESS" &&
             blocks(fw.config.deny).some((d) => d.protocol === "all") &&
-            strings(fw.config.destination_ranges).some(isWorld),
+            includesWorld(fw.config.destination_ranges) === true,
         );
       return denies.length > 0
         ? COMPLIANT
@@ -314,8 +312,7 @@ const sqlRules: Rule[] = [
       const networks = blocks(get(r.config, "settings.ip_configuration.authorized_networks"));
       const values = networks.map((n) => n.value);
       const world = includesWorld(values);
-      if (world === true)
-        return violation(`authorized_networks admits ${values.filter(isWorld).join(", ")}`);
+      if (world === true) return violation(`authorized_networks admits ${worldRanges(values)}`);
       if (world === "unknown")
         return violation(unverifiable("settings.ip_configuration.authorized_networks", values));
       return COMPLIANT;
