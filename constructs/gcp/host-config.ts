@@ -1,0 +1,234 @@
+import type { IConstruct } from "constructs";
+import { invalid } from "../core/errors";
+import { escapeTerraformTemplate } from "../core/templates";
+import type { VmFile } from "./vm";
+
+/**
+ * What a VM's startup script sets up on the host besides the containers: Debian packages to
+ * install, files to write (through a quoted heredoc, escaped for Terraform), and units to enable.
+ * Everything here lands unquoted in a shell script, so it is checked against strict patterns.
+ */
+
+/** Debian policy §5.6.1: lowercase letters, digits, `+`, `-`, `.`; alphanumeric first; ≥ 2. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]{1,99}$/;
+const MAX_PACKAGES = 100;
+/** An absolute path of plain components; `.` and `..` are refused separately. */
+const ABSOLUTE_PATH = /^(\/[A-Za-z0-9._@+-]+)+$/;
+const VIRTUAL_FS = /^\/(proc|sys|dev|run|boot)(\/|$)/;
+const FILE_MODE = /^0?([0-7]{3})$/;
+/** A systemd unit name, optionally with its type suffix (`nginx`, `nginx.service`). */
+const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,250}$/;
+const UNIT_WITH_TYPE = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,240}\.(service|timer|socket|path|target)$/;
+/** Paths the construct writes itself besides the services' units and slices. */
+const OWN_FILES = ["/opt/scripts/deploy.sh", "/etc/google-cloud-ops-agent/config.yaml"];
+
+/** A host file that passed {@link checkHostFiles}, as the startup script template takes it. */
+export interface HostFile {
+  readonly path: string;
+  /** The content, ending in a newline (or empty), escaped for Terraform. */
+  readonly body: string;
+  /** The heredoc delimiter: a line that does not occur in the content. */
+  readonly delimiter: string;
+  readonly mode: string;
+  /** Empty when not set. */
+  readonly reloadService: string;
+  /** Empty when not set. */
+  readonly onlyIfExists: string;
+}
+
+/** Checks the Debian packages to install: at most 100 bare package names, each once. */
+export function checkHostPackages(scope: IConstruct, packages: readonly string[]): string[] {
+  if (!Array.isArray(packages) || packages.length > MAX_PACKAGES) {
+    invalid(
+      scope,
+      "hostPackages",
+      packages,
+      `is not a list of at most ${MAX_PACKAGES} package names`,
+      "pass Debian package names, e.g. ['nginx', 'certbot']",
+    );
+  }
+  packages.forEach((pkg, i) => {
+    if (typeof pkg !== "string" || !DEBIAN_PACKAGE.test(pkg)) {
+      invalid(
+        scope,
+        `hostPackages[${i}]`,
+        pkg,
+        "is not a Debian package name",
+        "use the bare package name (lowercase letters, digits, '+', '-', '.'; at least 2 characters), no version, option or space, e.g. 'nginx'",
+      );
+    }
+    if (packages.indexOf(pkg) !== i) {
+      invalid(scope, `hostPackages[${i}]`, pkg, "is listed twice", "list each package once");
+    }
+  });
+  return [...packages];
+}
+
+/**
+ * Checks the files to write and prepares each for its heredoc: plain absolute paths outside the
+ * virtual file systems and the construct's own files (deploy.sh, the Ops agent config, the units,
+ * slices and drop-ins of `serviceNames`), text content, safe modes, unit names to reload.
+ */
+export function checkHostFiles(
+  scope: IConstruct,
+  files: readonly VmFile[],
+  serviceNames: readonly string[],
+): HostFile[] {
+  if (!Array.isArray(files)) {
+    invalid(scope, "files", files, "is not a list", "pass [{ path, content }]");
+  }
+  const own = new Set(OWN_FILES);
+  for (const name of serviceNames) {
+    own.add(`/etc/systemd/system/${name}.service`);
+    own.add(`/etc/systemd/system/${name}.slice`);
+  }
+  const seen = new Set<string>();
+  return files.map((file, i) => {
+    const p = `files[${i}]`;
+    if (file === null || typeof file !== "object") {
+      invalid(scope, p, file, "is not a file", "pass { path, content, mode?, reloadService? }");
+    }
+    const path = checkPath(scope, `${p}.path`, file.path);
+    if (VIRTUAL_FS.test(path)) {
+      invalid(
+        scope,
+        `${p}.path`,
+        path,
+        "is on a virtual or boot file system",
+        "write configuration under /etc, /opt, /usr/local or /var",
+      );
+    }
+    const dropIn = serviceNames.some((name) =>
+      path.startsWith(`/etc/systemd/system/${name}.service.d/`),
+    );
+    if (own.has(path) || dropIn) {
+      invalid(
+        scope,
+        `${p}.path`,
+        path,
+        "is written by the Vm construct itself",
+        "choose another path; configure the containers through the services prop",
+      );
+    }
+    if (seen.has(path)) {
+      invalid(scope, `${p}.path`, path, "is listed twice", "write each file once");
+    }
+    seen.add(path);
+    const content: unknown = file.content;
+    if (typeof content !== "string" || content.includes("\0")) {
+      invalid(
+        scope,
+        `${p}.content`,
+        typeof content === "string" ? "(contains a NUL byte)" : content,
+        "is not text",
+        "pass the file's text as a string without NUL bytes",
+      );
+    }
+    const marker = /^# managed-by: vm-construct.*$/m.exec(content);
+    if (marker) {
+      invalid(
+        scope,
+        `${p}.content`,
+        marker[0],
+        "has a line starting with '# managed-by: vm-construct', which marks the units the startup script owns (it deletes those it no longer configures)",
+        "reword that line, e.g. '# written by <your stack>'",
+      );
+    }
+    if (/[$%]\$\{TfToken\[/.test(content)) {
+      invalid(
+        scope,
+        `${p}.content`,
+        content,
+        "has a '$' or '%' right before a Terraform reference, which Terraform would read as an escape",
+        "put another character between them",
+      );
+    }
+    const modeMatch = FILE_MODE.exec(typeof file.mode === "string" ? file.mode : "");
+    const mode = file.mode === undefined ? "0644" : modeMatch ? `0${modeMatch[1]}` : undefined;
+    if (mode === undefined) {
+      invalid(
+        scope,
+        `${p}.mode`,
+        file.mode,
+        "is not an octal file mode",
+        "write three octal digits, optionally with a leading 0, e.g. '0644' or '0755'",
+      );
+    }
+    if ((Number.parseInt(mode, 8) & 0o002) !== 0) {
+      invalid(
+        scope,
+        `${p}.mode`,
+        file.mode,
+        "makes the file writable by every user of the VM",
+        "drop the write bit for others, e.g. '0644' or '0664'",
+      );
+    }
+    const reload: unknown = file.reloadService;
+    if (reload !== undefined && (typeof reload !== "string" || !UNIT_NAME.test(reload))) {
+      invalid(
+        scope,
+        `${p}.reloadService`,
+        reload,
+        "is not a systemd unit name",
+        "use a unit name such as 'nginx' or 'nginx.service'",
+      );
+    }
+    const onlyIfExists =
+      file.onlyIfExists === undefined
+        ? ""
+        : checkPath(scope, `${p}.onlyIfExists`, file.onlyIfExists);
+    const lines = content.split("\n");
+    let delimiter = "EOF_HOST_FILE";
+    while (lines.includes(delimiter)) delimiter += "_X";
+    const text = content === "" || content.endsWith("\n") ? content : `${content}\n`;
+    return {
+      path,
+      body: escapeTerraformTemplate(text),
+      delimiter,
+      mode,
+      reloadService: (reload as string | undefined) ?? "",
+      onlyIfExists,
+    };
+  });
+}
+
+function checkPath(scope: IConstruct, property: string, path: unknown): string {
+  const parts = typeof path === "string" ? path.split("/").slice(1) : [];
+  if (
+    typeof path !== "string" ||
+    !ABSOLUTE_PATH.test(path) ||
+    path.length > 4096 ||
+    parts.some((c) => c === "." || c === ".." || c.length > 255)
+  ) {
+    invalid(
+      scope,
+      property,
+      path,
+      "is not a plain absolute path",
+      "start with '/', use components of letters, digits and . _ @ + - (no '.' or '..', no spaces, no trailing '/'), e.g. '/etc/nginx/conf.d/site.conf'",
+    );
+  }
+  return path;
+}
+
+/** Checks the host units to enable: full unit names with their type, each once. */
+export function checkEnableUnits(scope: IConstruct, units: readonly string[]): string[] {
+  if (!Array.isArray(units)) {
+    invalid(scope, "enableUnits", units, "is not a list", "pass ['nginx.service']");
+  }
+  units.forEach((unit, i) => {
+    if (typeof unit !== "string" || !UNIT_WITH_TYPE.test(unit)) {
+      invalid(
+        scope,
+        `enableUnits[${i}]`,
+        unit,
+        "is not a systemd unit name with its type",
+        "write the full unit name, e.g. 'nginx.service' or 'backup.timer'",
+      );
+    }
+    if (units.indexOf(unit) !== i) {
+      invalid(scope, `enableUnits[${i}]`, unit, "is listed twice", "list each unit once");
+    }
+  });
+  return [...units];
+}

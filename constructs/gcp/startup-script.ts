@@ -1,0 +1,229 @@
+import type { IConstruct } from "constructs";
+import { invalid } from "../core/errors";
+import { hasTerraformTemplateSequence, renderTemplate } from "../core/templates";
+import { checkEnv, UNIT_FILE_WORD } from "./env-secrets";
+import type { HostFile } from "./host-config";
+import { checkContainerImage } from "./image-reference";
+import type { VmService } from "./vm";
+
+/**
+ * What a VM runs at boot, rendered at synth time from `templates/`: one systemd unit per service
+ * (and a slice for its memory limits), `/opt/scripts/deploy.sh`, and the startup script that
+ * installs docker, the host packages and files and those units. The services are checked here,
+ * since their names, arguments and limits go into the units unquoted.
+ */
+
+const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Unit names the services must not take over. */
+const RESERVED_SERVICES =
+  /^(docker|containerd|ssh|sshd|cron|rsyslog|networking|dbus|chrony|google-.*|systemd-.*|getty.*)$/;
+/** A systemd size: bytes, or a number (decimals allowed) with K, M, G or T (base 1024). */
+const SYSTEMD_SIZE = /^(?:[0-9]+[KMGT]?|[0-9]+\.[0-9]+[KMGT])$/;
+const SIZE_FACTORS: Readonly<Record<string, number>> = {
+  "": 1,
+  K: 2 ** 10,
+  M: 2 ** 20,
+  G: 2 ** 30,
+  T: 2 ** 40,
+};
+
+/** A service that passed {@link checkServices}, as the unit templates take it. */
+export interface CheckedService {
+  readonly name: string;
+  readonly image: string;
+  /** The image's registry host. */
+  readonly host: string;
+  /** The image without its tag or digest: deploy.sh adds the released commit SHA. */
+  readonly repository: string;
+  readonly env: readonly { name: string; value: string }[];
+  readonly args: readonly string[];
+  /** Empty when not set (the templates test them with `if`). */
+  readonly memoryMax: string;
+  readonly memoryHigh: string;
+}
+
+/** What {@link renderStartupScript} renders from. */
+export interface StartupScriptInput {
+  readonly instanceName: string;
+  readonly services: readonly CheckedService[];
+  /** Hosts for `gcloud auth configure-docker`. */
+  readonly registryHosts: readonly string[];
+  readonly opsAgent: boolean;
+  readonly hostPackages: readonly string[];
+  readonly files: readonly HostFile[];
+  readonly enableUnits: readonly string[];
+}
+
+/** The rendered scripts and units of a VM. */
+export interface RenderedStartupScript {
+  /** The startup script, as written into the instance metadata. */
+  readonly startupScript: string;
+  /** The systemd unit of each service, by service name, in the order of the services. */
+  readonly units: Readonly<Record<string, string>>;
+  /** The slice unit of each service that has `memoryMax` or `memoryHigh`. */
+  readonly slices: Readonly<Record<string, string>>;
+  /** `/opt/scripts/deploy.sh`. */
+  readonly deployScript: string;
+}
+
+/**
+ * Renders the units, slices, deploy.sh and the startup script that writes them. The text holds no
+ * Terraform template sequence except cdktf references and the escapes of host file contents.
+ */
+export function renderStartupScript(
+  scope: IConstruct,
+  input: StartupScriptInput,
+): RenderedStartupScript {
+  const { instanceName, services } = input;
+  const serviceNames = services.map((s) => s.name).join(" ");
+  const units: Record<string, string> = {};
+  const slices: Record<string, string> = {};
+  for (const s of services) {
+    const slice = s.memoryMax !== "" || s.memoryHigh !== "";
+    const variables = { instanceName, ...s, slice };
+    units[s.name] = render(scope, "container.service.hbs", "container unit", variables);
+    if (slice) {
+      slices[s.name] = render(scope, "container.slice.hbs", "container slice", variables);
+    }
+  }
+  const deployScript = render(scope, "deploy.sh.hbs", "deploy script", {
+    instanceName,
+    serviceNames,
+    services: services.map((s) => ({ name: s.name, image: s.image, repository: s.repository })),
+  });
+  const startupScript = render(scope, "startup.sh.hbs", "startup script", {
+    instanceName,
+    registryHosts: input.registryHosts.join(","),
+    opsAgent: input.opsAgent,
+    helpers: input.files.length > 0 || Object.keys(slices).length > 0,
+    hostPackages: input.hostPackages.join(" "),
+    files: input.files,
+    enableUnits: input.enableUnits.join(" "),
+    serviceNames,
+    slicedNames: Object.keys(slices).join(" "),
+    services: services.map((s) => ({
+      name: s.name,
+      unit: units[s.name].trimEnd(),
+      slice: slices[s.name]?.trimEnd() ?? "",
+    })),
+    deployScript: deployScript.trimEnd(),
+  });
+  return { startupScript, units, slices, deployScript };
+}
+
+function render(
+  scope: IConstruct,
+  template: string,
+  what: string,
+  variables: Record<string, unknown>,
+): string {
+  const text = renderTemplate(scope, template, variables, what);
+  // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them,
+  // and file contents escaped as `$${` / `%%{` (see escapeTerraformTemplate).
+  if (hasTerraformTemplateSequence(text)) {
+    throw new Error(`templates/${template} produced "\${" or "%{", which Terraform interpolates`);
+  }
+  return text;
+}
+
+/**
+ * Checks the services: at least one; distinct RFC 1035 names that are not system units; pinned
+ * images; env variables and args that are plain unit-file words; memory limits as systemd sizes,
+ * `memoryHigh` at most `memoryMax`.
+ */
+export function checkServices(
+  scope: IConstruct,
+  services: readonly VmService[] | undefined,
+): CheckedService[] {
+  if (!Array.isArray(services) || services.length === 0) {
+    invalid(
+      scope,
+      "services",
+      services,
+      "must list at least one container",
+      "pass services: [{ name: 'core-engine', image: registry.image('core-engine', { tag: sha }) }]",
+    );
+  }
+  const seen = new Set<string>();
+  return (services as readonly VmService[]).map((s, i) => {
+    const p = `services[${i}]`;
+    const name = s?.name;
+    if (typeof name !== "string" || !RFC1035_63.test(name)) {
+      invalid(
+        scope,
+        `${p}.name`,
+        name,
+        "is not a valid service name",
+        "use lowercase letters, digits and hyphens, starting with a letter (RFC 1035, at most 63)",
+      );
+    }
+    if (RESERVED_SERVICES.test(name)) {
+      invalid(
+        scope,
+        `${p}.name`,
+        name,
+        "would replace a system unit of the VM",
+        "choose a name of your own, e.g. 'core-engine'",
+      );
+    }
+    if (seen.has(name)) {
+      invalid(scope, `${p}.name`, name, "is used twice", "give each service its own name");
+    }
+    seen.add(name);
+    const { image, host, repository } = checkContainerImage(scope, `${p}.image`, s.image);
+    const env = Object.entries(s.env ?? {}).map(([key, value]) =>
+      checkEnv(scope, `${p}.env`, key, value),
+    );
+    const args = (s.args ?? []).map((arg, j) => {
+      if (typeof arg !== "string" || arg === "" || !UNIT_FILE_WORD.test(arg)) {
+        invalid(
+          scope,
+          `${p}.args[${j}]`,
+          arg,
+          "contains characters the unit file would interpret (spaces, quotes, $, %, ;, \\)",
+          "use one word of letters, digits and . _ : / @ + = , - per argument",
+        );
+      }
+      return arg;
+    });
+    const memoryMax = checkSize(scope, `${p}.memoryMax`, s.memoryMax);
+    const memoryHigh = checkSize(scope, `${p}.memoryHigh`, s.memoryHigh);
+    if (memoryMax && memoryHigh && memoryHigh.bytes > memoryMax.bytes) {
+      invalid(
+        scope,
+        `${p}.memoryHigh`,
+        memoryHigh.text,
+        `is above memoryMax (${memoryMax.text}), so it would never apply`,
+        "set memoryHigh below memoryMax, e.g. memoryMax: '2G', memoryHigh: '1.5G'",
+      );
+    }
+    return {
+      name,
+      image,
+      host,
+      repository,
+      env,
+      args,
+      memoryMax: memoryMax?.text ?? "",
+      memoryHigh: memoryHigh?.text ?? "",
+    };
+  });
+}
+
+function checkSize(
+  scope: IConstruct,
+  property: string,
+  size: unknown,
+): { text: string; bytes: number } | undefined {
+  if (size === undefined) return undefined;
+  const fix = "write bytes or a number with K, M, G or T (base 1024), e.g. '2G', '1536M' or '1.5G'";
+  if (typeof size !== "string" || !SYSTEMD_SIZE.test(size)) {
+    invalid(scope, property, size, "is not a systemd memory size", fix);
+  }
+  const unit = /[KMGT]$/.test(size) ? size.slice(-1) : "";
+  const bytes = Number(unit ? size.slice(0, -1) : size) * SIZE_FACTORS[unit];
+  if (bytes < SIZE_FACTORS.M) {
+    invalid(scope, property, size, "is below 1M, too little for any container", fix);
+  }
+  return { text: size, bytes };
+}
