@@ -11,9 +11,9 @@ const hostnameSchema = z
   .regex(HOSTNAME, "use a lowercase DNS name such as stockpilot.ai or www.stockpilot.ai");
 
 /**
- * The public address range of an admin network. Private ranges (the seed's 192.168.1.0/24 and
- * 10.0.0.0/8) are refused: traffic from them never reaches a public IP over the internet, and
- * 10.0.0.0/8 would also admit every VM of the VPC.
+ * The public address range of an admin network. Private ranges (such as the original setup's
+ * 192.168.1.0/24 and 10.0.0.0/8) are refused: traffic from them never reaches a public IP over
+ * the internet, and 10.0.0.0/8 would also admit every VM of the VPC.
  */
 const adminRangeSchema = cidrSchema.superRefine((value, ctx) => {
   const cidr = Cidr.tryParse(value);
@@ -35,7 +35,7 @@ const adminRangeSchema = cidrSchema.superRefine((value, ctx) => {
 });
 
 /**
- * The settings of one StockPilot environment (seed 003). Validated at synth time; every bad
+ * The settings of one StockPilot environment. Validated at synth time; every bad
  * field is reported with its path and what to write instead. No secret goes here: the secrets
  * are created empty and filled out of band (help/stockpilot.md).
  */
@@ -55,17 +55,17 @@ export const stockpilotConfigSchema = z
     subnetCidr: cidrSchema,
     /** Range reserved for private services access (Cloud SQL private IP). */
     privateServicesCidr: cidrSchema,
-    /** The production host (seed L137–144: 4 vCPU, 16 GB, 100 GB SSD). */
+    /** The production host (originally 4 vCPU, 16 GB, 100 GB SSD). */
     vm: z
       .object({
         machineType: z.string().min(1, "give a machine type such as e2-standard-4"),
         bootDiskGb: z
           .number()
           .int("use a whole number of GB")
-          .min(20, "give the host at least 20 GB (the seed's production host has 100)"),
+          .min(20, "give the host at least 20 GB (the production host has 100)"),
       })
       .strict(),
-    /** Host names nginx serves; the first names the TLS certificate (seed: stockpilot.ai). */
+    /** Host names nginx serves; the first names the TLS certificate (e.g. stockpilot.ai). */
     domains: z
       .array(hostnameSchema)
       .min(1, "list the site's host names, e.g. ['stockpilot.ai', 'www.stockpilot.ai']")
@@ -90,17 +90,17 @@ export const stockpilotConfigSchema = z
         diskSizeGb: z.number().int("use a whole number of GB").min(10, "use at least 10 GB"),
       })
       .strict(),
-    /** Log level of the services (seed LOG_LEVEL). */
+    /** Log level of the services (their `LOG_LEVEL`). */
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]),
     /**
-     * The SMTP server alert mail goes through (seed EMAIL_SMTP_SERVER); it must be among
-     * `outboundHosts` with port 587. Without it the email secrets are not readable by the VM.
+     * The SMTP server alert mail goes through (the services' `EMAIL_SMTP_SERVER`); it must be
+     * among `outboundHosts` with port 587. Without it the email secrets are not readable by the VM.
      */
     smtpServer: hostnameSchema.optional(),
     /**
-     * Hosts the VM may reach outside Google, by name (the seed's APIs, Debian's and Google's
-     * package mirrors, Let's Encrypt, the mail relay publish no fixed address ranges): each entry
-     * becomes a Cloud NGFW FQDN egress rule; everything else stays denied.
+     * Hosts the VM may reach outside Google, by name (the outside APIs StockPilot calls, Debian's
+     * and Google's package mirrors, Let's Encrypt, the mail relay publish no fixed address
+     * ranges): each entry becomes a Cloud NGFW FQDN egress rule; everything else stays denied.
      */
     outboundHosts: z
       .array(

@@ -15,7 +15,7 @@ import { ServiceAccount } from "../constructs/gcp/service-account";
 import { Vm, type VmFile } from "../constructs/gcp/vm";
 import { stockpilotConfigSchema, type StockPilotConfig } from "./stockpilot.config";
 
-/** The six systemd services of the seed (L104–109), each a container; ports as in the seed. */
+/** StockPilot's six systemd services, each a container; ports as on the original host. */
 export const STOCKPILOT_SERVICES = [
   { name: "stockpilot-api", port: 8000 },
   { name: "stockpilot-websocket", port: 8765 },
@@ -25,26 +25,26 @@ export const STOCKPILOT_SERVICES = [
   { name: "stockpilot-failover" },
 ] as const;
 
-/** The seed's memory limits of every service (L2046). */
+/** The memory limits every service ran with on the original host. */
 export const SERVICE_MEMORY = { memoryMax: "2G", memoryHigh: "1.5G" } as const;
 
 /**
- * One Secret per secret value of the seed's `.env.production` (L207–235), with the variable the
+ * One Secret per secret value of the original host's `.env.production`, with the variable the
  * services read its Secret Manager ID from. `DATABASE_URL` carried the password "password": the
  * services log in with IAM database authentication instead, so no password exists for them; the
  * built-in `postgres` user's break-glass password is kept for humans, not readable by the VM.
  */
 export const STOCKPILOT_SECRETS = [
-  { name: "db-admin-password", seedVariable: "DATABASE_URL", reader: "humans" },
-  { name: "openai-api-key", seedVariable: "OPENAI_API_KEY", reader: "services" },
-  { name: "alpha-vantage-api-key", seedVariable: "ALPHA_VANTAGE_API_KEY", reader: "services" },
-  { name: "newsapi-key", seedVariable: "NEWSAPI_KEY", reader: "services" },
-  { name: "dart-api-key", seedVariable: "DART_API_KEY", reader: "services" },
-  { name: "jwt-secret-key", seedVariable: "JWT_SECRET_KEY", reader: "services" },
-  { name: "encrypt-key", seedVariable: "ENCRYPT_KEY", reader: "services" },
-  { name: "slack-webhook-url", seedVariable: "SLACK_WEBHOOK_URL", reader: "services" },
-  { name: "email-username", seedVariable: "EMAIL_USERNAME", reader: "mail" },
-  { name: "email-password", seedVariable: "EMAIL_PASSWORD", reader: "mail" },
+  { name: "db-admin-password", envVariable: "DATABASE_URL", reader: "humans" },
+  { name: "openai-api-key", envVariable: "OPENAI_API_KEY", reader: "services" },
+  { name: "alpha-vantage-api-key", envVariable: "ALPHA_VANTAGE_API_KEY", reader: "services" },
+  { name: "newsapi-key", envVariable: "NEWSAPI_KEY", reader: "services" },
+  { name: "dart-api-key", envVariable: "DART_API_KEY", reader: "services" },
+  { name: "jwt-secret-key", envVariable: "JWT_SECRET_KEY", reader: "services" },
+  { name: "encrypt-key", envVariable: "ENCRYPT_KEY", reader: "services" },
+  { name: "slack-webhook-url", envVariable: "SLACK_WEBHOOK_URL", reader: "services" },
+  { name: "email-username", envVariable: "EMAIL_USERNAME", reader: "mail" },
+  { name: "email-password", envVariable: "EMAIL_PASSWORD", reader: "mail" },
 ] as const;
 
 /** Whether the services read a secret at run time (the VM's account may then read it). */
@@ -62,7 +62,7 @@ const FRONTEND_ROOT = "/opt/stockpilot/frontend/build";
 const PG_DUMP = "stockpilot-pg-dump";
 
 /**
- * StockPilot (seed 003) in one environment, `stockpilot-<environment>`: the seed's single
+ * StockPilot in one environment, `stockpilot-<environment>`: the system's original single
  * production host as one Compute Engine VM running the six services as containers behind nginx,
  * with Cloud SQL (PITR) in place of the local PostgreSQL and its WAL archive, Secret Manager in
  * place of `.env.production`, and a backups bucket for the daily dump. See help/stockpilot.md.
@@ -179,7 +179,7 @@ export class StockPilotStack extends PlatformStack {
       DB_IAM_USER: dbUser,
       ...(config.smtpServer ? { EMAIL_SMTP_SERVER: config.smtpServer } : {}),
       ...Object.fromEntries(
-        readable.map((s) => [`${s.seedVariable}_SECRET`, this.secrets[s.name].secretId]),
+        readable.map((s) => [`${s.envVariable}_SECRET`, this.secrets[s.name].secretId]),
       ),
     };
     const [certName] = config.domains;
@@ -261,7 +261,7 @@ export class StockPilotStack extends PlatformStack {
     });
   }
 
-  /** Exactly the seed's intent (L1514–1535): web to the world, admin ports to admins only. */
+  /** What the original firewall meant to do: web to the world, admin ports to admins only. */
   private rules(config: StockPilotConfig): Firewall {
     const admin = config.adminRanges;
     const sshFrom = [...admin, ...(config.sshViaIap ? ["iap"] : [])];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 
-/** One region of the trading bot: the primary comes first, backups follow (seed §6.4). */
+/** One region of the trading bot: the primary comes first, backups follow (help/region.md). */
 const regionSchema = z
   .object({
     /** Google Cloud region. */

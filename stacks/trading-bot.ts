@@ -16,7 +16,7 @@ import { ServiceAccount } from "../constructs/gcp/service-account";
 import type { Vm } from "../constructs/gcp/vm";
 import { tradingBotConfigSchema, type TradingBotConfig } from "./trading-bot.config";
 
-/** The trading services of seed §3.2, each a container under systemd on every VM. */
+/** The bot's four trading services, each a container under systemd on every VM. */
 export const TRADING_SERVICES = [
   "core-engine",
   "exchange-connector",
@@ -24,11 +24,11 @@ export const TRADING_SERVICES = [
   "capital-manager",
 ] as const;
 
-/** Secrets the services read at run time with the VM's service account (seed §4.4). */
+/** Secrets the services read at run time with the VM's service account. */
 const RUNTIME_SECRETS = ["exchange-api-key", "exchange-api-secret", "telegram-bot-token"];
 
 /**
- * The trading bot platform (seed 000) in one environment: `trading-bot-<environment>`.
+ * The trading bot platform in one environment: `trading-bot-<environment>`.
  * Settings are validated before anything is built; see help/trading-bot.md.
  */
 export class TradingBotStack extends PlatformStack {
@@ -66,7 +66,8 @@ export class TradingBotStack extends PlatformStack {
       privateServicesAccess: { cidr: config.privateServicesCidr },
     });
 
-    // Identity: the VMs' account ends with exactly the five roles of seed §4.2.
+    // Identity: the VMs' account ends with exactly five roles: log and metric writer, accessor of
+    // each runtime secret, registry reader and Cloud SQL client.
     this.vmAccount = new ServiceAccount(this, "vm-account", {
       name: "vm",
       displayName: "Trading bot VMs",
@@ -105,7 +106,7 @@ export class TradingBotStack extends PlatformStack {
       backups,
       vm: {
         serviceAccount: this.vmAccount,
-        externalIp: "static", // exchanges allow-list the caller's address (seed §4.5)
+        externalIp: "static", // exchanges allow-list the caller's address
         services: TRADING_SERVICES.map((name) => ({
           name,
           image: this.registry.image(name, { tag: config.release }),
@@ -181,7 +182,7 @@ export class TradingBotStack extends PlatformStack {
       "Object reads and writes are recorded by Cloud Audit Logs (data access); a usage-log bucket would duplicate them.",
     );
 
-    // Releases (seed §2): test, build, push <service>:$COMMIT_SHA, deploy.sh on the primary VM.
+    // Releases: test, build, push <service>:$COMMIT_SHA, deploy.sh on the primary VM.
     this.pipeline = new CloudBuildPipeline(this, "release", {
       github: config.github,
       services: [...TRADING_SERVICES],

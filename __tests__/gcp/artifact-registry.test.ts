@@ -45,7 +45,7 @@ describe("ArtifactRegistry", () => {
     expect(registry.immutableTags).toBe(true);
   });
 
-  it("accepts the seed's repository name", () => {
+  it("accepts an existing repository name (trading-bot-repo)", () => {
     const { stack } = build({ name: "trading-bot-repo" });
     expect(findResource(synthJson(stack), "google_artifact_registry_repository")).toMatchObject({
       repository_id: "test-dev-trading-bot-repo",

@@ -39,7 +39,7 @@ describe("Monitoring", () => {
     expect(email.user_labels).toMatchObject({ environment: "dev", system: "test" });
   });
 
-  it("pages only for high and critical alerts, with the seed's response times", () => {
+  it("pages only for high and critical alerts, with the severities' response times", () => {
     const { stack, monitoring } = setup();
     monitoring.thresholdAlert(cpu);
     monitoring.thresholdAlert({ ...cpu, name: "sql-disk", severity: "medium", title: "disk" });

@@ -8,9 +8,9 @@ import { checkName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
 
 /**
- * The seed's severity levels and response times (seconds). Cloud Monitoring has three severities;
- * `low` and `medium` both map to WARNING and are told apart by the `severity` user label and by
- * who is notified (PagerDuty only pages for `high` and `critical`).
+ * The trading bot's severity levels and response times (seconds). Cloud Monitoring has three
+ * severities; `low` and `medium` both map to WARNING and are told apart by the `severity` user
+ * label and by who is notified (PagerDuty only pages for `high` and `critical`).
  */
 export const SEVERITIES = {
   low: { gcp: "WARNING", responseSeconds: 3600, page: false },
@@ -53,7 +53,7 @@ export interface ThresholdAlert {
   readonly name: string;
   /** Human-readable title. */
   readonly title: string;
-  /** The seed's severity: who is notified and how fast they must respond. */
+  /** The alert's severity: who is notified and how fast they must respond. */
   readonly severity: Severity;
   /** Monitoring filter selecting the time series. */
   readonly filter: string;
@@ -74,7 +74,7 @@ export interface ThresholdAlert {
 const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
 
 /**
- * Notification channels, uptime checks and alert policies that follow the seed's severities:
+ * Notification channels, uptime checks and alert policies that follow the severities above:
  * every alert goes to email and webhooks; `high` and `critical` also page through PagerDuty.
  */
 export class Monitoring extends Construct {
