@@ -1,5 +1,12 @@
 import { ValidationError } from "../../constructs/core/errors";
-import { GOOGLE_PRIVATE_APIS_CIDR, Network, type NetworkProps } from "../../constructs/gcp/network";
+import { CloudSqlPostgres } from "../../constructs/gcp/cloud-sql";
+import {
+  GOOGLE_PRIVATE_APIS_CIDR,
+  Network,
+  type NetworkAttributes,
+  type NetworkProps,
+} from "../../constructs/gcp/network";
+import { Vm } from "../../constructs/gcp/vm";
 import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
 const REASON = "carrier-grade NAT range assigned by the colo, NET-77";
@@ -521,5 +528,365 @@ describe("Network validation", () => {
       "test-dev-mgmt-googleapis",
       "test-dev-mgmt-pkg-dev",
     ]);
+  });
+});
+
+describe("Network subnets as the constructs see them", () => {
+  it("exposes each created subnet's ranges", () => {
+    const { network } = synth({
+      subnets: [
+        {
+          region: "us-east1",
+          cidr: "10.1.0.0/20",
+          secondaryRanges: [{ name: "pods", cidr: "10.64.0.0/14" }],
+        },
+      ],
+    });
+    const subnet = network.subnet("us-east1");
+    expect(subnet.cidr.toString()).toBe("10.1.0.0/20");
+    expect(subnet.secondaryRanges.map((r) => [r.name, r.cidr.toString()])).toEqual([
+      ["pods", "10.64.0.0/14"],
+    ]);
+    expect(network.projectId).toBeUndefined();
+  });
+});
+
+describe("Network firewall policy enforcement order", () => {
+  it("leaves GCP's default (after the VPC rules) out of the JSON", () => {
+    const { json, network } = synth();
+    expect(network.firewallPolicyEnforcementOrder).toBe("AFTER_CLASSIC_FIREWALL");
+    expect(
+      findResource(json, "google_compute_network").network_firewall_policy_enforcement_order,
+    ).toBeUndefined();
+  });
+
+  it.each(["BEFORE_CLASSIC_FIREWALL", "AFTER_CLASSIC_FIREWALL"] as const)(
+    "writes %s when it is set",
+    (order) => {
+      const { json, network } = synth({ firewallPolicyEnforcementOrder: order });
+      expect(network.firewallPolicyEnforcementOrder).toBe(order);
+      expect(findResource(json, "google_compute_network")).toMatchObject({
+        network_firewall_policy_enforcement_order: order,
+      });
+    },
+  );
+
+  it("rejects an unknown order", () => {
+    expect(() => build({ firewallPolicyEnforcementOrder: "FIRST" as never })).toThrow(
+      /firewallPolicyEnforcementOrder = "FIRST" is not a firewall policy enforcement order/,
+    );
+  });
+});
+
+const HOST = "acme-net-host";
+const API = "https://www.googleapis.com/compute/v1";
+const sharedVpc: NetworkAttributes = {
+  selfLink: `${API}/projects/${HOST}/global/networks/shared-vpc`,
+  subnets: [
+    {
+      region: "us-central1",
+      selfLink: `${API}/projects/${HOST}/regions/us-central1/subnetworks/apps-us-central1`,
+      cidr: "10.20.0.0/20",
+      secondaryRanges: [{ name: "pods", cidr: "10.64.0.0/14" }],
+    },
+    { region: "us-east1", name: "apps-us-east1" },
+  ],
+  privateServicesAccess: { rangeName: "google-managed-services-shared", cidr: "10.30.0.0/16" },
+};
+
+function imported(attrs: Partial<NetworkAttributes> = {}) {
+  const stack = testStack();
+  const network = Network.fromAttributes(stack, "shared-vpc", { ...sharedVpc, ...attrs });
+  return { stack, network };
+}
+
+describe("Network.fromAttributes", () => {
+  it("describes an existing VPC and its subnets without creating anything", () => {
+    const { stack, network } = imported();
+    expect(network.id).toBe(`projects/${HOST}/global/networks/shared-vpc`);
+    expect(network.selfLink).toBe(`${API}/projects/${HOST}/global/networks/shared-vpc`);
+    expect(network.name).toBe("shared-vpc");
+    expect(network.projectId).toBe(HOST);
+    expect(network.regions).toEqual(["us-central1", "us-east1"]);
+    expect(network.firewallPolicyEnforcementOrder).toBe("AFTER_CLASSIC_FIREWALL");
+    const central = network.subnet("us-central1");
+    expect(central.selfLink).toBe(
+      `${API}/projects/${HOST}/regions/us-central1/subnetworks/apps-us-central1`,
+    );
+    expect(central.cidr?.toString()).toBe("10.20.0.0/20");
+    expect(central.secondaryRanges?.map((r) => [r.name, r.cidr.toString()])).toEqual([
+      ["pods", "10.64.0.0/14"],
+    ]);
+    const east = network.subnet("us-east1");
+    // A subnet given by name lives in the VPC's project.
+    expect(east.selfLink).toBe(
+      `${API}/projects/${HOST}/regions/us-east1/subnetworks/apps-us-east1`,
+    );
+    expect(east.cidr).toBeUndefined();
+    expect(network.privateServices).toEqual({
+      rangeName: "google-managed-services-shared",
+      cidr: expect.objectContaining({ prefixLength: 16 }),
+    });
+    expect(network.privateServices?.dependable).toBeUndefined();
+    expect(synthJson(stack).resource).toBeUndefined();
+  });
+
+  it("takes a name and project instead of a self link, and a relative subnet link", () => {
+    const { network } = imported({
+      selfLink: undefined,
+      name: "shared-vpc",
+      projectId: HOST,
+      subnets: [
+        {
+          region: "europe-west1",
+          selfLink: `projects/${HOST}/regions/europe-west1/subnetworks/eu`,
+        },
+        { region: "us-east1", name: "east", projectId: HOST },
+      ],
+      privateServicesAccess: undefined,
+      firewallPolicyEnforcementOrder: "BEFORE_CLASSIC_FIREWALL",
+    });
+    expect(network.id).toBe(`projects/${HOST}/global/networks/shared-vpc`);
+    expect(network.subnet("europe-west1").selfLink).toBe(
+      `${API}/projects/${HOST}/regions/europe-west1/subnetworks/eu`,
+    );
+    expect(network.subnet("us-east1").selfLink).toBe(
+      `${API}/projects/${HOST}/regions/us-east1/subnetworks/east`,
+    );
+    expect(network.privateServices).toBeUndefined();
+    expect(network.firewallPolicyEnforcementOrder).toBe("BEFORE_CLASSIC_FIREWALL");
+  });
+
+  it("names the regions it has when asked for another", () => {
+    const { network } = imported();
+    expect(() => network.subnet("asia-east1")).toThrow(ValidationError);
+    expect(() => network.subnet("asia-east1")).toThrow(
+      /^test-dev\/shared-vpc: region = "asia-east1" has no subnet in this network\.\n {2}Fix: use one of us-central1, us-east1/,
+    );
+  });
+
+  it("puts a VM and a Cloud SQL instance of a service project on the Shared VPC", () => {
+    const { stack, network } = imported();
+    new Vm(stack, "vm", {
+      name: "bot",
+      zone: "us-east1-b",
+      network,
+      machineType: "e2-standard-2",
+      serviceAccount: {
+        email: "vm@acme-service.iam.gserviceaccount.com",
+        member: "serviceAccount:vm@acme-service.iam.gserviceaccount.com",
+      },
+      services: [
+        {
+          name: "core-engine",
+          image: "us-central1-docker.pkg.dev/acme-service/repo/core-engine:3f9c2ab",
+        },
+      ],
+    });
+    new CloudSqlPostgres(stack, "db", {
+      network,
+      region: "us-central1",
+      projectId: "acme-service",
+    });
+    const json = synthJson(stack);
+    expect(findResource(json, "google_compute_instance")).toMatchObject({
+      network_interface: [
+        { subnetwork: `${API}/projects/${HOST}/regions/us-east1/subnetworks/apps-us-east1` },
+      ],
+    });
+    const db = findResource(json, "google_sql_database_instance");
+    expect(db).toMatchObject({
+      project: "acme-service",
+      settings: {
+        ip_configuration: {
+          ipv4_enabled: false,
+          private_network: `projects/${HOST}/global/networks/shared-vpc`,
+          allocated_ip_range: "google-managed-services-shared",
+        },
+      },
+    });
+    expect(db.depends_on).toBeUndefined();
+    for (const type of [
+      "google_compute_network",
+      "google_compute_subnetwork",
+      "google_compute_global_address",
+      "google_service_networking_connection",
+      "google_compute_router",
+    ]) {
+      expect(json.resource).not.toHaveProperty(type);
+    }
+  });
+
+  const link = (project: string, region: string, name: string) =>
+    `${API}/projects/${project}/regions/${region}/subnetworks/${name}`;
+  it.each<[string, Partial<NetworkAttributes>, RegExp]>([
+    [
+      "a VPC self link that is not one",
+      { selfLink: `${API}/projects/${HOST}/networks/shared-vpc` },
+      /selfLink = ".*\/projects\/acme-net-host\/networks\/shared-vpc" is not a VPC self link/,
+    ],
+    [
+      "a subnet's link as the VPC's",
+      { selfLink: link(HOST, "us-central1", "apps") },
+      /selfLink = ".*" is not a VPC self link/,
+    ],
+    [
+      "a project number in the self link",
+      { selfLink: `${API}/projects/123456789012/global/networks/shared-vpc` },
+      /selfLink = "123456789012" is not a GCP project ID/,
+    ],
+    [
+      "a VPC name that breaks RFC 1035",
+      { selfLink: `projects/${HOST}/global/networks/Shared_VPC` },
+      /selfLink = "Shared_VPC" is not a valid network name/,
+    ],
+    [
+      "both a self link and a name",
+      { name: "shared-vpc" },
+      /name = "shared-vpc" is given together with selfLink/,
+    ],
+    [
+      "a name without a project",
+      { selfLink: undefined, name: "shared-vpc" },
+      /projectId = undefined is missing/,
+    ],
+    ["neither a self link nor a name", { selfLink: undefined }, /name = undefined is missing/],
+    [
+      "a bad project ID",
+      { selfLink: undefined, name: "shared-vpc", projectId: "Acme Host" },
+      /projectId = "Acme Host" is not a GCP project ID/,
+    ],
+    ["no subnets", { subnets: [] }, /subnets = \[\] must list at least one subnet/],
+    [
+      "an unknown region",
+      { subnets: [{ region: "us-central", name: "apps" }] },
+      /subnets\[0\]\.region = "us-central" is not a known Google Cloud region/,
+    ],
+    [
+      "the same region twice",
+      {
+        subnets: [
+          { region: "us-east1", name: "a" },
+          { region: "us-east1", name: "b" },
+        ],
+      },
+      /subnets\[1\]\.region = "us-east1" is already used by subnets\[0\]/,
+    ],
+    [
+      "a subnet self link that is not one",
+      { subnets: [{ region: "us-east1", selfLink: "https://example.com/apps" }] },
+      /subnets\[0\]\.selfLink = "https:\/\/example\.com\/apps" is not a subnet self link/,
+    ],
+    [
+      "a subnet self link of another region",
+      { subnets: [{ region: "us-east1", selfLink: link(HOST, "us-west1", "apps") }] },
+      /subnets\[0\]\.selfLink = ".*" names region us-west1, not the subnet's region us-east1/,
+    ],
+    [
+      "a subnet self link in another project",
+      { subnets: [{ region: "us-east1", selfLink: link("acme-service", "us-east1", "apps") }] },
+      /subnets\[0\]\.selfLink = "acme-service" is not the network's project acme-net-host/,
+    ],
+    [
+      "a subnet project that is not the VPC's",
+      { subnets: [{ region: "us-east1", name: "apps", projectId: "acme-service" }] },
+      /subnets\[0\]\.projectId = "acme-service" is not the network's project acme-net-host/,
+    ],
+    [
+      "a subnet with neither self link nor name",
+      { subnets: [{ region: "us-east1" }] },
+      /subnets\[0\]\.name = undefined is missing/,
+    ],
+    [
+      "a subnet with a self link and a name",
+      { subnets: [{ region: "us-east1", name: "a", selfLink: link(HOST, "us-east1", "a") }] },
+      /subnets\[0\]\.name = "a" is given together with selfLink/,
+    ],
+    [
+      "a bad subnet name",
+      { subnets: [{ region: "us-east1", name: "Apps" }] },
+      /subnets\[0\]\.name = "Apps" is not a valid subnetwork name/,
+    ],
+    [
+      "a bad subnet CIDR",
+      { subnets: [{ region: "us-east1", name: "a", cidr: "10.0.1.0/16" }] },
+      /subnets\[0\]\.cidr = "10\.0\.1\.0\/16" has host bits set/,
+    ],
+    [
+      "a bad secondary range",
+      {
+        subnets: [
+          { region: "us-east1", name: "a", secondaryRanges: [{ name: "pods", cidr: "pods" }] },
+        ],
+      },
+      /subnets\[0\]\.secondaryRanges\[0\]\.cidr = "pods" is not a valid CIDR range/,
+    ],
+    [
+      "two secondary ranges of one name",
+      {
+        subnets: [
+          {
+            region: "us-east1",
+            name: "a",
+            secondaryRanges: [
+              { name: "pods", cidr: "10.64.0.0/14" },
+              { name: "pods", cidr: "10.68.0.0/14" },
+            ],
+          },
+        ],
+      },
+      /subnets\[0\]\.secondaryRanges\[1\]\.name = "pods" is used twice in this subnet/,
+    ],
+    [
+      "overlapping subnet ranges",
+      {
+        subnets: [
+          { region: "us-east1", name: "a", cidr: "10.0.0.0/16" },
+          { region: "us-west1", name: "b", cidr: "10.0.4.0/22" },
+        ],
+      },
+      /subnets\[1\]\.cidr = "10\.0\.4\.0\/22" overlaps subnets\[0\]\.cidr \(10\.0\.0\.0\/16\)/,
+    ],
+    [
+      "a private services range overlapping a subnet",
+      { privateServicesAccess: { rangeName: "psa", cidr: "10.20.0.0/24" } },
+      /privateServicesAccess\.cidr = "10\.20\.0\.0\/24" overlaps subnets\[0\]\.cidr/,
+    ],
+    [
+      "a private services range too small",
+      { privateServicesAccess: { rangeName: "psa", cidr: "10.99.0.0/28" } },
+      /privateServicesAccess\.cidr = "10\.99\.0\.0\/28" has prefix length \/28, outside the allowed \/8 to \/24/,
+    ],
+    [
+      "a bad private services range name",
+      { privateServicesAccess: { rangeName: "Google Managed" } },
+      /privateServicesAccess\.rangeName = "Google Managed" is not a valid address name/,
+    ],
+    [
+      "a missing private services range name",
+      { privateServicesAccess: {} as never },
+      /privateServicesAccess\.rangeName = undefined is not a valid address name/,
+    ],
+    [
+      "an unknown enforcement order",
+      { firewallPolicyEnforcementOrder: "before" as never },
+      /firewallPolicyEnforcementOrder = "before" is not a firewall policy enforcement order/,
+    ],
+  ])("rejects %s", (_, attrs, message) => {
+    let error: unknown;
+    try {
+      imported(attrs);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^test-dev\/shared-vpc: /);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("rejects missing attributes", () => {
+    expect(() => Network.fromAttributes(testStack(), "vpc", undefined as never)).toThrow(
+      /^test-dev\/vpc: attrs = undefined are missing/,
+    );
   });
 });

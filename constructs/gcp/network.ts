@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
@@ -15,6 +15,7 @@ import { checkName, prefixedName, type NameKind } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkRegion } from "./regions";
+import { checkProjectId } from "./schemas";
 
 /** `private.googleapis.com`: the Google APIs VIP reachable with Private Google Access. */
 export const GOOGLE_PRIVATE_APIS_CIDR = "199.36.153.8/30";
@@ -61,6 +62,17 @@ export interface SubnetSpec {
   readonly allowNonRfc1918?: OptOut;
 }
 
+/**
+ * Whether a VPC evaluates its network firewall policies before or after its VPC firewall rules.
+ * GCP's default for a VPC is `AFTER_CLASSIC_FIREWALL`.
+ */
+export type FirewallPolicyEnforcementOrder = "BEFORE_CLASSIC_FIREWALL" | "AFTER_CLASSIC_FIREWALL";
+
+const ENFORCEMENT_ORDERS: readonly FirewallPolicyEnforcementOrder[] = [
+  "BEFORE_CLASSIC_FIREWALL",
+  "AFTER_CLASSIC_FIREWALL",
+];
+
 export interface NetworkProps {
   /** Short name; the VPC is `${prefix}-${name}`. @default "vpc" */
   readonly name?: string;
@@ -96,6 +108,71 @@ export interface NetworkProps {
    * firewall can allow them by one small range. @default true
    */
   readonly privateGoogleApisDns?: boolean;
+  /**
+   * When the VPC evaluates its network firewall policies: `BEFORE_CLASSIC_FIREWALL` lets a
+   * policy's allow rules (the Firewall's `fqdnEgress`) take effect ahead of the VPC rules' deny-all
+   * egress, and the Firewall requires it for `fqdnEgress`.
+   * @default "AFTER_CLASSIC_FIREWALL" (GCP's default; left out of the JSON unless set)
+   */
+  readonly firewallPolicyEnforcementOrder?: FirewallPolicyEnforcementOrder;
+}
+
+/** An existing subnet of an existing VPC (see {@link Network.fromAttributes}). */
+export interface SubnetAttributes {
+  /** The subnet's region; one subnet per region. */
+  readonly region: string;
+  /**
+   * The subnet's self link, `https://www.googleapis.com/compute/v1/projects/HOST/regions/REGION/subnetworks/NAME`
+   * (or the same path from `projects/`). Give either this or {@link name}.
+   * @default built from {@link name} and {@link projectId}
+   */
+  readonly selfLink?: string;
+  /** The subnet's name. Give either this or {@link selfLink}. @default taken from {@link selfLink} */
+  readonly name?: string;
+  /**
+   * The project of the subnet, which is the VPC's (the Shared VPC host project).
+   * @default the network's project
+   */
+  readonly projectId?: string;
+  /** The subnet's primary IPv4 range, when you want constructs to know it. @default unknown */
+  readonly cidr?: string;
+  /** The subnet's secondary ranges (GKE pods and services). @default [] */
+  readonly secondaryRanges?: readonly SecondaryRange[];
+}
+
+/** An existing VPC, its subnets and private services access (see {@link Network.fromAttributes}). */
+export interface NetworkAttributes {
+  /**
+   * The VPC's self link, `https://www.googleapis.com/compute/v1/projects/HOST/global/networks/NAME`
+   * (or the same path from `projects/`). Give either this or {@link name} with {@link projectId}.
+   * @default built from {@link name} and {@link projectId}
+   */
+  readonly selfLink?: string;
+  /** The VPC's name. @default taken from {@link selfLink} */
+  readonly name?: string;
+  /**
+   * The project that holds the VPC: for a Shared VPC the host project, which may differ from the
+   * project the stack deploys into. Firewall rules for the VPC are created there.
+   * @default taken from {@link selfLink}
+   */
+  readonly projectId?: string;
+  /** The subnets constructs may join, at least one, in distinct regions. */
+  readonly subnets: readonly SubnetAttributes[];
+  /**
+   * The VPC's existing private services access, which Cloud SQL with a private IP needs.
+   * @default undefined (no private services access)
+   */
+  readonly privateServicesAccess?: {
+    /** The name of the reserved `VPC_PEERING` global address range, e.g. `google-managed-services-shared`. */
+    readonly rangeName: string;
+    /** The reserved range, when you want constructs to know it. @default unknown */
+    readonly cidr?: string;
+  };
+  /**
+   * The VPC's firewall policy enforcement order, as it is set on the VPC (this states it, it
+   * changes nothing). @default "AFTER_CLASSIC_FIREWALL" (GCP's default)
+   */
+  readonly firewallPolicyEnforcementOrder?: FirewallPolicyEnforcementOrder;
 }
 
 /**
@@ -109,6 +186,8 @@ export interface ISubnetwork {
   readonly cidr?: Cidr;
   /** The subnet's self link (`https://www.googleapis.com/compute/v1/projects/.../subnetworks/...`). */
   readonly selfLink: string;
+  /** The subnet's secondary ranges, when known. */
+  readonly secondaryRanges?: readonly { readonly name: string; readonly cidr: Cidr }[];
 }
 
 /** Private services access of a VPC: the range Google's producer network takes addresses from. */
@@ -129,6 +208,13 @@ export interface INetwork extends IConstruct {
   readonly selfLink: string;
   /** The VPC's name. */
   readonly name: string;
+  /**
+   * The project holding the VPC, when it is not the provider's (a Shared VPC host project, say);
+   * firewall rules and policies of the VPC are created there.
+   */
+  readonly projectId?: string;
+  /** When the VPC evaluates network firewall policies relative to its VPC firewall rules. */
+  readonly firewallPolicyEnforcementOrder: FirewallPolicyEnforcementOrder;
   /** The regions that have a subnet the constructs may use, in the order given. */
   readonly regions: readonly string[];
   /** Private services access, when the VPC has it (Cloud SQL with a private IP needs it). */
@@ -140,6 +226,7 @@ export interface INetwork extends IConstruct {
 /** A subnet of the network, as created. */
 export interface Subnet extends ISubnetwork {
   readonly cidr: Cidr;
+  readonly secondaryRanges: readonly { readonly name: string; readonly cidr: Cidr }[];
   readonly resource: ComputeSubnetwork;
   readonly router?: ComputeRouter;
   readonly nat?: ComputeRouterNat;
@@ -162,8 +249,20 @@ export class Network extends Construct implements INetwork {
   readonly privateServicesConnection?: ServiceNetworkingConnection;
   /** The private services CIDR, when private services access is on. */
   readonly privateServicesCidr?: Cidr;
+  /** When the VPC evaluates network firewall policies; see {@link NetworkProps.firewallPolicyEnforcementOrder}. */
+  readonly firewallPolicyEnforcementOrder: FirewallPolicyEnforcementOrder;
   private readonly subnetsByRegion = new Map<string, Subnet>();
   private nameParts: readonly string[] = [];
+
+  /**
+   * An existing VPC, such as a Shared VPC whose host project differs from the stack's project,
+   * described by its self link (or name and project), its subnets and its private services access.
+   * Creates no resources: the constructs that take an {@link INetwork} join it as they would a
+   * created one. Every attribute is checked here; nothing is read from the cloud.
+   */
+  static fromAttributes(scope: Construct, id: string, attrs: NetworkAttributes): INetwork {
+    return new ImportedNetwork(scope, id, attrs);
+  }
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -215,6 +314,18 @@ export class Network extends Construct implements INetwork {
       );
     }
 
+    const order = props.firewallPolicyEnforcementOrder;
+    if (order !== undefined && !ENFORCEMENT_ORDERS.includes(order)) {
+      invalid(
+        this,
+        "firewallPolicyEnforcementOrder",
+        order,
+        "is not a firewall policy enforcement order",
+        'use "BEFORE_CLASSIC_FIREWALL" or "AFTER_CLASSIC_FIREWALL"',
+      );
+    }
+    this.firewallPolicyEnforcementOrder = order ?? "AFTER_CLASSIC_FIREWALL";
+
     const subnets = this.checkSubnets(props.subnets);
     const psaCidr =
       props.privateServicesAccess === undefined
@@ -252,6 +363,7 @@ export class Network extends Construct implements INetwork {
       autoCreateSubnetworks: false,
       routingMode,
       deleteDefaultRoutesOnCreate: deleteDefaultRoute,
+      networkFirewallPolicyEnforcementOrder: order,
     });
 
     for (const spec of subnets) {
@@ -294,6 +406,7 @@ export class Network extends Construct implements INetwork {
       this.subnetsByRegion.set(spec.region, {
         region: spec.region,
         cidr: spec.cidr,
+        secondaryRanges: spec.secondary,
         selfLink: subnet.selfLink,
         resource: subnet,
         router,
@@ -358,6 +471,11 @@ export class Network extends Construct implements INetwork {
   /** The VPC's name. */
   get name(): string {
     return this.vpc.name;
+  }
+
+  /** Undefined: the VPC is created in the provider's project, and so are its firewall rules. */
+  get projectId(): string | undefined {
+    return undefined;
   }
 
   /** Private services access, when it is on. */
@@ -558,5 +676,302 @@ export class Network extends Construct implements INetwork {
       );
     }
     return checked;
+  }
+}
+
+const COMPUTE_API = "https://www.googleapis.com/compute/v1/";
+const NETWORK_LINK =
+  /^(?:https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/([^/]+)\/global\/networks\/([^/]+)$/;
+const SUBNET_LINK =
+  /^(?:https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/;
+
+/** A VPC that exists outside this stack; see {@link Network.fromAttributes}. */
+class ImportedNetwork extends Construct implements INetwork {
+  readonly id: string;
+  readonly selfLink: string;
+  readonly name: string;
+  readonly projectId: string;
+  readonly firewallPolicyEnforcementOrder: FirewallPolicyEnforcementOrder;
+  readonly privateServices?: IPrivateServicesAccess;
+  private readonly subnetsByRegion = new Map<string, ISubnetwork>();
+
+  constructor(scope: Construct, id: string, attrs: NetworkAttributes) {
+    super(scope, id);
+    if (attrs === undefined || attrs === null || typeof attrs !== "object") {
+      invalid(
+        this,
+        "attrs",
+        attrs,
+        "are missing",
+        "pass { selfLink, subnets: [{ region, selfLink }] }",
+      );
+    }
+    const { project, name } = this.checkNetworkLink(attrs);
+    this.projectId = project;
+    this.name = name;
+    this.id = `projects/${project}/global/networks/${name}`;
+    this.selfLink = `${COMPUTE_API}${this.id}`;
+
+    const order = attrs.firewallPolicyEnforcementOrder ?? "AFTER_CLASSIC_FIREWALL";
+    if (!ENFORCEMENT_ORDERS.includes(order)) {
+      invalid(
+        this,
+        "firewallPolicyEnforcementOrder",
+        order,
+        "is not a firewall policy enforcement order",
+        'use "BEFORE_CLASSIC_FIREWALL" or "AFTER_CLASSIC_FIREWALL", as the VPC has it',
+      );
+    }
+    this.firewallPolicyEnforcementOrder = order;
+
+    const ranges = this.checkSubnets(attrs.subnets);
+    const psa = attrs.privateServicesAccess;
+    if (psa !== undefined) {
+      if (psa === null || typeof psa !== "object") {
+        invalid(
+          this,
+          "privateServicesAccess",
+          psa,
+          "is not an object",
+          "pass { rangeName } with the name of the VPC's reserved range",
+        );
+      }
+      const rangeName = Token.isUnresolved(psa.rangeName)
+        ? psa.rangeName
+        : checkName(this, "privateServicesAccess.rangeName", "address", psa.rangeName);
+      const cidr =
+        psa.cidr === undefined
+          ? undefined
+          : parseCidr(this, "privateServicesAccess.cidr", psa.cidr, {
+              minPrefix: 8,
+              maxPrefix: 24,
+            });
+      if (cidr) ranges.push({ label: "privateServicesAccess.cidr", cidr });
+      this.privateServices = { rangeName, cidr };
+    }
+
+    // The VPC's own ranges cannot overlap, so an overlap here is a mistyped attribute.
+    const clash = findOverlap(ranges.map((r) => r.cidr));
+    if (clash) {
+      const [first, second] = [ranges[clash.a], ranges[clash.b]];
+      invalid(
+        this,
+        second.label,
+        second.cidr.toString(),
+        `overlaps ${first.label} (${first.cidr.toString()})`,
+        "copy the ranges as the VPC has them; no two ranges of one VPC overlap",
+      );
+    }
+  }
+
+  get regions(): readonly string[] {
+    return [...this.subnetsByRegion.keys()];
+  }
+
+  subnet(region: string): ISubnetwork {
+    const subnet = this.subnetsByRegion.get(region);
+    if (!subnet) {
+      invalid(
+        this,
+        "region",
+        region,
+        "has no subnet in this network",
+        `use one of ${this.regions.join(", ")}, or list the VPC's subnet of that region in subnets`,
+      );
+    }
+    return subnet;
+  }
+
+  private checkNetworkLink(attrs: NetworkAttributes): { project: string; name: string } {
+    if (attrs.selfLink !== undefined) {
+      if (attrs.name !== undefined || attrs.projectId !== undefined) {
+        invalid(
+          this,
+          attrs.name !== undefined ? "name" : "projectId",
+          attrs.name ?? attrs.projectId,
+          "is given together with selfLink",
+          "give either selfLink, or name with projectId",
+        );
+      }
+      const m = typeof attrs.selfLink === "string" ? NETWORK_LINK.exec(attrs.selfLink) : null;
+      if (!m) {
+        invalid(
+          this,
+          "selfLink",
+          attrs.selfLink,
+          "is not a VPC self link",
+          'use "https://www.googleapis.com/compute/v1/projects/HOST_PROJECT/global/networks/NAME", or give name and projectId',
+        );
+      }
+      return {
+        project: checkProjectId(this, "selfLink", m[1])!,
+        name: checkName(this, "selfLink", "network", m[2]),
+      };
+    }
+    if (attrs.name === undefined || attrs.projectId === undefined) {
+      invalid(
+        this,
+        attrs.name === undefined ? "name" : "projectId",
+        undefined,
+        "is missing",
+        "give the VPC's selfLink, or its name with the projectId of the project that holds it",
+      );
+    }
+    return {
+      project: checkProjectId(this, "projectId", attrs.projectId)!,
+      name: Token.isUnresolved(attrs.name)
+        ? attrs.name
+        : checkName(this, "name", "network", attrs.name),
+    };
+  }
+
+  /** Registers the subnets and returns their stated ranges, labelled by property. */
+  private checkSubnets(
+    specs: readonly SubnetAttributes[] | undefined,
+  ): { label: string; cidr: Cidr }[] {
+    if (!Array.isArray(specs) || specs.length === 0) {
+      invalid(
+        this,
+        "subnets",
+        specs,
+        "must list at least one subnet",
+        "list the subnets to use, e.g. subnets: [{ region: 'us-central1', selfLink: '...' }]",
+      );
+    }
+    const list: readonly SubnetAttributes[] = specs;
+    const seen = new Map<string, number>();
+    const ranges: { label: string; cidr: Cidr }[] = [];
+    list.forEach((spec, index) => {
+      const p = `subnets[${index}]`;
+      if (spec === undefined || spec === null || typeof spec !== "object") {
+        invalid(this, p, spec, "is not a subnet", "pass { region, selfLink } or { region, name }");
+      }
+      const region = checkRegion(this, `${p}.region`, spec.region);
+      const earlier = seen.get(region);
+      if (earlier !== undefined) {
+        invalid(
+          this,
+          `${p}.region`,
+          region,
+          `is already used by subnets[${earlier}]`,
+          "list one subnet per region",
+        );
+      }
+      seen.set(region, index);
+      const name = this.checkSubnetLink(p, region, spec);
+      const cidr =
+        spec.cidr === undefined
+          ? undefined
+          : parseCidr(this, `${p}.cidr`, spec.cidr, {
+              minPrefix: SUBNET_MIN_PREFIX,
+              maxPrefix: SUBNET_MAX_PREFIX,
+            });
+      if (cidr) ranges.push({ label: `${p}.cidr`, cidr });
+      const given = spec.secondaryRanges ?? [];
+      if (!Array.isArray(given)) {
+        invalid(
+          this,
+          `${p}.secondaryRanges`,
+          given,
+          "is not a list",
+          "pass [{ name, cidr }] or leave it out",
+        );
+      }
+      const names = new Set<string>();
+      const secondaryRanges = given.map((r, j) => {
+        const q = `${p}.secondaryRanges[${j}]`;
+        const rangeName = checkName(this, `${q}.name`, "subnetwork", r?.name);
+        if (names.has(rangeName)) {
+          invalid(
+            this,
+            `${q}.name`,
+            rangeName,
+            "is used twice in this subnet",
+            "list each secondary range once",
+          );
+        }
+        names.add(rangeName);
+        const range = parseCidr(this, `${q}.cidr`, r.cidr, {
+          minPrefix: SUBNET_MIN_PREFIX,
+          maxPrefix: SUBNET_MAX_PREFIX,
+        });
+        ranges.push({ label: `${q}.cidr`, cidr: range });
+        return { name: rangeName, cidr: range };
+      });
+      this.subnetsByRegion.set(region, {
+        region,
+        cidr,
+        selfLink: `${COMPUTE_API}projects/${this.projectId}/regions/${region}/subnetworks/${name}`,
+        secondaryRanges,
+      });
+    });
+    return ranges;
+  }
+
+  /** The subnet's name, from its self link or its name; its project must be the VPC's. */
+  private checkSubnetLink(p: string, region: string, spec: SubnetAttributes): string {
+    const sameProject = (property: string, project: string): void => {
+      if (
+        project !== this.projectId &&
+        !Token.isUnresolved(project) &&
+        !Token.isUnresolved(this.projectId)
+      ) {
+        invalid(
+          this,
+          property,
+          project,
+          `is not the network's project ${this.projectId}`,
+          "a subnet belongs to the project of its VPC (the Shared VPC host project); use that project",
+        );
+      }
+    };
+    if (spec.selfLink !== undefined) {
+      if (spec.name !== undefined || spec.projectId !== undefined) {
+        invalid(
+          this,
+          spec.name !== undefined ? `${p}.name` : `${p}.projectId`,
+          spec.name ?? spec.projectId,
+          "is given together with selfLink",
+          "give either selfLink, or name (with projectId when you want to state it)",
+        );
+      }
+      const m = typeof spec.selfLink === "string" ? SUBNET_LINK.exec(spec.selfLink) : null;
+      if (!m) {
+        invalid(
+          this,
+          `${p}.selfLink`,
+          spec.selfLink,
+          "is not a subnet self link",
+          'use "https://www.googleapis.com/compute/v1/projects/HOST_PROJECT/regions/REGION/subnetworks/NAME", or give name',
+        );
+      }
+      const [, project, linkRegion, name] = m;
+      if (linkRegion !== region) {
+        invalid(
+          this,
+          `${p}.selfLink`,
+          spec.selfLink,
+          `names region ${linkRegion}, not the subnet's region ${region}`,
+          "give the self link of the subnet in that region, or correct region",
+        );
+      }
+      sameProject(`${p}.selfLink`, project);
+      return checkName(this, `${p}.selfLink`, "subnetwork", name);
+    }
+    if (spec.name === undefined) {
+      invalid(
+        this,
+        `${p}.name`,
+        undefined,
+        "is missing",
+        "give the subnet's selfLink, or its name",
+      );
+    }
+    if (spec.projectId !== undefined) {
+      sameProject(`${p}.projectId`, checkProjectId(this, `${p}.projectId`, spec.projectId)!);
+    }
+    return Token.isUnresolved(spec.name)
+      ? spec.name
+      : checkName(this, `${p}.name`, "subnetwork", spec.name);
   }
 }
