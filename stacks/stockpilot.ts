@@ -97,6 +97,9 @@ export class StockPilotStack extends PlatformStack {
     this.network = new Network(this, "network", {
       subnets: [{ region, cidr: config.subnetCidr }],
       privateServicesAccess: { cidr: config.privateServicesCidr },
+      // The firewall's FQDN policy for the outbound hosts must be read before the VPC rules.
+      firewallPolicyEnforcementOrder:
+        config.outboundHosts.length > 0 ? "BEFORE_CLASSIC_FIREWALL" : undefined,
     });
 
     // Identity: the VM's account, with only what the services and the host need.

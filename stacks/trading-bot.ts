@@ -64,6 +64,9 @@ export class TradingBotStack extends PlatformStack {
     this.network = new Network(this, "network", {
       subnets: config.regions.map((r) => ({ region: r.region, cidr: r.subnetCidr })),
       privateServicesAccess: { cidr: config.privateServicesCidr },
+      // The firewall's FQDN policy for the package mirrors must be read before the VPC rules.
+      firewallPolicyEnforcementOrder:
+        config.packageMirrors.length > 0 ? "BEFORE_CLASSIC_FIREWALL" : undefined,
     });
 
     // Identity: the VMs' account ends with exactly five roles: log and metric writer, accessor of

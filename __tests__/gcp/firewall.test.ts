@@ -424,6 +424,12 @@ describe("Firewall validation", () => {
     );
   });
 
+  it("refuses something that is not a network", () => {
+    expect(
+      () => new Firewall(testStack(), "firewall", { network: { id: "vpc" } as never }),
+    ).toThrow(/^test-dev\/firewall: network = \{"id":"vpc"\} is not a network/);
+  });
+
   it("rejects a second unnamed Firewall in one stack, naming the name prop", () => {
     const { stack, network } = setup({ ingress: [ingress()] });
     expect(() => new Firewall(stack, "second", { network, ingress: [ingress()] })).toThrow(
@@ -525,6 +531,7 @@ describe("Firewall FQDN egress", () => {
     const stack = testStack();
     const network = new Network(stack, "network", {
       subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+      firewallPolicyEnforcementOrder: "BEFORE_CLASSIC_FIREWALL",
     });
     new Firewall(stack, "firewall", { network, targets, fqdnEgress: fqdnEgress as never });
     return stack;
@@ -559,13 +566,37 @@ describe("Firewall FQDN egress", () => {
     ).toMatchObject({ deny: [{ protocol: "all" }], destination_ranges: ["0.0.0.0/0"] });
   });
 
-  it("creates no policy and keeps the default order without FQDN egress", () => {
+  it("creates no policy without FQDN egress", () => {
     const json = synthJson(build([]));
     expect(resourcesOf(json, "google_compute_network_firewall_policy")).toEqual([]);
-    expect(
-      findResource(json, "google_compute_network").network_firewall_policy_enforcement_order,
-    ).toBeUndefined();
+    expect(resourcesOf(json, "google_compute_network_firewall_policy_rule")).toEqual([]);
   });
+
+  it.each([undefined, "AFTER_CLASSIC_FIREWALL"] as const)(
+    "refuses FQDN egress on a network whose order is %s, and leaves the network alone",
+    (order) => {
+      const stack = testStack();
+      const network = new Network(stack, "network", {
+        subnets: [{ region: "us-central1", cidr: "10.0.0.0/20" }],
+        firewallPolicyEnforcementOrder: order,
+      });
+      let error: unknown;
+      try {
+        new Firewall(stack, "firewall", {
+          network,
+          targets: { serviceAccounts: [account] },
+          fqdnEgress: [{ name: "mirrors", hosts: ["deb.debian.org"] }],
+        });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toMatch(
+        /^test-dev\/firewall: network\.firewallPolicyEnforcementOrder = "AFTER_CLASSIC_FIREWALL" of test-dev\/network evaluates the VPC rules, and their deny-all egress, before the policy that fqdnEgress writes\.\n {2}Fix: set firewallPolicyEnforcementOrder: "BEFORE_CLASSIC_FIREWALL" on the Network/,
+      );
+      expect(network.vpc.networkFirewallPolicyEnforcementOrderInput).toBe(order);
+    },
+  );
 
   it.each([
     [[{ name: "m", hosts: [] }], /fqdnEgress\[0\]\.hosts = \[\] must list 1 to 100 host names/],
@@ -595,6 +626,80 @@ describe("Firewall FQDN egress", () => {
   it("rejects network tag targets, which firewall policies cannot match", () => {
     expect(() => build([{ name: "m", hosts: ["deb.debian.org"] }], { tags: ["vm"] })).toThrow(
       /fqdnEgress\[0\]\.targets = \{"tags":\["vm"\]\} targets network tags, which firewall policies cannot match/,
+    );
+  });
+});
+
+describe("Firewall on an existing Shared VPC", () => {
+  const HOST = "acme-net-host";
+  const account = { email: "vm@acme-service.iam.gserviceaccount.com" };
+  function shared(order?: "BEFORE_CLASSIC_FIREWALL" | "AFTER_CLASSIC_FIREWALL") {
+    const stack = testStack();
+    const network = Network.fromAttributes(stack, "shared-vpc", {
+      name: "shared-vpc",
+      projectId: HOST,
+      subnets: [{ region: "us-central1", name: "apps" }],
+      firewallPolicyEnforcementOrder: order,
+    });
+    return { stack, network };
+  }
+
+  it("writes the rules into the VPC's host project", () => {
+    const { stack, network } = shared();
+    new Firewall(stack, "firewall", {
+      network,
+      targets: { serviceAccounts: [account] },
+      ssh: { from: ["iap"] },
+    });
+    const json = synthJson(stack);
+    const rules = resourcesOf(json, "google_compute_firewall").map((r) => r.config);
+    expect(rules.map((r) => r.name).sort()).toEqual([
+      "test-dev-allow-ssh",
+      "test-dev-deny-all-egress",
+      "test-dev-deny-all-ingress",
+    ]);
+    for (const r of rules) {
+      expect(r).toMatchObject({
+        project: HOST,
+        network: `projects/${HOST}/global/networks/shared-vpc`,
+      });
+    }
+    expect(json.resource).not.toHaveProperty("google_compute_network");
+  });
+
+  it("attaches the FQDN policy to the VPC when the VPC evaluates policies first", () => {
+    const { stack, network } = shared("BEFORE_CLASSIC_FIREWALL");
+    new Firewall(stack, "firewall", {
+      network,
+      targets: { serviceAccounts: [account] },
+      fqdnEgress: [{ name: "mirrors", hosts: ["deb.debian.org"] }],
+    });
+    const json = synthJson(stack);
+    expect(findResource(json, "google_compute_network_firewall_policy")).toMatchObject({
+      project: HOST,
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy_association")).toMatchObject({
+      project: HOST,
+      attachment_target: `projects/${HOST}/global/networks/shared-vpc`,
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy_rule")).toMatchObject({
+      project: HOST,
+      target_service_accounts: [account.email],
+    });
+    expect(json.resource).not.toHaveProperty("google_compute_network");
+  });
+
+  it("refuses FQDN egress when the VPC is stated to evaluate its rules first", () => {
+    const { stack, network } = shared();
+    expect(
+      () =>
+        new Firewall(stack, "firewall", {
+          network,
+          targets: { serviceAccounts: [account] },
+          fqdnEgress: [{ name: "mirrors", hosts: ["deb.debian.org"] }],
+        }),
+    ).toThrow(
+      /network\.firewallPolicyEnforcementOrder = "AFTER_CLASSIC_FIREWALL" of test-dev\/shared-vpc evaluates the VPC rules/,
     );
   });
 });

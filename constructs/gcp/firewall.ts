@@ -12,7 +12,7 @@ import { ADMIN_PORTS } from "../../vocabulary";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import type { IServiceAccount } from "./iam";
-import { GOOGLE_PRIVATE_APIS_CIDR, type Network } from "./network";
+import { GOOGLE_PRIVATE_APIS_CIDR, type INetwork } from "./network";
 
 /**
  * Ranges known by name, so a rule says what it means: `iap` is Identity-Aware Proxy's TCP
@@ -81,8 +81,11 @@ export interface FirewallRule {
 }
 
 export interface FirewallProps {
-  /** The VPC the rules belong to. */
-  readonly network: Network;
+  /**
+   * The VPC the rules belong to: a {@link Network}, or an existing one from
+   * `Network.fromAttributes` (the rules are then created in the VPC's project).
+   */
+  readonly network: INetwork;
   /**
    * Infix of every rule name (`${prefix}-${name}-allow-ssh`), needed when a stack has more than
    * one Firewall. @default none (`${prefix}-allow-ssh`)
@@ -110,7 +113,9 @@ export interface FirewallProps {
    * CDN, APIs behind a load balancer). Written as a network firewall policy whose rules match
    * Cloud NGFW FQDN objects, evaluated before the VPC rules, so everything else still meets the
    * deny-all egress rule. Targets are service accounts (policies cannot target network tags).
-   * FQDN objects are a Cloud NGFW Standard feature, billed by traffic. @default []
+   * The network must evaluate policies first: set `firewallPolicyEnforcementOrder:
+   * "BEFORE_CLASSIC_FIREWALL"` on it. FQDN objects are a Cloud NGFW Standard feature, billed by
+   * traffic. @default []
    */
   readonly fqdnEgress?: readonly FqdnEgress[];
   /** Further ingress allow rules. @default [] */
@@ -148,7 +153,7 @@ export class Firewall extends Construct {
   readonly rules: Readonly<Record<string, ComputeFirewall>>;
   private readonly created: Record<string, ComputeFirewall> = {};
   private readonly stack: PlatformStack;
-  private readonly network: Network;
+  private readonly network: INetwork;
   private readonly logMetadata: string;
   private defaultTargets?: FirewallTargets;
   private nameParts: readonly string[] = [];
@@ -158,13 +163,13 @@ export class Firewall extends Construct {
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
     this.stack = PlatformStack.of(this);
-    if (!props?.network?.vpc) {
+    if (typeof props?.network?.id !== "string" || typeof props.network.subnet !== "function") {
       invalid(
         this,
         "network",
         props?.network,
-        "is missing",
-        "pass the Network construct the rules belong to",
+        props?.network === undefined ? "is missing" : "is not a network",
+        "pass the Network construct (or Network.fromAttributes) the rules belong to",
       );
     }
     this.network = props.network;
@@ -229,6 +234,19 @@ export class Firewall extends Construct {
       );
     });
     if (props.fqdnEgress !== undefined && props.fqdnEgress.length > 0) {
+      // Policy rules must come first: an allow there ends evaluation, and anything unmatched
+      // falls through to the VPC rules and their deny-all egress. After them, the deny-all egress
+      // rule would drop the traffic before the policy is read.
+      const order = this.network.firewallPolicyEnforcementOrder;
+      if (order !== "BEFORE_CLASSIC_FIREWALL") {
+        invalid(
+          this,
+          "network.firewallPolicyEnforcementOrder",
+          order,
+          `of ${this.network.node.path} evaluates the VPC rules, and their deny-all egress, before the policy that fqdnEgress writes`,
+          'set firewallPolicyEnforcementOrder: "BEFORE_CLASSIC_FIREWALL" on the Network (for Network.fromAttributes: set it on the VPC and state it there)',
+        );
+      }
       this.fqdnEgress(props.fqdnEgress);
     }
     (props.ingress ?? []).forEach((rule, i) => this.allow("ingress", `ingress[${i}]`, rule));
@@ -256,17 +274,16 @@ export class Firewall extends Construct {
     const policyName = this.ruleName("fqdnEgress", "egress-fqdn", true);
     this.policy = new ComputeNetworkFirewallPolicy(this, "fqdn-policy", {
       name: policyName.full,
+      project: this.network.projectId,
       description:
         "Egress to named hosts (Cloud NGFW FQDN objects); everything else meets the VPC rules",
     });
     new ComputeNetworkFirewallPolicyAssociation(this, "fqdn-policy-association", {
       name: policyName.full,
+      project: this.network.projectId,
       attachmentTarget: this.network.id,
       firewallPolicy: this.policy.id,
     });
-    // Policy rules first: an allow here ends evaluation; anything unmatched falls through to the
-    // VPC rules and their deny-all egress.
-    this.network.vpc.networkFirewallPolicyEnforcementOrder = "BEFORE_CLASSIC_FIREWALL";
     const seen = new Set<string>();
     intents.forEach((intent, i) => {
       const p = `fqdnEgress[${i}]`;
@@ -316,6 +333,7 @@ export class Firewall extends Construct {
       const accounts = given ? this.checkTargets(`${p}.targets`, given).serviceAccounts : undefined;
       new ComputeNetworkFirewallPolicyRule(this, `fqdn-${name}`, {
         firewallPolicy: this.policy!.name,
+        project: this.network.projectId,
         ruleName: name,
         description: `Egress to ${hosts.join(", ")}`,
         priority: 1000 + i,
@@ -395,6 +413,7 @@ export class Firewall extends Construct {
 
     const fw = new ComputeFirewall(this, name.short, {
       name: name.full,
+      project: this.network.projectId,
       network: this.network.id,
       direction: direction.toUpperCase(),
       priority,
@@ -422,6 +441,7 @@ export class Firewall extends Construct {
     const everywhere = ["0.0.0.0/0"];
     this.created[name.short] = new ComputeFirewall(this, name.short, {
       name: name.full,
+      project: this.network.projectId,
       network: this.network.id,
       direction: direction.toUpperCase(),
       priority: DENY_PRIORITY,
