@@ -1,6 +1,6 @@
 import { Network } from "../../constructs/gcp/network";
 import { RegionalPlatform, type RegionalPlatformProps } from "../../constructs/gcp/region";
-import { resourcesOf, synthJson, testStack } from "../helpers/synth";
+import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
 const account = {
   email: "vm@example-project.iam.gserviceaccount.com",
@@ -124,5 +124,80 @@ describe("RegionalPlatform", () => {
     ],
   ])("rejects %s", (_, override, message) => {
     expect(() => setup(override)).toThrow(message);
+  });
+});
+
+describe("RegionalPlatform on an existing Shared VPC", () => {
+  const HOST = "acme-net-host";
+  const API = "https://www.googleapis.com/compute/v1";
+  function onSharedVpc(override: Partial<RegionalPlatformProps> = {}) {
+    const stack = testStack();
+    const network = Network.fromAttributes(stack, "shared-vpc", {
+      selfLink: `${API}/projects/${HOST}/global/networks/shared-vpc`,
+      subnets: [
+        { region: "us-central1", name: "apps-central" },
+        { region: "us-east1", name: "apps-east" },
+      ],
+      privateServicesAccess: { rangeName: "google-managed-services-shared" },
+    });
+    const platform = new RegionalPlatform(stack, "platform", {
+      network,
+      primary: {
+        region: "us-central1",
+        machineType: "e2-standard-4",
+        databaseTier: "db-custom-4-16384",
+      },
+      backups: [
+        { region: "us-east1", machineType: "e2-standard-2", databaseTier: "db-custom-2-8192" },
+      ],
+      vm: { serviceAccount: account, services: [{ name: "core-engine", image }] },
+      database: { projectId: "example-project" },
+      ...override,
+    });
+    return { stack, platform };
+  }
+
+  it("puts every region's VM on the VPC's subnet of that region and the database on the VPC", () => {
+    const { stack } = onSharedVpc();
+    const json = synthJson(stack);
+    expect(
+      findResource(json, "google_compute_instance", { name: "test-dev-vm" }).network_interface,
+    ).toMatchObject([
+      { subnetwork: `${API}/projects/${HOST}/regions/us-central1/subnetworks/apps-central` },
+    ]);
+    expect(
+      findResource(json, "google_compute_instance", { name: "test-dev-vm-us-east1" })
+        .network_interface,
+    ).toMatchObject([
+      { subnetwork: `${API}/projects/${HOST}/regions/us-east1/subnetworks/apps-east` },
+    ]);
+    expect(
+      findResource(json, "google_sql_database_instance", { name: "test-dev-postgres" }),
+    ).toMatchObject({
+      settings: {
+        ip_configuration: {
+          private_network: `projects/${HOST}/global/networks/shared-vpc`,
+          allocated_ip_range: "google-managed-services-shared",
+        },
+      },
+    });
+    expect(json.resource).not.toHaveProperty("google_compute_network");
+    expect(json.resource).not.toHaveProperty("google_compute_subnetwork");
+  });
+
+  it("refuses a region the VPC has no listed subnet in, naming the ones it has", () => {
+    expect(() =>
+      onSharedVpc({
+        backups: [
+          {
+            region: "europe-west1",
+            machineType: "e2-standard-2",
+            databaseTier: "db-custom-2-8192",
+          },
+        ],
+      }),
+    ).toThrow(
+      /test-dev\/shared-vpc: region = "europe-west1" has no subnet in this network\.\n {2}Fix: use one of us-central1, us-east1/,
+    );
   });
 });

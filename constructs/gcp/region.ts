@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { invalid } from "../core/errors";
 import { CloudSqlPostgres, type CloudSqlPostgresProps, type CloudSqlReplica } from "./cloud-sql";
-import type { Network } from "./network";
+import type { INetwork } from "./network";
 import { checkZone, GCP_REGIONS } from "./regions";
 import { Vm, type VmProps } from "./vm";
 
@@ -27,8 +27,11 @@ export type SharedVmProps = Omit<
 export type SharedDatabaseProps = Omit<CloudSqlPostgresProps, "network" | "region" | "tier">;
 
 export interface RegionalPlatformProps {
-  /** The VPC; it must have a subnet in every region listed. */
-  readonly network: Network;
+  /**
+   * The VPC: a `Network`, or an existing one from `Network.fromAttributes`; it must have a subnet
+   * in every region listed (and private services access, for the database).
+   */
+  readonly network: INetwork;
   /** The primary region: the VM and the database primary. */
   readonly primary: RegionSpec;
   /** Backup regions: a VM and a cross-region read replica each, for disaster recovery. @default [] */
