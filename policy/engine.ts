@@ -23,7 +23,7 @@ export function evaluate(
         if (!appliesTo(rule, resource.type)) continue;
         const verdict = safeCheck(rule, resource, context);
         if (verdict.status !== "non-compliant") continue;
-        const suppressed = rule.unsuppressible ? undefined : suppressionOf(resource, rule.id);
+        const suppressed = rule.unsuppressible ? undefined : suppressionOf(resource, rule);
         findings.push({
           ruleId: rule.id,
           ...(rule.checkov ? { checkov: rule.checkov } : {}),
@@ -60,10 +60,14 @@ function safeCheck(rule: Rule, resource: Resource, context: ReturnType<typeof co
   }
 }
 
-function suppressionOf(resource: Resource, ruleId: string): string | undefined {
-  const entry = commentEntries(resource, "suppressions").find(
-    (e) => e.id === ruleId && isValidReason(e.reason),
-  );
+function suppressionOf(resource: Resource, rule: Rule): string | undefined {
+  const entry =
+    commentEntries(resource, "suppressions").find(
+      (e) => e.id === rule.id && isValidReason(e.reason),
+    ) ??
+    commentEntries(resource, "opt_outs").find(
+      (e) => rule.acceptedOptOuts?.includes(String(e.id)) === true && isValidReason(e.reason),
+    );
   return entry ? String(entry.reason).trim() : undefined;
 }
 

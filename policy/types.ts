@@ -80,6 +80,12 @@ export interface Rule {
   readonly fix: string;
   /** Rules about the review itself (suppressions) cannot be suppressed. */
   readonly unsuppressible?: boolean;
+  /**
+   * Opt-out IDs (`"//".opt_outs`, recorded by the constructs) that stand for a reviewed decision
+   * on this risk: a finding on a resource with one is suppressed with the opt-out's reason.
+   * @default none
+   */
+  readonly acceptedOptOuts?: readonly string[];
   check(resource: Resource, context: RuleContext): Verdict;
 }
 

@@ -42,6 +42,26 @@ export const RESOURCE_SCOPED_ROLES: Readonly<Record<string, string>> = {
 /** Remote administration ports that are never open to the whole internet without an opt-out. */
 export const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP" };
 
+/**
+ * The only TCP ports that may be open to the whole internet without an opt-out: HTTP and HTTPS,
+ * for web front ends. A database, cache, Docker daemon, any other port, every port or any UDP
+ * from the world needs a named opt-out with a reason.
+ */
+export const WORLD_INGRESS_PORTS: readonly number[] = [80, 443];
+
+/**
+ * Opt-out IDs the constructs record (`"//".opt_outs`) that the policy rules accept as a reviewed
+ * decision for the same risk, with the opt-out's reason, so one decision is not asked for twice.
+ */
+export const OPT_OUT_IDS = {
+  /** An admin port (SSH, RDP) open to the whole internet. */
+  adminPortFromWorld: "admin-port-from-world",
+  /** A port outside {@link WORLD_INGRESS_PORTS} open to the whole internet. */
+  worldIngress: "world-ingress",
+  /** Egress to the whole internet past the default deny. */
+  egressToWorld: "egress-to-world",
+} as const;
+
 /** Attribute names that hold credentials. */
 export const CREDENTIAL_KEY =
   /(^|_)(password|passwd|secret|token|api_key|apikey|private_key|client_secret|auth_token|secret_string|secret_data)(_wo)?$/i;

@@ -242,6 +242,14 @@ const CASES: Record<string, Case> = {
     fail: fw({ log_config: undefined }),
     message: /log_config is not set/,
   },
+  "GCP-FW-006": {
+    pass: fw({ source_ranges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["80", "443"] }] }),
+    fail: fw({
+      source_ranges: ["0.0.0.0/0"],
+      allow: [{ protocol: "tcp", ports: ["443", "5432"] }],
+    }),
+    message: /allows tcp:5432 from 0\.0\.0\.0\/0/,
+  },
   "GCP-FW-005": {
     pass: {
       type: "google_compute_network",
@@ -498,6 +506,24 @@ const CASES: Record<string, Case> = {
     pass: sg("10.0.0.0/8"),
     fail: sg("0.0.0.0/0"),
     message: /ingress\[0\] allows SSH \(tcp\/22\) from 0\.0\.0\.0\/0/,
+  },
+  "AWS-SG-003": {
+    pass: {
+      type: "aws_security_group",
+      config: {
+        ingress: [{ from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }],
+      },
+    },
+    fail: {
+      type: "aws_security_group",
+      config: {
+        ingress: [
+          { from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] },
+          { from_port: 6379, to_port: 6379, protocol: "tcp", cidr_blocks: ["::/1", "8000::/1"] },
+        ],
+      },
+    },
+    message: /ingress\[1\] allows tcp:6379 from ::\/1, 8000::\/1 \(together the whole internet\)/,
   },
   "AWS-SG-002": {
     pass: sgRule("10.0.0.0/8"),
@@ -957,5 +983,69 @@ describe("exposure is judged on the union of ranges", () => {
     const rule = ruleById("GCP-FW-005")!;
     expect(findingsFor(rule, deny(["0.0.0.0/1"]))).toHaveLength(1);
     expect(findingsFor(rule, deny(halves))).toEqual([]);
+  });
+});
+
+describe("GCP-FW-006: only web ports from the world", () => {
+  const rule = ruleById("GCP-FW-006")!;
+  const world = (allow: Json[], extra: Json = {}) =>
+    findingsFor(rule, fw({ source_ranges: ["0.0.0.0/0"], allow, ...extra })).map((f) => f.message);
+
+  it.each([
+    [[{ protocol: "tcp", ports: ["6379"] }], "tcp:6379"],
+    [[{ protocol: "tcp", ports: ["2375-2376"] }], "tcp:2375-2376"],
+    [[{ protocol: "tcp" }], "tcp:all"],
+    [[{ protocol: "udp" }], "udp"],
+    [[{ protocol: "all" }], "all"],
+    [[{ protocol: "tcp", ports: ["80-443"] }], "tcp:80-443"],
+  ])("reports %j", (allow, what) => {
+    expect(world(allow as Json[])).toEqual([expect.stringContaining(`allows ${what} from`)]);
+  });
+
+  it("accepts ping, private sources and Google's uptime checkers", () => {
+    expect(world([{ protocol: "icmp" }])).toEqual([]);
+    expect(
+      findingsFor(
+        rule,
+        fw({ source_ranges: ["10.0.0.0/8"], allow: [{ protocol: "tcp", ports: ["5432"] }] }),
+      ),
+    ).toEqual([]);
+    const checkers =
+      '${formatlist("%s/32", data.google_monitoring_uptime_check_ips.ips.uptime_check_ips[*].ip_address)}';
+    expect(
+      findingsFor(
+        rule,
+        fw({ source_ranges: checkers, allow: [{ protocol: "tcp", ports: ["8080"] }] }),
+      ),
+    ).toEqual([]);
+    const other = '${formatlist("%s/32", data.http.ranges.response_body)}';
+    expect(
+      findingsFor(
+        rule,
+        fw({ source_ranges: other, allow: [{ protocol: "tcp", ports: ["8080"] }] }),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("counts the construct's world-ingress opt-out as the reviewed decision, with its reason", () => {
+    const reason = "public status page on 8080, reviewed by security, ticket SEC-7";
+    const findings = findingsFor(
+      rule,
+      fw({
+        source_ranges: ["0.0.0.0/0"],
+        allow: [{ protocol: "tcp", ports: ["8080"] }],
+        "//": { opt_outs: [{ id: "world-ingress", reason }] },
+      }),
+    );
+    expect(findings).toEqual([expect.objectContaining({ suppressed: reason })]);
+    const unrelated = findingsFor(
+      rule,
+      fw({
+        source_ranges: ["0.0.0.0/0"],
+        allow: [{ protocol: "tcp", ports: ["8080"] }],
+        "//": { opt_outs: [{ id: "egress-to-world", reason }] },
+      }),
+    );
+    expect(unrelated[0].suppressed).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { ADMIN_PORTS, OPT_OUT_IDS, WORLD_INGRESS_PORTS } from "../../vocabulary";
 import type { Json, Resource, Rule, RuleContext, Verdict } from "../types";
 import {
   ALL_PORTS,
@@ -100,7 +101,49 @@ function sgWorldPort(r: Resource, port: number, what: string): Verdict {
   return problemsVerdict(problems);
 }
 
+/** What an ingress permission from the world opens beyond the web ports, or [] when nothing. */
+function sgBeyondWeb(p: SgIngress): string[] {
+  const protocol = String(p.protocol).toLowerCase();
+  if (["icmp", "1", "icmpv6", "58"].includes(protocol)) return [];
+  const name = protocol === "-1" ? "all" : protocol === "6" ? "tcp" : protocol;
+  if (!p.ports) return [`${name}:(unverifiable ports)`];
+  const { from, to } = p.ports;
+  if (
+    name === "tcp" &&
+    from === to &&
+    (WORLD_INGRESS_PORTS.includes(from) || from in ADMIN_PORTS)
+  ) {
+    return [];
+  }
+  if (name === "all") return ["all"];
+  return [`${name}:${from === to ? from : `${from}-${to}`}`];
+}
+
 const securityGroupRules: Rule[] = [
+  {
+    id: "AWS-SG-003",
+    severity: "error",
+    title: `Security group opens only web ports (${WORLD_INGRESS_PORTS.join(", ")}) to the internet`,
+    types: SG_TYPES,
+    fix: "Limit the sources to the networks or security groups that need the service, or put it behind a load balancer; a reviewed exception is the construct's allowWorld opt-out (world-ingress).",
+    acceptedOptOuts: [OPT_OUT_IDS.worldIngress, OPT_OUT_IDS.adminPortFromWorld],
+    check: (r) => {
+      const permissions = sgIngress(r);
+      if (permissions.length === 0)
+        return r.type === "aws_security_group" ? COMPLIANT : NOT_APPLICABLE;
+      const problems = permissions.flatMap((p) => {
+        const world = includesWorld(p.cidrs);
+        if (world === false) return [];
+        const beyond = sgBeyondWeb(p);
+        if (beyond.length === 0) return [];
+        const at = p.where ? `${p.where} ` : "";
+        return world === "unknown"
+          ? [`${at}${unverifiable("source CIDRs", p.cidrs)}; it allows ${beyond.join(", ")}`]
+          : [`${at}allows ${beyond.join(", ")} from ${worldRanges(p.cidrs)}`];
+      });
+      return problemsVerdict(problems);
+    },
+  },
   {
     id: "AWS-SG-001",
     checkov: "CKV_AWS_24",
@@ -108,6 +151,7 @@ const securityGroupRules: Rule[] = [
     title: "Security group does not allow SSH (tcp/22) from the internet",
     types: SG_TYPES,
     fix: "Restrict the source to admin CIDRs or use SSM Session Manager instead of SSH.",
+    acceptedOptOuts: [OPT_OUT_IDS.adminPortFromWorld],
     check: (r) => sgWorldPort(r, 22, "SSH (tcp/22)"),
   },
   {
@@ -117,6 +161,7 @@ const securityGroupRules: Rule[] = [
     title: "Security group does not allow RDP (tcp/3389) from the internet",
     types: SG_TYPES,
     fix: "Restrict the source to admin CIDRs or use SSM Fleet Manager instead of RDP.",
+    acceptedOptOuts: [OPT_OUT_IDS.adminPortFromWorld],
     check: (r) => sgWorldPort(r, 3389, "RDP (tcp/3389)"),
   },
 ];

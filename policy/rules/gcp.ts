@@ -22,7 +22,13 @@ import {
 } from "../values";
 import { isBackupName } from "./common";
 
-import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../../vocabulary";
+import {
+  ADMIN_PORTS,
+  OPT_OUT_IDS,
+  PRIMITIVE_ROLES,
+  PUBLIC_MEMBERS,
+  WORLD_INGRESS_PORTS,
+} from "../../vocabulary";
 
 export { PRIMITIVE_ROLES, PUBLIC_MEMBERS };
 
@@ -62,7 +68,28 @@ function firewallFromWorld(c: Json): boolean | "unknown" | "n/a" {
   if (typeof c.direction === "string" && c.direction.toUpperCase() === "EGRESS") return "n/a";
   if (blocks(c.allow).length === 0) return "n/a";
   if (c.source_ranges === undefined && !c.source_tags && !c.source_service_accounts) return true;
+  if (isUptimeCheckers(c.source_ranges)) return false;
   return includesWorld(c.source_ranges);
+}
+
+/**
+ * Source ranges computed only from `data.google_monitoring_uptime_check_ips`: the addresses
+ * Google publishes for its uptime checkers, a few dozen hosts, not the internet (the Firewall
+ * construct's `uptimeCheckers` source).
+ */
+function isUptimeCheckers(value: unknown): boolean {
+  const items = strings(value);
+  return (
+    items.length > 0 &&
+    items.every((i) => {
+      const refs = [...i.matchAll(/\b(data\.)?([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+\./g)];
+      return (
+        isToken(i) &&
+        refs.length > 0 &&
+        refs.every((m) => m[1] === "data." && m[2] === "google_monitoring_uptime_check_ips")
+      );
+    })
+  );
 }
 
 /** Whether the rule's allow blocks open a TCP port: true, false or "unknown" (an expression). */
@@ -131,6 +158,42 @@ function asVpcRule(r: Resource): Json {
   };
 }
 
+/**
+ * What an ingress allow rule opens beyond the web ports ({@link WORLD_INGRESS_PORTS}), as
+ * `tcp:5432`-style items; "unknown" when a protocol or port is an expression.
+ */
+function beyondWebPorts(c: Json): string[] | "unknown" {
+  const found: string[] = [];
+  for (const allow of blocks(c.allow)) {
+    if (isToken(allow.protocol)) return "unknown";
+    const protocol = String(allow.protocol).toLowerCase();
+    const ports = allow.ports;
+    if (protocol !== "tcp") {
+      // ICMP from the world is ping; everything else (udp, all, esp, ...) is a service.
+      if (protocol !== "icmp" && protocol !== "ipv6-icmp" && protocol !== "58") {
+        found.push(ports === undefined ? protocol : `${protocol}:${strings(ports).join(",")}`);
+      }
+      continue;
+    }
+    if (ports === undefined || (Array.isArray(ports) && ports.length === 0)) {
+      found.push("tcp:all");
+      continue;
+    }
+    if (!Array.isArray(ports)) return "unknown";
+    for (const spec of ports) {
+      const range = parsePortRange(spec);
+      if (!range) return "unknown";
+      // A single admin port is GCP-FW-001/002's finding; do not report it twice.
+      const single = range.from === range.to ? range.from : undefined;
+      const known =
+        single !== undefined && (WORLD_INGRESS_PORTS.includes(single) || single in ADMIN_PORTS);
+      if (!known)
+        found.push(`tcp:${range.from === range.to ? range.from : `${range.from}-${range.to}`}`);
+    }
+  }
+  return found;
+}
+
 function worldPort(c: Json, port: number | "every", what: string): Verdict {
   const world = firewallFromWorld(c);
   if (world === "n/a") return NOT_APPLICABLE;
@@ -158,6 +221,7 @@ const firewallRules: Rule[] = [
     title: "Firewall does not allow SSH (tcp/22) from the internet",
     types: [...FIREWALL, ...POLICY_RULE],
     fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20 (Firewall ssh.from: ['iap']).",
+    acceptedOptOuts: [OPT_OUT_IDS.adminPortFromWorld],
     check: (r) => worldPort(asVpcRule(r), 22, "SSH (tcp/22)"),
   },
   {
@@ -167,6 +231,7 @@ const firewallRules: Rule[] = [
     title: "Firewall does not allow RDP (tcp/3389) from the internet",
     types: [...FIREWALL, ...POLICY_RULE],
     fix: "Restrict source_ranges to admin CIDRs or the IAP range 35.235.240.0/20.",
+    acceptedOptOuts: [OPT_OUT_IDS.adminPortFromWorld],
     check: (r) => worldPort(asVpcRule(r), 3389, "RDP (tcp/3389)"),
   },
   {
@@ -176,6 +241,36 @@ const firewallRules: Rule[] = [
     types: [...FIREWALL, ...POLICY_RULE],
     fix: "List the ports the service needs in allow[].ports (e.g. 443) instead of protocol all or no ports.",
     check: (r) => worldPort(asVpcRule(r), "every", "every port"),
+  },
+  {
+    id: "GCP-FW-006",
+    severity: "error",
+    title: `Firewall opens only web ports (${WORLD_INGRESS_PORTS.join(", ")}) to the internet`,
+    types: [...FIREWALL, ...POLICY_RULE],
+    fix: "Limit the sources to the networks that need the service, or front it with a load balancer; a reviewed exception is Firewall allowWorld: { reason } (opt-out world-ingress).",
+    acceptedOptOuts: [OPT_OUT_IDS.worldIngress, OPT_OUT_IDS.adminPortFromWorld],
+    check: (r) => {
+      const c = asVpcRule(r);
+      const world = firewallFromWorld(c);
+      if (world === "n/a" || world === false) return world === false ? COMPLIANT : NOT_APPLICABLE;
+      const beyond = beyondWebPorts(c);
+      if (beyond === "unknown") {
+        return violation(
+          `allows ports that cannot be verified (${show(c.allow)}) from the internet`,
+        );
+      }
+      if (beyond.length === 0) return COMPLIANT;
+      const sources =
+        c.source_ranges === undefined
+          ? "0.0.0.0/0 (no source given)"
+          : worldRanges(c.source_ranges);
+      if (world === "unknown") {
+        return violation(
+          `${unverifiable("source_ranges", c.source_ranges)}; the rule allows ${beyond.join(", ")}`,
+        );
+      }
+      return violation(`allows ${beyond.join(", ")} from ${sources}`);
+    },
   },
   {
     id: "GCP-FW-004",
