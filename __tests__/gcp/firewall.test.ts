@@ -1,6 +1,7 @@
 import { ValidationError } from "../../constructs/core/errors";
 import { Firewall, type FirewallProps, type FirewallRule } from "../../constructs/gcp/firewall";
 import { Network } from "../../constructs/gcp/network";
+import { helpExampleStack } from "../helpers/help";
 import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
 const REASON = "vendor support session, approved in SEC-101";
@@ -564,6 +565,17 @@ describe("Firewall FQDN egress", () => {
     expect(
       findResource(json, "google_compute_firewall", { name: "test-dev-deny-all-egress" }),
     ).toMatchObject({ deny: [{ protocol: "all" }], destination_ranges: ["0.0.0.0/0"] });
+  });
+
+  it("builds the help page's FQDN example on a network that reads policies first", () => {
+    const json = synthJson(helpExampleStack("firewall.md", 1));
+    expect(findResource(json, "google_compute_network")).toMatchObject({
+      network_firewall_policy_enforcement_order: "BEFORE_CLASSIC_FIREWALL",
+    });
+    expect(findResource(json, "google_compute_network_firewall_policy_rule")).toMatchObject({
+      rule_name: "package-mirrors",
+      match: { dest_fqdns: ["deb.debian.org", "pypi.org"] },
+    });
   });
 
   it("creates no policy without FQDN egress", () => {

@@ -7,6 +7,7 @@ import {
   type NetworkProps,
 } from "../../constructs/gcp/network";
 import { Vm } from "../../constructs/gcp/vm";
+import { helpExampleStack } from "../helpers/help";
 import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
 const REASON = "carrier-grade NAT range assigned by the colo, NET-77";
@@ -882,6 +883,24 @@ describe("Network.fromAttributes", () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/^test-dev\/shared-vpc: /);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it("builds the help page's Shared VPC example on the host project's subnet and range", () => {
+    const json = synthJson(helpExampleStack("network.md", 1));
+    expect(json.resource).not.toHaveProperty("google_compute_network");
+    expect(findResource(json, "google_compute_instance")).toMatchObject({
+      network_interface: [
+        { subnetwork: `${API}/projects/acme-net-host/regions/us-central1/subnetworks/trading` },
+      ],
+    });
+    expect(findResource(json, "google_sql_database_instance")).toMatchObject({
+      settings: {
+        ip_configuration: {
+          private_network: "projects/acme-net-host/global/networks/shared",
+          allocated_ip_range: "google-managed-services-shared",
+        },
+      },
+    });
   });
 
   it("rejects missing attributes", () => {

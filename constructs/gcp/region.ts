@@ -54,7 +54,7 @@ export interface PlatformRegion {
 /**
  * A platform as "a primary region plus N backup regions". The primary region runs a VM and the
  * database primary; each backup region runs a VM (named after its region) and a cross-region
- * read replica of the primary that can be promoted (seed §6). Adding a region is one more
+ * read replica of the primary that can be promoted. Adding a region is one more
  * {@link RegionSpec}. Every region must be known, listed once, and have a subnet in the network,
  * whose ranges the Network construct has already checked to be disjoint.
  */
