@@ -8,6 +8,7 @@ import {
 import { type VmProps } from "../../constructs/gcp/vm";
 import { reasonRecords } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
+import { helpExampleStack } from "../helpers/help";
 import { findResource, synthWithComments, testStack } from "../helpers/synth";
 import { instanceOf, setup } from "../helpers/vm";
 
@@ -176,5 +177,17 @@ describe("the machine type catalogue", () => {
     expect(closestMachineTypes("e2-custom-0-0")).toEqual(["e2-custom-2-1024"]);
     expect(closestMachineTypes("n2-custom-200-4096")).toEqual(["n2-custom-128-65536"]);
     expect(closestMachineTypes("e2-custom-999999999999-1")).toEqual(["e2-custom-32-16384"]);
+  });
+});
+
+describe("help example: vm.md, an unknown machine type", () => {
+  it("runs the page's code: the type is used and its opt-out recorded", () => {
+    const stack = helpExampleStack("vm.md", 2);
+    const instance = findResource(synthWithComments(stack), "google_compute_instance");
+    expect(instance).toMatchObject({
+      name: "batch-prod-worker",
+      machine_type: "n4d-standard-4",
+      "//": { opt_outs: [{ id: "unknown-machine-type", reason: expect.stringMatching(/^n4d/) }] },
+    });
   });
 });
