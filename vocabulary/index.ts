@@ -17,7 +17,12 @@ export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor"
 /** GCP members that make a resource public. */
 export const PUBLIC_MEMBERS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
 
-/** GCP roles that let the holder act as other identities or change IAM: privilege escalation. */
+/**
+ * GCP roles that let the holder act as other identities or change IAM: privilege escalation when
+ * granted on a whole project. Besides the IAM roles themselves, roles whose holder can run code
+ * as another identity: instance admins set a VM's startup-script metadata and it runs as the VM's
+ * service account; Cloud Build editors start builds that run as the build service account.
+ */
 export const ESCALATION_ROLES: readonly string[] = [
   "roles/iam.serviceAccountUser",
   "roles/iam.serviceAccountTokenCreator",
@@ -26,18 +31,61 @@ export const ESCALATION_ROLES: readonly string[] = [
   "roles/iam.workloadIdentityUser",
   "roles/iam.securityAdmin",
   "roles/iam.roleAdmin",
+  "roles/iam.organizationRoleAdmin",
   "roles/resourcemanager.projectIamAdmin",
+  "roles/resourcemanager.folderIamAdmin",
+  "roles/resourcemanager.organizationAdmin",
+  "roles/compute.admin",
+  "roles/compute.instanceAdmin",
+  "roles/compute.instanceAdmin.v1",
+  "roles/cloudbuild.builds.editor",
+  "roles/cloudbuild.builds.builder",
 ];
 
 /**
  * GCP roles that belong on one resource, not on the whole project: project-wide they open every
- * secret or every repository. Each maps to the construct method that grants it narrowly.
+ * secret, repository or bucket. Each maps to the construct method that grants it narrowly.
  */
 export const RESOURCE_SCOPED_ROLES: Readonly<Record<string, string>> = {
   "roles/secretmanager.secretAccessor": "secret.grantAccess(sa) on each secret the workload reads",
   "roles/artifactregistry.reader": "registry.grantRead(sa) on the repository it pulls from",
   "roles/artifactregistry.writer": "registry.grantWrite(sa) on the repository it pushes to",
+  "roles/storage.objectViewer": "bucket.grantRead(sa) on the bucket it reads",
+  "roles/storage.objectCreator": "bucket.grantWrite(sa) on the bucket it writes",
 };
+
+/**
+ * Project-wide roles that contain a {@link RESOURCE_SCOPED_ROLES} role and more (the service's
+ * admin roles): refused for the same reason, with the narrow grant as the fix.
+ */
+export const RESOURCE_SCOPED_SUPERSETS: Readonly<Record<string, string>> = {
+  "roles/secretmanager.admin": "roles/secretmanager.secretAccessor",
+  "roles/secretmanager.secretVersionManager": "roles/secretmanager.secretAccessor",
+  "roles/artifactregistry.admin": "roles/artifactregistry.writer",
+  "roles/artifactregistry.repoAdmin": "roles/artifactregistry.writer",
+  "roles/artifactregistry.createOnPushRepoAdmin": "roles/artifactregistry.writer",
+  "roles/artifactregistry.createOnPushWriter": "roles/artifactregistry.writer",
+  "roles/storage.admin": "roles/storage.objectCreator",
+  "roles/storage.objectAdmin": "roles/storage.objectCreator",
+  "roles/storage.objectUser": "roles/storage.objectCreator",
+};
+
+/** Why a role must not be granted on a whole project, or undefined when it may be. */
+export type ProjectRoleRisk =
+  | { readonly kind: "primitive" }
+  | { readonly kind: "escalation" }
+  | { readonly kind: "resource-scoped"; readonly narrow: string; readonly fix: string };
+
+/** Classifies a role granted project-wide: the one judgement constructs and rules share. */
+export function projectRoleRisk(role: string): ProjectRoleRisk | undefined {
+  if (PRIMITIVE_ROLES.includes(role)) return { kind: "primitive" };
+  if (ESCALATION_ROLES.includes(role)) return { kind: "escalation" };
+  const narrow = RESOURCE_SCOPED_ROLES[role] !== undefined ? role : RESOURCE_SCOPED_SUPERSETS[role];
+  if (narrow !== undefined) {
+    return { kind: "resource-scoped", narrow, fix: RESOURCE_SCOPED_ROLES[narrow] };
+  }
+  return undefined;
+}
 
 /** Remote administration ports that are never open to the whole internet without an opt-out. */
 export const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP" };
@@ -60,6 +108,10 @@ export const OPT_OUT_IDS = {
   worldIngress: "world-ingress",
   /** Egress to the whole internet past the default deny. */
   egressToWorld: "egress-to-world",
+  /** A privilege-escalation role granted on a whole project. */
+  escalationRole: "escalation-role",
+  /** A role that belongs on one resource, granted on a whole project. */
+  projectWideResourceRole: "project-wide-resource-role",
 } as const;
 
 /** Attribute names that hold credentials. */

@@ -271,3 +271,40 @@ describe("ServiceAccount", () => {
     expect(authoritativeIam(json)).toEqual([]);
   });
 });
+
+describe("project-wide roles that are supersets of what is refused", () => {
+  it.each([
+    [
+      "roles/secretmanager.admin",
+      /contains roles\/secretmanager\.secretAccessor.*secret\.grantAccess/s,
+    ],
+    [
+      "roles/artifactregistry.repoAdmin",
+      /contains roles\/artifactregistry\.writer.*registry\.grantWrite/s,
+    ],
+    ["roles/storage.objectViewer", /every such resource.*bucket\.grantRead/s],
+    ["roles/storage.admin", /contains roles\/storage\.objectCreator/],
+    ["roles/compute.instanceAdmin.v1", /act as other identities/],
+    ["roles/iam.serviceAccountUser", /act as other identities/],
+    ["roles/cloudbuild.builds.editor", /act as other identities/],
+  ])("refuses %s without a reason", (role, message) => {
+    const stack = testStack();
+    const sa = new ServiceAccount(stack, "sa", { name: "runner" });
+    expect(() => sa.grantProjectRole(role)).toThrow(message);
+  });
+
+  it("accepts one with a reason and records the opt-out the policy rules honour", () => {
+    const stack = testStack();
+    const sa = new ServiceAccount(stack, "sa", { name: "runner" });
+    const grant = sa.grantProjectRole(
+      "roles/compute.instanceAdmin.v1",
+      "fleet updater restarts every VM of the project, ticket OPS-9",
+    );
+    expect(optOutsOf(grant)).toEqual([
+      {
+        id: "escalation-role",
+        reason: "fleet updater restarts every VM of the project, ticket OPS-9",
+      },
+    ]);
+  });
+});

@@ -157,6 +157,7 @@ describe("review --base", () => {
       "finding",
       "finding",
       "finding",
+      "finding",
     ]);
     expect(
       diff.security
@@ -164,6 +165,8 @@ describe("review --base", () => {
         .map((s: { message: string }) => s.message.split(":")[0]),
     ).toEqual([
       "new error finding GCP-FW-001",
+      // The new project-wide roles/storage.objectViewer grant belongs on the bucket.
+      "new error finding GCP-IAM-007",
       "new error finding GCP-SQL-006",
       "new error finding GCP-GCS-005",
       "new warning finding GCP-VM-007",

@@ -242,6 +242,45 @@ const CASES: Record<string, Case> = {
     fail: fw({ log_config: undefined }),
     message: /log_config is not set/,
   },
+  "GCP-IAM-006": {
+    pass: {
+      type: "google_project_iam_member",
+      config: {
+        project: "p",
+        role: "roles/logging.logWriter",
+        member: "serviceAccount:a@p.iam.gserviceaccount.com",
+      },
+    },
+    fail: {
+      type: "google_project_iam_member",
+      config: {
+        project: "p",
+        role: "roles/compute.instanceAdmin.v1",
+        member: "serviceAccount:a@p.iam.gserviceaccount.com",
+      },
+    },
+    message: /grants roles\/compute\.instanceAdmin\.v1 on the whole project/,
+  },
+  "GCP-IAM-007": {
+    pass: {
+      type: "google_project_iam_member",
+      config: {
+        project: "p",
+        role: "roles/secretmanager.viewer",
+        member: "serviceAccount:a@p.iam.gserviceaccount.com",
+      },
+    },
+    fail: {
+      type: "google_project_iam_binding",
+      config: {
+        project: "p",
+        role: "roles/secretmanager.admin",
+        members: ["serviceAccount:a@p.iam.gserviceaccount.com"],
+      },
+    },
+    message:
+      /grants roles\/secretmanager\.admin on the whole project \(it contains roles\/secretmanager\.secretAccessor\): instead, secret\.grantAccess/,
+  },
   "GCP-FW-006": {
     pass: fw({ source_ranges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["80", "443"] }] }),
     fail: fw({

@@ -4,7 +4,12 @@ import { ServiceAccount as GoogleServiceAccount } from "@cdktf/provider-google/l
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { invalid } from "../core/errors";
 import { prefixedName } from "../core/naming";
-import { ESCALATION_ROLES, RESOURCE_SCOPED_ROLES } from "../../vocabulary";
+import {
+  ESCALATION_ROLES,
+  OPT_OUT_IDS,
+  projectRoleRisk,
+  RESOURCE_SCOPED_ROLES,
+} from "../../vocabulary";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkRole, type IGrantable, type IServiceAccount } from "./iam";
@@ -118,8 +123,9 @@ export class ServiceAccount extends Construct implements IServiceAccount {
     if (reason !== undefined && (typeof reason !== "string" || reason.trim() === "")) {
       invalid(this, "reason", reason, "is empty", "say why the workload needs the role");
     }
-    const scoped = RESOURCE_SCOPED_ROLES[role];
-    const escalation = ESCALATION_ROLES.includes(role);
+    const risk = projectRoleRisk(role);
+    const scoped = risk?.kind === "resource-scoped" ? risk.fix : undefined;
+    const escalation = risk?.kind === "escalation";
     const optOut = scoped || escalation ? { reason: reason ?? "" } : undefined;
     if (optOut && reason === undefined) {
       invalid(
@@ -127,7 +133,9 @@ export class ServiceAccount extends Construct implements IServiceAccount {
         "role",
         role,
         scoped
-          ? "grants access to every such resource in the project"
+          ? risk?.kind === "resource-scoped" && risk.narrow !== role
+            ? `contains ${risk.narrow}, which grants access to every such resource in the project`
+            : "grants access to every such resource in the project"
           : "lets the account act as other identities or change IAM (privilege escalation)",
         scoped
           ? `grant it on the resource instead: ${scoped}; if it must be project-wide, pass a reason`
@@ -141,7 +149,11 @@ export class ServiceAccount extends Construct implements IServiceAccount {
       (id, member) => {
         const grant = new ProjectIamMember(this, id, { project: this.project, role, member });
         if (optOut) {
-          recordOptOut(grant, scoped ? "project-wide-resource-role" : "escalation-role", optOut);
+          recordOptOut(
+            grant,
+            scoped ? OPT_OUT_IDS.projectWideResourceRole : OPT_OUT_IDS.escalationRole,
+            optOut,
+          );
         } else if (reason !== undefined) {
           grant.addOverride("//.reason", reason.trim());
         }

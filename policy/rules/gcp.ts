@@ -26,6 +26,7 @@ import {
   ADMIN_PORTS,
   OPT_OUT_IDS,
   PRIMITIVE_ROLES,
+  projectRoleRisk,
   PUBLIC_MEMBERS,
   WORLD_INGRESS_PORTS,
 } from "../../vocabulary";
@@ -840,6 +841,49 @@ const iamRules: Rule[] = [
               ]
             : [],
         ),
+      ),
+  },
+  {
+    id: "GCP-IAM-006",
+    severity: "error",
+    title:
+      "No privilege-escalation role (IAM admin, instance admin, build editor, ...) at project level",
+    types: PROJECT_GRANT,
+    fix: "Grant the role on the one resource that needs it (a service account, an instance); a reviewed exception is ServiceAccount.grantProjectRole(role, reason) (opt-out escalation-role).",
+    acceptedOptOuts: [OPT_OUT_IDS.escalationRole],
+    check: (r, context) =>
+      problemsVerdict(
+        grantsOf(r, context).flatMap(({ role }) =>
+          // serviceAccountUser and TokenCreator are GCP-IAM-004's (checkov's CKV_GCP_41).
+          !isToken(role) &&
+          projectRoleRisk(String(role))?.kind === "escalation" &&
+          !["roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"].includes(
+            String(role),
+          )
+            ? [
+                `grants ${role} on the whole project: the member can act as other identities or change IAM`,
+              ]
+            : [],
+        ),
+      ),
+  },
+  {
+    id: "GCP-IAM-007",
+    severity: "error",
+    title: "No project-wide grant of a role that belongs on one secret, repository or bucket",
+    types: PROJECT_GRANT,
+    fix: "Grant the narrow role on the resource (secret.grantAccess, registry.grantRead/grantWrite, bucket.grantRead/grantWrite); a reviewed exception is grantProjectRole(role, reason) (opt-out project-wide-resource-role).",
+    acceptedOptOuts: [OPT_OUT_IDS.projectWideResourceRole],
+    check: (r, context) =>
+      problemsVerdict(
+        grantsOf(r, context).flatMap(({ role }) => {
+          const risk = isToken(role) ? undefined : projectRoleRisk(String(role));
+          return risk?.kind === "resource-scoped"
+            ? [
+                `grants ${role} on the whole project${risk.narrow !== role ? ` (it contains ${risk.narrow})` : ""}: instead, ${risk.fix}`,
+              ]
+            : [];
+        }),
       ),
   },
   {
