@@ -59,6 +59,7 @@ describe("escapeTerraformTemplate", () => {
         expect(unescape(escaped)).toBe(t);
         expect(hasTerraformTemplateSequence(escaped)).toBe(false);
       }),
+      { numRuns: 2000 },
     );
   });
 });
@@ -70,8 +71,8 @@ describe("hasTerraformTemplateSequence", () => {
     }
   });
 
-  it("accepts escapes, token markers and text without sequences", () => {
-    for (const text of ["$${x}", "%%{x}", "${TfToken[TOKEN.1]}", "$HOME 100% {}", ""]) {
+  it("accepts escapes (read left to right), token markers and text without sequences", () => {
+    for (const text of ["$${x}", "%%{x}", "${TfToken[TOKEN.1]}", "$HOME 100% {}", "$$${{", ""]) {
       expect(hasTerraformTemplateSequence(text)).toBe(false);
     }
   });

@@ -187,6 +187,10 @@ export function escapeTerraformTemplate(text: string): string {
  * reach the provider as written.
  */
 export function hasTerraformTemplateSequence(text: string): boolean {
-  const literal = text.replace(TOKEN_MARKER, "").replace(/\$\$\{|%%\{/g, "");
-  return /[$%]\{/.test(literal);
+  // Read left to right as Terraform does, so that `$$${` is `$` then the escape `$${`.
+  const sequences = /\$\$\{|%%\{|\$\{TfToken\[[^\]]+\]\}|[$%]\{/g;
+  for (const [match] of text.matchAll(sequences)) {
+    if (match === "${" || match === "%{") return true;
+  }
+  return false;
 }
