@@ -1,35 +1,35 @@
 import { TerraformOutput } from "cdktf";
 import * as fc from "fast-check";
 import {
-  escapeTerraformTemplate,
+  escapeTerraformText,
   hasTerraformTemplateSequence,
-} from "../../constructs/core/templates";
+} from "../../constructs/core/terraform-text";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { synthJson, testStack } from "../helpers/synth";
 
-describe("escapeTerraformTemplate", () => {
+describe("escapeTerraformText", () => {
   it("doubles the introducers of Terraform template sequences", () => {
-    expect(escapeTerraformTemplate("./app/${_SERVICE_NAME}")).toBe("./app/$${_SERVICE_NAME}");
-    expect(escapeTerraformTemplate("%{ if x }y%{ endif }")).toBe("%%{ if x }y%%{ endif }");
-    expect(escapeTerraformTemplate("${A}-${B}")).toBe("$${A}-$${B}");
+    expect(escapeTerraformText("./app/${_SERVICE_NAME}")).toBe("./app/$${_SERVICE_NAME}");
+    expect(escapeTerraformText("%{ if x }y%{ endif }")).toBe("%%{ if x }y%%{ endif }");
+    expect(escapeTerraformText("${A}-${B}")).toBe("$${A}-$${B}");
   });
 
   it("leaves everything else alone", () => {
     for (const text of ["$COMMIT_SHA", "$$HOME", "100%", "{}", "$ {x}", "% {x}", ""]) {
-      expect(escapeTerraformTemplate(text)).toBe(text);
+      expect(escapeTerraformText(text)).toBe(text);
     }
   });
 
   it("escapes text that is already escaped once more, so it arrives as written", () => {
     // Terraform reads `$$${` as `$` followed by the literal `${`: the text `$${` unchanged.
-    expect(escapeTerraformTemplate("$${x}")).toBe("$$${x}");
-    expect(escapeTerraformTemplate("%%{x}")).toBe("%%%{x}");
+    expect(escapeTerraformText("$${x}")).toBe("$$${x}");
+    expect(escapeTerraformText("%%{x}")).toBe("%%%{x}");
   });
 
   it("keeps cdktf token markers, so references inside the text still resolve", () => {
     const stack = testStack();
     const sa = new ServiceAccount(stack, "sa", { name: "bot" });
-    const text = escapeTerraformTemplate(`${sa.email} uses \${_SERVICE_NAME}`);
+    const text = escapeTerraformText(`${sa.email} uses \${_SERVICE_NAME}`);
     new TerraformOutput(stack, "out", { value: text });
     expect(synthJson(stack).output?.out.value).toMatch(
       /^\$\{google_service_account\.sa_account_[A-Z0-9]+\.email\} uses \$\$\{_SERVICE_NAME\}$/,
@@ -37,14 +37,14 @@ describe("escapeTerraformTemplate", () => {
   });
 
   it("escapes text that only starts like a token marker", () => {
-    expect(escapeTerraformTemplate("${TfToken[oops")).toBe("$${TfToken[oops");
-    expect(escapeTerraformTemplate("%{TfToken[x]}")).toBe("%%{TfToken[x]}");
+    expect(escapeTerraformText("${TfToken[oops")).toBe("$${TfToken[oops");
+    expect(escapeTerraformText("%{TfToken[x]}")).toBe("%%{TfToken[x]}");
   });
 
   it("escapes around a marker, keeping the marker itself", () => {
     const stack = testStack();
     const sa = new ServiceAccount(stack, "sa", { name: "bot" });
-    const text = escapeTerraformTemplate(`%{x} \${${sa.email}} \${y}`);
+    const text = escapeTerraformText(`%{x} \${${sa.email}} \${y}`);
     expect(text).toMatch(/^%%\{x\} \$\$\{\$\{TfToken\[TOKEN\.[0-9]+\]\}\} \$\$\{y\}$/);
   });
 
@@ -55,7 +55,7 @@ describe("escapeTerraformTemplate", () => {
     const text = fc.array(fc.oneof(pieces, fc.string()), { maxLength: 20 }).map((a) => a.join(""));
     fc.assert(
       fc.property(text, (t) => {
-        const escaped = escapeTerraformTemplate(t);
+        const escaped = escapeTerraformText(t);
         expect(unescape(escaped)).toBe(t);
         expect(hasTerraformTemplateSequence(escaped)).toBe(false);
       }),

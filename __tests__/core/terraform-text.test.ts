@@ -11,13 +11,11 @@ describe("escapeTerraformText", () => {
   it.each([
     ['${file("/etc/passwd")}', '$${file("/etc/passwd")}'],
     ["%{ for x in y }${x}%{ endfor }", "%%{ for x in y }$${x}%%{ endfor }"],
-    ["already $${escaped} and %%{escaped}", "already $${escaped} and %%{escaped}"],
     ["plain $ and % and {braces}", "plain $ and % and {braces}"],
     ["${TfToken[TOKEN.1]} and ${x}", "${TfToken[TOKEN.1]} and $${x}"],
     ["${TfToken[unterminated", "$${TfToken[unterminated"],
   ])("%s -> %s", (input, expected) => {
     expect(escapeTerraformText(input)).toBe(expected);
-    expect(escapeTerraformText(expected)).toBe(expected);
     expect(hasTerraformTemplateSequence(expected)).toBe(false);
   });
 
@@ -31,6 +29,10 @@ describe("escapeTerraformText", () => {
       date,
       "//": { note: "${keep}" },
       n: 1,
+    });
+    // Text a construct already escaped holds no live sequence and is not escaped again.
+    expect(escapeTerraformValue({ script: "echo $${HOME} %%{x}" })).toEqual({
+      script: "echo $${HOME} %%{x}",
     });
     const clean = { a: ["x"], b: { c: "y" } };
     expect(escapeTerraformValue(clean)).toBe(clean);

@@ -9,11 +9,12 @@ import { TerraformElement, TerraformOutput, Tokenization, type IAspect } from "c
  *
  * - {@link escapeTerraformText} turns a literal `${` into `$${` and `%{` into `%%{`, which
  *   Terraform reads back as the literal characters. cdktf token markers (`${TfToken[...]}`, the
- *   references the library creates between resources) are kept, so references still work, and
- *   sequences already escaped are left as they are (escaping twice is escaping once).
+ *   references the library creates between resources) are kept, so references still work.
  * - {@link TerraformTextAspect}, which every `PlatformStack` adds, applies it to every string
  *   attribute of every resource, data source and provider, and to output descriptions, as the
- *   stack is synthesized. A construct therefore cannot forget to escape a prop.
+ *   stack is synthesized, to each string that still holds a sequence Terraform would evaluate
+ *   (text a construct already escaped, such as a startup script, is left as it is). A construct
+ *   therefore cannot forget to escape a prop.
  *
  * Escape-hatch overrides (`addOverride`) are not touched: they are raw Terraform on purpose.
  */
@@ -21,27 +22,23 @@ import { TerraformElement, TerraformOutput, Tokenization, type IAspect } from "c
 /** A complete cdktf token marker. Global: use it with `matchAll` or `replace`, not `test`. */
 export const TOKEN_MARKER = /\$\{TfToken\[[^\]]+\]\}/g;
 
-/** A `${` or `%{` that is not already escaped (`$${`, `%%{`). */
-const UNESCAPED = /(\$\$\{|%%\{)|([$%])\{/g;
-
-function escapeLiteral(literal: string): string {
-  return literal.replace(UNESCAPED, (match, escaped: string | undefined, sigil: string) =>
-    escaped !== undefined ? match : `${sigil}${sigil}{`,
-  );
-}
-
 /**
- * Escapes every literal `${` / `%{` of a string for Terraform JSON, keeping cdktf token markers
- * and already-escaped sequences. Idempotent.
+ * Escapes text for a Terraform JSON string value so that it reaches the provider exactly as
+ * written: every `${` becomes `$${` and every `%{` becomes `%%{` (Terraform reads those back as the
+ * literal characters). Needed for text in another tool's syntax too, such as Cloud Build's
+ * `${_SERVICE_NAME}` or a shell script's `${HOME}`. Complete cdktf token markers
+ * ({@link TOKEN_MARKER}) are kept, so references inside the text still work; anything that merely
+ * starts like one (`${TfToken[` without its closing `]}`) is literal text and is escaped.
  */
 export function escapeTerraformText(text: string): string {
+  const escape = (literal: string): string => literal.replace(/([$%])\{/g, "$1$1{");
   let out = "";
   let last = 0;
   for (const match of text.matchAll(TOKEN_MARKER)) {
-    out += escapeLiteral(text.slice(last, match.index)) + match[0];
+    out += escape(text.slice(last, match.index)) + match[0];
     last = match.index + match[0].length;
   }
-  return out + escapeLiteral(text.slice(last));
+  return out + escape(text.slice(last));
 }
 
 /**
@@ -49,8 +46,12 @@ export function escapeTerraformText(text: string): string {
  * than a cdktf token marker or an escaped `$${` / `%%{`.
  */
 export function hasTerraformTemplateSequence(text: string): boolean {
-  const literal = text.replace(TOKEN_MARKER, "").replace(/\$\$\{|%%\{/g, "");
-  return /[$%]\{/.test(literal);
+  // Read left to right as Terraform does, so that `$$${` is `$` then the escape `$${`.
+  const sequences = /\$\$\{|%%\{|\$\{TfToken\[[^\]]+\]\}|[$%]\{/g;
+  for (const [match] of text.matchAll(sequences)) {
+    if (match === "${" || match === "%{") return true;
+  }
+  return false;
 }
 
 /** Escapes every string inside plain objects and arrays; tokens and other values are kept. */

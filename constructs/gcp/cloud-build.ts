@@ -16,7 +16,8 @@ import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-acco
 import { invalid, type ErrorSource } from "../core/errors";
 import { prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
-import { escapeTerraformTemplate, TEMPLATES_DIR } from "../core/templates";
+import { TEMPLATES_DIR } from "../core/templates";
+import { escapeTerraformText } from "../core/terraform-text";
 import type { ArtifactRegistry } from "./artifact-registry";
 import { checkRegion } from "./regions";
 import { IamMembers, ServiceAccount } from "./service-account";
@@ -468,9 +469,7 @@ function escapeRegex(text: string): string {
 }
 
 function escapeAll(values: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, escapeTerraformTemplate(v)]),
-  );
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeTerraformText(v)]));
 }
 
 /**
@@ -661,7 +660,7 @@ function checkSubstitutions(source: ErrorSource, config: BuildConfig): void {
 
 /** The config as the trigger's inline `build`, every string escaped for Terraform. */
 function inlineBuild(config: BuildConfig): CloudbuildTriggerBuild {
-  const e = escapeTerraformTemplate;
+  const e = escapeTerraformText;
   const list = (values: readonly string[] | undefined) => values?.map(e);
   const step: CloudbuildTriggerBuildStep[] = config.steps.map((s) => ({
     id: e(s.id),

@@ -1,6 +1,6 @@
 import type { IConstruct } from "constructs";
 import { invalid } from "../core/errors";
-import { escapeTerraformTemplate } from "../core/templates";
+import { escapeTerraformText } from "../core/terraform-text";
 import type { VmFile } from "./vm";
 
 /**
@@ -183,7 +183,7 @@ export function checkHostFiles(
     const text = content === "" || content.endsWith("\n") ? content : `${content}\n`;
     return {
       path,
-      body: escapeTerraformTemplate(text),
+      body: escapeTerraformText(text),
       delimiter,
       mode,
       reloadService: (reload as string | undefined) ?? "",

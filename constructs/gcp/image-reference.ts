@@ -1,7 +1,7 @@
 import type { IConstruct } from "constructs";
 import { Token } from "cdktf";
 import { invalid } from "../core/errors";
-import { TOKEN_MARKER } from "../core/templates";
+import { TOKEN_MARKER } from "../core/terraform-text";
 
 /**
  * The images a VM names: the container images of its services (`<host>/<path>/<image>:<tag>` or

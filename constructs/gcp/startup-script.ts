@@ -1,6 +1,7 @@
 import type { IConstruct } from "constructs";
 import { invalid } from "../core/errors";
-import { hasTerraformTemplateSequence, renderTemplate } from "../core/templates";
+import { renderTemplate } from "../core/templates";
+import { hasTerraformTemplateSequence } from "../core/terraform-text";
 import { checkEnv, UNIT_FILE_WORD } from "./env-secrets";
 import type { HostFile } from "./host-config";
 import { checkContainerImage } from "./image-reference";
@@ -119,7 +120,7 @@ function render(
 ): string {
   const text = renderTemplate(scope, template, variables, what);
   // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them,
-  // and file contents escaped as `$${` / `%%{` (see escapeTerraformTemplate).
+  // and file contents escaped as `$${` / `%%{` (see escapeTerraformText).
   if (hasTerraformTemplateSequence(text)) {
     throw new Error(`templates/${template} produced "\${" or "%{", which Terraform interpolates`);
   }
