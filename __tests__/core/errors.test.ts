@@ -1,5 +1,7 @@
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { testStack } from "../helpers/synth";
 import {
   formatValue,
   invalid,
@@ -120,5 +122,28 @@ describe("formatValue", () => {
     circular.self = circular;
     expect(formatValue(circular)).not.toContain("[object Object]");
     expect(formatValue(new Construct(Testing.app(), "thing"))).not.toContain("[object Object]");
+  });
+});
+
+describe("tokens in messages", () => {
+  it("shows a reference as what it refers to, not as ${TfToken[...]}", () => {
+    const stack = testStack();
+    const bucket = new StorageBucket(stack, "b", { name: "test-dev-b", location: "US" });
+    let message = "";
+    try {
+      invalid(stack, "name", `${bucket.name}-x`, "is not allowed", "use a literal name");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('name = "${google_storage_bucket.b.name}-x" is not allowed');
+    expect(message).not.toMatch(/TfToken/);
+  });
+
+  it("names a token it cannot resolve", () => {
+    const stack = testStack();
+    const bucket = new StorageBucket(stack, "b", { name: "test-dev-b", location: "US" });
+    expect(() => invalid("settings", "name", bucket.name, "is bad", "fix it")).toThrow(
+      'settings: name = "(a value known only at apply time)" is bad',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { IConstruct } from "constructs";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 
 /** Where a bad value was found: a construct (its path is used) or a plain label such as a config file. */
 export type ErrorSource = IConstruct | string;
@@ -34,7 +35,7 @@ export class ValidationError extends Error {
   constructor(details: ValidationErrorDetails) {
     const path = sourcePath(details.source);
     super(
-      `${path}: ${details.property} = ${formatValue(details.value)} ${details.problem}.\n  Fix: ${details.fix}`,
+      `${path}: ${details.property} = ${formatValue(readable(details.source, details.value))} ${details.problem}.\n  Fix: ${details.fix}`,
     );
     this.name = "ValidationError";
     this.constructPath = path;
@@ -77,6 +78,26 @@ export function invalid(
   fix: string,
 ): never {
   throw new ValidationError({ source, property, value, problem, fix });
+}
+
+/**
+ * A value with cdktf tokens in it, shown as what the tokens refer to (`${google_sql_database_instance.db.name}`)
+ * rather than `${TfToken[TOKEN.12]}`; a token that cannot be resolved here is named as such.
+ */
+function readable(source: ErrorSource, value: unknown): unknown {
+  if (!Token.isUnresolved(value)) return value;
+  if (typeof source !== "string") {
+    try {
+      return Tokenization.resolve(value, {
+        scope: TerraformStack.of(source),
+        preparing: false,
+        resolver: new DefaultTokenResolver(new StringConcat()),
+      });
+    } catch {
+      // not inside a stack, or a token that only resolves at synth: fall through
+    }
+  }
+  return "(a value known only at apply time)";
 }
 
 function isConstruct(value: unknown): value is IConstruct {
