@@ -1,6 +1,7 @@
 import type { IConstruct } from "constructs";
 import { invalid } from "../core/errors";
 import { acceptOptOut, type OptOut } from "../core/opt-out";
+import { distance } from "fastest-levenshtein";
 
 /**
  * The Compute Engine machine types the library knows: predefined sizes per family and class,
@@ -93,7 +94,7 @@ export function closestMachineTypes(type: string): string[] {
   const custom = /^(e2|n2|n2d)-custom-([0-9]+)-([0-9]+)$/.exec(wanted);
   if (custom) return closestCustom(custom[1], Number(custom[2]), Number(custom[3]));
   return knownMachineTypes()
-    .map((name, index) => ({ name, index, distance: editDistance(wanted, name) }))
+    .map((name, index) => ({ name, index, distance: distance(wanted, name) }))
     .sort((a, b) => a.distance - b.distance || a.index - b.index)
     .slice(0, CLOSEST_COUNT)
     .map((m) => m.name);
@@ -203,16 +204,4 @@ function range(from: number, to: number): number[] {
   if (from < 1) return [];
   const step = to >= from ? 1 : -1;
   return Array.from({ length: Math.abs(to - from) + 1 }, (_, i) => from + i * step);
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }

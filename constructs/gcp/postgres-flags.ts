@@ -6,6 +6,7 @@ import postgres14 from "./data/postgres-14-settings.json";
 import postgres15 from "./data/postgres-15-settings.json";
 import postgres16 from "./data/postgres-16-settings.json";
 import postgres17 from "./data/postgres-17-settings.json";
+import { distance } from "fastest-levenshtein";
 
 // ---------------------------------------------------------------------------------------------
 // Versions and their settings
@@ -401,22 +402,10 @@ function closeMatches(name: string, candidates: readonly string[]): string[] {
     .map((c) => {
       const lower = c.toLowerCase();
       const contains = wanted.length >= 4 && (lower.includes(wanted) || wanted.includes(lower));
-      return { c, d: contains ? 0.5 : editDistance(wanted, lower) };
+      return { c, d: contains ? 0.5 : distance(wanted, lower) };
     })
     .filter((m) => m.d <= limit)
     .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
     .slice(0, 3)
     .map((m) => m.c);
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }
