@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { ValidationError, ValidationErrors } from "./errors";
+import { type ErrorSource, ValidationError, ValidationErrors } from "./errors";
 
 /**
  * Validates configuration data (built-in example settings or a JSON file a team supplies) against a
@@ -13,7 +13,7 @@ import { ValidationError, ValidationErrors } from "./errors";
 export function parseConfig<S extends z.ZodType>(
   schema: S,
   input: unknown,
-  source: string,
+  source: ErrorSource,
 ): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
@@ -21,7 +21,12 @@ export function parseConfig<S extends z.ZodType>(
   throw errors.length === 1 ? errors[0] : new ValidationErrors(errors);
 }
 
-function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): ValidationError {
+function issueToError(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  source: ErrorSource,
+): ValidationError {
+  const known = typeof source === "string" ? "setting" : "prop";
   const property = formatPath(issue.path) || "(root)";
   const value = "input" in issue ? issue.input : valueAt(input, issue.path);
   switch (issue.code) {
@@ -31,7 +36,7 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): 
         property:
           property === "(root)" ? issue.keys.join(", ") : `${property}.${issue.keys.join(", ")}`,
         value: issue.keys,
-        problem: "is not a known setting",
+        problem: `is not a known ${known}`,
         fix: "remove it or check its spelling",
       });
     case "invalid_type":
@@ -40,7 +45,9 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): 
         property,
         value,
         problem: value === undefined ? "is missing" : `has the wrong type`,
-        fix: `give ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`,
+        fix:
+          `give ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}` +
+          (value === undefined ? "" : `, not ${kindOf(value)}`),
       });
     case "invalid_value":
       return new ValidationError({
@@ -59,6 +66,17 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown, source: string): 
         fix: issue.message,
       });
   }
+}
+
+/** How a JavaScript value's type is named in a message: `the string "false"`, `null`, `an array`. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+  if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

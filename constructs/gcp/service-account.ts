@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { z } from "zod";
 import type { TerraformResource } from "cdktf";
 import { ServiceAccount as GoogleServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -11,6 +12,7 @@ import {
   RESOURCE_SCOPED_ROLES,
 } from "../../vocabulary";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
+import { checkProps, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkRole, type IGrantable, type IServiceAccount } from "./iam";
 import { checkProjectId } from "./schemas";
@@ -40,6 +42,13 @@ export interface ServiceAccountProps {
   readonly projectId?: string;
 }
 
+const SERVICE_ACCOUNT_PROPS = z.strictObject({
+  name: z.string(),
+  displayName: z.string().optional(),
+  description: z.string().optional(),
+  projectId: z.string().optional(),
+}) satisfies PropsSchema<ServiceAccountProps>;
+
 const grantLists = new WeakMap<object, Grant[]>();
 
 /**
@@ -65,10 +74,8 @@ export class ServiceAccount extends Construct implements IServiceAccount {
   constructor(scope: Construct, id: string, props: ServiceAccountProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { name: 'bot' }");
-    }
-    if (typeof props.name !== "string" || props.name.length === 0) {
+    checkProps(this, SERVICE_ACCOUNT_PROPS, props, "{ name: 'bot' }");
+    if (props.name.length === 0) {
       invalid(this, "name", props.name, "is missing", "pass a short name such as 'bot'");
     }
     this.accountId = stack.claimName(
