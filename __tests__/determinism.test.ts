@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stackFile } from "../policy/load";
+import { referenceStackNames } from "../stacks";
 
 // The synthesized JSON is committed and reviewed, so it must be byte-identical whatever the
 // checkout path, user, time zone or locale. Runs the real app (as `cdktf synth` does) from two
@@ -11,6 +13,8 @@ const sources = [
   "main.ts",
   "constructs",
   "stacks",
+  "policy",
+  "vocabulary",
   "templates",
   "tsconfig.json",
   "cdktf.json",
@@ -91,12 +95,17 @@ describe("synthesized output", () => {
     }
   });
 
+  it("writes one stack file per reference stack of the registry", () => {
+    const stackFiles = [...first.keys()].filter((f) => f.startsWith("stacks/")).sort();
+    expect(stackFiles).toEqual(referenceStackNames().map(stackFile).sort());
+  });
+
   // The committed audit copy is what reviewers read: it must be exactly what the code produces.
   it("matches the committed audit copy in audit/", () => {
     const audit = path.join(root, "audit");
     const committed = fs.existsSync(audit) ? walk(audit) : new Map<string, string>();
     const refresh =
-      "run `npm run audit:update` (it also refreshes the sample report in help/review.md), review `git diff audit/`, and commit it";
+      "run `npm run audit:update` (it also refreshes the plan inventory snapshots and the sample report in help/review.md), review `git diff audit/ __tests__/stacks/__snapshots__/`, and commit it";
     for (const [file, text] of first) {
       if (committed.get(file) !== text) {
         throw new Error(

@@ -29,6 +29,30 @@ const SYSTEMS = [
   },
 ] as const;
 
+/** One reference stack: a system in one environment, and the stack's name. */
+export interface ReferenceStack {
+  readonly system: string;
+  readonly environment: string;
+  /** `<system>-<environment>`: the stack id, the `stacks/<name>/` directory of the output. */
+  readonly name: string;
+}
+
+/** Every reference stack, system by system and each system's environments in order. */
+export function referenceStacks(): ReferenceStack[] {
+  return SYSTEMS.flatMap(({ system, examples }) =>
+    Object.keys(examples).map((environment) => ({
+      system,
+      environment,
+      name: `${system}-${environment}`,
+    })),
+  );
+}
+
+/** The names of the reference stacks, in the order {@link addReferenceStacks} adds them. */
+export function referenceStackNames(): string[] {
+  return referenceStacks().map((s) => s.name);
+}
+
 /**
  * Adds every reference stack to the app, from the built-in examples or, for the environments a
  * settings file lists, from that file (`source` names it in error messages).

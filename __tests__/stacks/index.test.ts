@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
-import { addReferenceStacks } from "../../stacks";
+import type { PlatformStack } from "../../constructs/core/stack";
+import { addReferenceStacks, referenceStackNames, referenceStacks } from "../../stacks";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
 import { synthJson } from "../helpers/synth";
 
@@ -11,12 +12,23 @@ function stacksOf(overrides = {}, source = "settings.json") {
 
 describe("addReferenceStacks", () => {
   it("builds every reference stack from the built-in examples", () => {
-    expect(stacksOf().map((s) => s.node.id)).toEqual([
-      "trading-bot-dev",
-      "trading-bot-staging",
-      "trading-bot-prod",
-      "stockpilot-prod",
-    ]);
+    const stacks = stacksOf() as PlatformStack[];
+    expect(stacks.map((s) => s.node.id)).toEqual(referenceStackNames());
+    expect(stacks.map((s) => ({ system: s.system, environment: s.environment }))).toEqual(
+      referenceStacks().map(({ system, environment }) => ({ system, environment })),
+    );
+  });
+
+  it("registers the trading bot's three environments and StockPilot's prod, each once", () => {
+    expect(referenceStackNames()).toEqual(
+      expect.arrayContaining([
+        "trading-bot-dev",
+        "trading-bot-staging",
+        "trading-bot-prod",
+        "stockpilot-prod",
+      ]),
+    );
+    expect(new Set(referenceStackNames()).size).toBe(referenceStackNames().length);
   });
 
   it("replaces the examples of the environments a settings file lists, and only those", () => {
