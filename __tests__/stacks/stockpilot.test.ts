@@ -567,9 +567,3 @@ describe("stockpilot policy review", () => {
     expect(fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8")).not.toMatch(/[$%]\{/);
   });
 });
-
-describe("stockpilot-prod snapshot", () => {
-  it("matches the reviewed snapshot", () => {
-    expect(json).toMatchSnapshot();
-  });
-});
