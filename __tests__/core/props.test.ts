@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkProps, constructRef } from "../../constructs/core/props";
+import { RegionalPlatform } from "../../constructs/gcp/region";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { testStack } from "../helpers/synth";
 
@@ -54,5 +55,32 @@ describe("checkProps (run-time props validation)", () => {
     expect(
       () => new ServiceAccount(stack, "sb", { name: "runner", descripton: "x" } as never),
     ).toThrow(/descripton = \["descripton"\] is not a known prop/);
+  });
+});
+
+describe("props checks of PlatformStack and RegionalPlatform", () => {
+  it("PlatformStack refuses a wrong type or an unknown prop with the stack named", () => {
+    expect(() => testStack({ labels: { team: 7 } } as never)).toThrow(
+      /labels\.team = 7 has the wrong type\.\n {2}Fix: give a string, not the number 7/,
+    );
+    expect(() => testStack({ lables: {} } as never)).toThrow(
+      /lables = \["lables"\] is not a known prop/,
+    );
+  });
+
+  it("RegionalPlatform refuses a string where a Network belongs and a misspelt region field", () => {
+    const stack = testStack();
+    const spec = { region: "us-central1", machineType: "e2-small", databaseTier: "db-f1-micro" };
+    expect(
+      () =>
+        new RegionalPlatform(stack, "p", {
+          network: "vpc",
+          primary: { ...spec, zoen: "us-central1-a" },
+          vm: {},
+          database: {},
+        } as never),
+    ).toThrow(
+      /network = "vpc" is invalid\.\n {2}Fix: pass a Network[\s\S]*primary\.zoen = \["zoen"\] is not a known prop/,
+    );
   });
 });

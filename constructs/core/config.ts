@@ -14,10 +14,11 @@ export function parseConfig<S extends z.ZodType>(
   schema: S,
   input: unknown,
   source: ErrorSource,
+  kind: "setting" | "prop" = typeof source === "string" ? "setting" : "prop",
 ): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => issueToError(issue, input, source));
+  const errors = result.error.issues.map((issue) => issueToError(issue, input, source, kind));
   throw errors.length === 1 ? errors[0] : new ValidationErrors(errors);
 }
 
@@ -25,8 +26,8 @@ function issueToError(
   issue: z.core.$ZodIssue,
   input: unknown,
   source: ErrorSource,
+  known: "setting" | "prop",
 ): ValidationError {
-  const known = typeof source === "string" ? "setting" : "prop";
   const property = formatPath(issue.path) || "(root)";
   const value = "input" in issue ? issue.input : valueAt(input, issue.path);
   switch (issue.code) {

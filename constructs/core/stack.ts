@@ -1,5 +1,7 @@
 import type { Construct, IConstruct } from "constructs";
 import { Aspects, GcsBackend, TerraformStack } from "cdktf";
+import { z } from "zod";
+import { parseConfig } from "./config";
 import { invalid } from "./errors";
 import { acceptOptOut } from "./opt-out";
 import { checkLabels, LabelsAspect } from "./labels";
@@ -60,6 +62,17 @@ export interface UnlistedRegion {
   /** Why the region is used although unlisted: at least 20 characters. */
   readonly reason: string;
 }
+
+/** Prop names and types; the backend and unlisted regions get their own, more specific checks. */
+const PLATFORM_STACK_PROPS = z.strictObject({
+  system: z.string(),
+  environment: z.string(),
+  prefix: z.string().optional(),
+  backend: z.unknown().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  unlistedRegions: z.unknown().optional(),
+  source: z.string().optional(),
+});
 
 const STACK_MARK = Symbol.for("platform.PlatformStack");
 /** The source of each stack id already defined in an app, for the duplicate-stack error. */
@@ -184,6 +197,12 @@ export class PlatformStack extends TerraformStack {
         "pass { system, environment, backend }",
       );
     }
+    parseConfig(
+      PLATFORM_STACK_PROPS,
+      props,
+      typeof props.source === "string" ? props.source : source,
+      "prop",
+    );
     checkName(source, "system", "prefix", props.system);
     checkName(source, "environment", "prefix", props.environment);
     const id = `${props.system}-${props.environment}`;

@@ -1,4 +1,6 @@
 import { Construct } from "constructs";
+import { z } from "zod";
+import { checkProps, constructRef } from "../core/props";
 import { invalid } from "../core/errors";
 import { CloudSqlPostgres, type CloudSqlPostgresProps, type CloudSqlReplica } from "./cloud-sql";
 import type { INetwork } from "./network";
@@ -42,6 +44,25 @@ export interface RegionalPlatformProps {
   readonly database: SharedDatabaseProps;
 }
 
+const REGION_SPEC = z.strictObject({
+  region: z.string(),
+  zone: z.string().optional(),
+  machineType: z.string(),
+  databaseTier: z.string(),
+});
+
+/**
+ * The shape RegionalPlatform checks itself; `vm` and `database` are objects whose props the Vm
+ * and CloudSqlPostgres schemas check when the region's constructs are made.
+ */
+const REGIONAL_PLATFORM_PROPS = z.strictObject({
+  network: constructRef<INetwork>("a Network, or Network.fromAttributes(...)", ["subnet"]),
+  primary: REGION_SPEC,
+  backups: z.array(REGION_SPEC).optional(),
+  vm: z.looseObject({}),
+  database: z.looseObject({}),
+});
+
 /** Everything one region holds. */
 export interface PlatformRegion {
   readonly region: string;
@@ -66,15 +87,7 @@ export class RegionalPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
     super(scope, id);
-    if (!props?.network || !props.primary || !props.vm || !props.database) {
-      invalid(
-        this,
-        "props",
-        props,
-        "are incomplete",
-        "pass { network, primary, backups, vm, database }",
-      );
-    }
+    checkProps(this, REGIONAL_PLATFORM_PROPS, props, "{ network, primary, backups, vm, database }");
     const specs = [props.primary, ...(props.backups ?? [])];
     const seen = new Map<string, string>();
     specs.forEach((spec, i) => {
