@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { POLICIES_PAGE, REVIEW_PAGE, rulesMarkdown, SAMPLE_MARKERS } from "../../policy/docs";
 import { RULES } from "../../policy/rules";
+import { referenceStackNames } from "../../stacks";
 import { ROOT } from "./helpers";
 
 describe("help/policies.md", () => {
@@ -43,7 +44,7 @@ describe("help/review.md", () => {
     const sample = page.slice(page.indexOf(start), page.indexOf(end));
     expect(page).toMatch(/generated from the reference stacks/);
     expect(sample).toContain("# Infrastructure review");
-    expect(sample).toContain("## Stack `trading-bot-prod`");
+    for (const name of referenceStackNames()) expect(sample).toContain(`## Stack \`${name}\``);
     expect(sample).toContain("```mermaid");
   });
 });
