@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cidr } from "../constructs/core/cidr";
+import { Cidr, worldRangesOf } from "../constructs/core/cidr";
 import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 import { GCP_REGIONS } from "../constructs/gcp/regions";
@@ -21,7 +21,7 @@ const adminRangeSchema = cidrSchema.superRefine((value, ctx) => {
   const issue = (message: string) => ctx.addIssue({ code: "custom", message });
   if (cidr.kind !== "ipv4") {
     issue("use an IPv4 CIDR: the VM has no IPv6 address");
-  } else if (cidr.isWholeInternet) {
+  } else if (worldRangesOf([cidr])) {
     issue(
       "list your admin network's public range (e.g. 203.0.113.0/24), not the whole internet; for SSH from anywhere use sshViaIap",
     );
@@ -78,7 +78,16 @@ export const stockpilotConfigSchema = z
      * Public ranges of the admin network: SSH (22), Prometheus (9090) and Grafana (3001) are
      * open to them only. May be empty (SSH through IAP only, no monitoring ports).
      */
-    adminRanges: z.array(adminRangeSchema),
+    adminRanges: z.array(adminRangeSchema).superRefine((ranges, ctx) => {
+      // Judged on the union: ranges that are each acceptable may together be the whole internet.
+      const world = worldRangesOf(ranges.flatMap((r) => Cidr.tryParse(r) ?? []));
+      if (world && world.length > 1) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${world.length > 3 ? `${world.length} ranges (${world.slice(0, 3).join(", ")}, ...)` : world.join(", ")} together cover every address: list your admin network's public range (e.g. 203.0.113.0/24), not the whole internet; for SSH from anywhere use sshViaIap`,
+        });
+      }
+    }),
     /** Also allow SSH through Identity-Aware Proxy (`gcloud compute ssh --tunnel-through-iap`). */
     sshViaIap: z.boolean(),
     /** The Cloud SQL primary. */

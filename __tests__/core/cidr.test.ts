@@ -1,4 +1,4 @@
-import { Cidr, findOverlap, parseCidr } from "../../constructs/core/cidr";
+import { Cidr, findOverlap, parseCidr, worldRangesOf } from "../../constructs/core/cidr";
 import { ValidationError } from "../../constructs/core/errors";
 
 const cidr = (text: string) => Cidr.parse(text);
@@ -147,5 +147,58 @@ describe("parseCidr", () => {
     expect(parseCidr("s", "p", "10.0.0.8/29", { minPrefix: 8, maxPrefix: 29 }).prefixLength).toBe(
       29,
     );
+  });
+});
+
+describe("worldRangesOf", () => {
+  const world = (...texts: string[]) => worldRangesOf(texts.map(cidr))?.map(String);
+
+  it.each<[string, string[], string[]]>([
+    ["0.0.0.0/0", ["0.0.0.0/0"], ["0.0.0.0/0"]],
+    ["::/0", ["::/0"], ["::/0"]],
+    ["two IPv4 halves", ["0.0.0.0/1", "128.0.0.0/1"], ["0.0.0.0/1", "128.0.0.0/1"]],
+    [
+      "four IPv4 quarters, out of order",
+      ["192.0.0.0/2", "0.0.0.0/2", "128.0.0.0/2", "64.0.0.0/2"],
+      ["192.0.0.0/2", "0.0.0.0/2", "128.0.0.0/2", "64.0.0.0/2"],
+    ],
+    ["two IPv6 halves", ["::/1", "8000::/1"], ["::/1", "8000::/1"]],
+    [
+      "halves and a range inside one of them",
+      ["10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"],
+      ["0.0.0.0/1", "128.0.0.0/1"],
+    ],
+    ["/0 and a half inside it", ["0.0.0.0/1", "0.0.0.0/0"], ["0.0.0.0/0"]],
+    [
+      "IPv6 halves beside an IPv4 range that is not the world",
+      ["203.0.113.0/24", "::/1", "8000::/1"],
+      ["::/1", "8000::/1"],
+    ],
+    ["both families", ["0.0.0.0/0", "::/1", "8000::/1"], ["0.0.0.0/0", "::/1", "8000::/1"]],
+    [
+      "a range given twice",
+      ["0.0.0.0/1", "0.0.0.0/1", "128.0.0.0/1"],
+      ["0.0.0.0/1", "0.0.0.0/1", "128.0.0.0/1"],
+    ],
+  ])("finds the world in %s", (_what, ranges, expected) => {
+    expect(world(...ranges)).toEqual(expected);
+  });
+
+  it.each<[string, string[]]>([
+    ["nothing", []],
+    ["one IPv4 half", ["0.0.0.0/1"]],
+    ["a set with a gap (192.0.0.0/2 missing a /3)", ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"]],
+    ["halves of different families", ["0.0.0.0/1", "8000::/1"]],
+    ["the RFC 1918 blocks", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]],
+    ["one IPv6 half", ["8000::/1"]],
+  ])("finds no world in %s", (_what, ranges) => {
+    expect(world(...ranges)).toBeUndefined();
+  });
+
+  it("returns the caller's own Cidr objects", () => {
+    const ranges = [cidr("0.0.0.0/1"), cidr("128.0.0.0/1")];
+    const found = worldRangesOf(ranges);
+    expect(found?.[0]).toBe(ranges[0]);
+    expect(found?.[1]).toBe(ranges[1]);
   });
 });

@@ -1,6 +1,9 @@
 import { ValidationError } from "../../constructs/core/errors";
 import { Firewall, type FirewallProps, type FirewallRule } from "../../constructs/gcp/firewall";
 import { Network } from "../../constructs/gcp/network";
+import { blocking, evaluate } from "../../policy/engine";
+import { parseStack } from "../../policy/load";
+import type { Json } from "../../policy/types";
 import { helpExampleStack } from "../helpers/help";
 import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
 
@@ -167,15 +170,35 @@ describe("Firewall", () => {
     expect(rule(json, "allow-web")).not.toHaveProperty("target_service_accounts");
   });
 
-  it("allows a non-admin port from the whole internet without an opt-out", () => {
-    const json = rulesOf({
-      ingress: [
-        ingress({ ranges: ["0.0.0.0/0", "::/0"] }),
-        ingress({ name: "allow-udp-22", protocol: "udp", ports: [22], ranges: ["0.0.0.0/0"] }),
-      ],
+  // Only tcp 80 and 443 may be open to the world without an opt-out: 8080 and UDP need one.
+  it("refuses a non-web port from the whole internet without an opt-out, accepts it with one", () => {
+    const app = ingress({ name: "allow-app", ports: [8080], ranges: ["0.0.0.0/0", "::/0"] });
+    const udp = ingress({
+      name: "allow-udp-22",
+      protocol: "udp",
+      ports: [22],
+      ranges: ["0.0.0.0/0"],
     });
-    expect(rule(json, "allow-web").source_ranges).toEqual(["0.0.0.0/0", "::/0"]);
+    expect(() => rulesOf({ ingress: [app] })).toThrow(
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/0","::\/0"\] opens tcp:8080 to the whole internet.*ingress\[0\]\.allowWorld: \{ reason \}/s,
+    );
+    expect(() => rulesOf({ ingress: [udp] })).toThrow(
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/0"\] opens udp:22 to the whole internet/,
+    );
+    const allowWorld = { reason: REASON };
+    const props = {
+      ingress: [
+        { ...app, allowWorld },
+        { ...udp, allowWorld },
+      ],
+    };
+    const json = rulesOf(props);
+    expect(rule(json, "allow-app").source_ranges).toEqual(["0.0.0.0/0", "::/0"]);
     expect(rule(json, "allow-udp-22").source_ranges).toEqual(["0.0.0.0/0"]);
+    expect(optOuts(props)).toEqual({
+      "test-dev-allow-app": [{ id: "world-ingress", reason: REASON }],
+      "test-dev-allow-udp-22": [{ id: "world-ingress", reason: REASON }],
+    });
   });
 
   it("exposes each rule by its short name", () => {
@@ -715,3 +738,269 @@ describe("Firewall on an existing Shared VPC", () => {
     );
   });
 });
+
+// Exposure is judged on the union of ranges, across every rule of the Firewall that opens the same
+// protocol and port: no single range needs to be 0.0.0.0/0 for the world to get in.
+describe("Firewall world exposure", () => {
+  const HALVES = ["0.0.0.0/1", "128.0.0.0/1"];
+  const QUARTERS = ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"];
+  const V6_HALVES = ["::/1", "8000::/1"];
+  const open = (name: string, ports: FirewallRule["ports"], ranges: string[], extra = {}) =>
+    ingress({ name, ports, ranges, ...extra });
+
+  it.each<[string, Partial<FirewallProps>, RegExp]>([
+    [
+      "SSH from two halves of IPv4",
+      { ssh: { from: HALVES } },
+      /ssh\.from = \["0\.0\.0\.0\/1","128\.0\.0\.0\/1"\] opens SSH \(port 22\) to the whole internet/,
+    ],
+    [
+      "PostgreSQL from four quarters",
+      { ingress: [open("allow-pg", [5432], QUARTERS)] },
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/2","64\.0\.0\.0\/2","128\.0\.0\.0\/2","192\.0\.0\.0\/2"\] opens tcp:5432 to the whole internet/,
+    ],
+    [
+      "Redis from two halves of IPv6",
+      { ingress: [open("allow-redis", [6379], ["10.0.0.0/8", ...V6_HALVES])] },
+      /ingress\[0\]\.ranges = \["::\/1","8000::\/1"\] opens tcp:6379 to the whole internet/,
+    ],
+    [
+      "SSH split across the ssh intent and an ingress rule",
+      { ssh: { from: ["0.0.0.0/1"] }, ingress: [open("allow-admin", [22], ["128.0.0.0/1"])] },
+      /ssh\.from = \["0\.0\.0\.0\/1"\] opens SSH \(port 22\) to the whole internet, together with ingress\[0\]\.ranges \(128\.0\.0\.0\/1\).*set allowWorld: \{ reason \} on ssh and ingress\[0\]/s,
+    ],
+    [
+      "Docker split across two ingress rules",
+      { ingress: [open("a", [2375], ["0.0.0.0/1"]), open("b", [2375], ["128.0.0.0/1"])] },
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/1"\] opens tcp:2375 to the whole internet, together with ingress\[1\]\.ranges/,
+    ],
+    [
+      "SSH split across a port and a port range covering it",
+      { ingress: [open("a", [22], ["0.0.0.0/1"]), open("b", ["20-30"], ["128.0.0.0/1"])] },
+      /ingress\[0\]\.ranges = \["0\.0\.0\.0\/1"\] opens SSH \(port 22\) to the whole internet/,
+    ],
+    [
+      "PostgreSQL from the world",
+      { ingress: [open("allow-pg", [5432], ["0.0.0.0/0"])] },
+      /opens tcp:5432 to the whole internet.*only tcp 80 and 443 may be open to the world without an opt-out.*ingress\[0\]\.allowWorld: \{ reason \}/s,
+    ],
+    [
+      "Redis from the world",
+      { ingress: [open("allow-redis", [6379], ["::/0"])] },
+      /opens tcp:6379 to the whole internet/,
+    ],
+    [
+      "the Docker daemon from the world",
+      { ingress: [open("allow-docker", [2375], ["0.0.0.0/0"])] },
+      /opens tcp:2375 to the whole internet/,
+    ],
+    [
+      "all TCP ports from the world",
+      { ingress: [open("allow-all", ["1-65535"], ["0.0.0.0/0"])] },
+      /opens SSH \(port 22\), RDP \(port 3389\) and tcp:1-65535 to the whole internet/,
+    ],
+    [
+      "a port range between the web ports",
+      { ingress: [open("allow-range", ["80-443"], ["0.0.0.0/0"])] },
+      /opens tcp:80-443 to the whole internet/,
+    ],
+    [
+      "a port range of an app",
+      { ingress: [open("allow-range", ["8000-8100"], HALVES)] },
+      /opens tcp:8000-8100 to the whole internet/,
+    ],
+    [
+      "UDP from the world",
+      { ingress: [open("allow-dns", [53], ["0.0.0.0/0"], { protocol: "udp" })] },
+      /opens udp:53 to the whole internet/,
+    ],
+    [
+      "UDP 443 (QUIC) from the world",
+      { ingress: [open("allow-quic", [443], ["0.0.0.0/0"], { protocol: "udp" })] },
+      /opens udp:443 to the whole internet/,
+    ],
+    [
+      "egress to two halves in one rule",
+      { egress: [open("allow-out", [443], HALVES)] },
+      /egress\[0\]\.ranges = \["0\.0\.0\.0\/1","128\.0\.0\.0\/1"\] egress to the whole internet undoes the default deny \(tcp:443\)/,
+    ],
+    [
+      "egress split across an egress rule and an HTTPS intent",
+      {
+        httpsEgress: [{ name: "low", to: ["0.0.0.0/1"] }],
+        egress: [open("allow-high", [443], ["128.0.0.0/1"])],
+      },
+      /httpsEgress\[0\]\.to = \["0\.0\.0\.0\/1"\] egress to the whole internet undoes the default deny \(tcp:443, together with egress\[0\]\.ranges \(128\.0\.0\.0\/1\)\)/,
+    ],
+    [
+      "ICMP egress to IPv6 halves",
+      { egress: [open("allow-ping", undefined, V6_HALVES, { protocol: "icmp" })] },
+      /egress to the whole internet undoes the default deny \(icmp\)/,
+    ],
+    [
+      "a world-ingress opt-out with a short reason",
+      { ingress: [open("allow-pg", [5432], ["0.0.0.0/0"], { allowWorld: { reason: "ok" } })] },
+      /ingress\[0\]\.allowWorld\.reason = "ok" is too short/,
+    ],
+  ])("refuses %s", (_what, props, message) => {
+    let error: unknown;
+    try {
+      setup(props);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it.each<[string, Partial<FirewallProps>]>([
+    [
+      "HTTP and HTTPS from the world",
+      { ingress: [open("allow-web", [80, 443], ["0.0.0.0/0", "::/0"])] },
+    ],
+    ["HTTPS from two halves", { ingress: [open("allow-web", [443], HALVES)] }],
+    [
+      "ICMP from the world",
+      { ingress: [open("allow-ping", undefined, ["0.0.0.0/0"], { protocol: "icmp" })] },
+    ],
+    [
+      "SSH from a set with a gap (every /3 but the last)",
+      {
+        ssh: {
+          from: ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"],
+        },
+      },
+    ],
+    [
+      "halves on different ports",
+      { ingress: [open("a", [22], ["0.0.0.0/1"]), open("b", [3389], ["128.0.0.0/1"])] },
+    ],
+    [
+      "halves on one port but different protocols",
+      {
+        ingress: [
+          open("a", [5432], ["0.0.0.0/1"]),
+          open("b", [5432], ["128.0.0.0/1"], { protocol: "udp" }),
+        ],
+      },
+    ],
+    [
+      "web ports from one half and an app port from the other",
+      { ingress: [open("a", [443], ["0.0.0.0/0"]), open("b", [8080], ["128.0.0.0/1"])] },
+    ],
+    [
+      "egress halves on different ports",
+      { egress: [open("a", [443], ["0.0.0.0/1"]), open("b", [80], ["128.0.0.0/1"])] },
+    ],
+    ["an IPv4 half and an IPv6 half", { ingress: [open("a", [5432], ["0.0.0.0/1", "8000::/1"])] }],
+  ])("accepts %s without an opt-out", (_what, props) => {
+    expect(() => setup(props)).not.toThrow();
+    expect(optOuts(props)).toEqual({});
+  });
+
+  it("accepts pieces split across two rules when each carries the opt-out, and records it on both", () => {
+    const allowWorld = { reason: REASON };
+    const props = {
+      ssh: { from: ["0.0.0.0/1"], allowWorld },
+      ingress: [open("allow-admin", [22], ["128.0.0.0/1"], { allowWorld })],
+    };
+    expect(optOuts(props)).toEqual({
+      "test-dev-allow-ssh": [{ id: "admin-port-from-world", reason: REASON }],
+      "test-dev-allow-admin": [{ id: "admin-port-from-world", reason: REASON }],
+    });
+  });
+
+  it("refuses pieces split across two rules when only one carries the opt-out", () => {
+    const props = {
+      ingress: [
+        open("a", [5432], ["0.0.0.0/1"], { allowWorld: { reason: REASON } }),
+        open("b", [5432], ["128.0.0.0/1"]),
+      ],
+    };
+    expect(() => setup(props)).toThrow(
+      /ingress\[1\]\.ranges = \["128\.0\.0\.0\/1"\] opens tcp:5432 to the whole internet, together with ingress\[0\]\.ranges \(0\.0\.0\.0\/1\)/,
+    );
+  });
+
+  it("records both opt-outs for a port range covering SSH", () => {
+    const props = { ingress: [open("a", ["20-25"], QUARTERS, { allowWorld: { reason: REASON } })] };
+    expect(optOuts(props)).toEqual({
+      "test-dev-a": [
+        { id: "admin-port-from-world", reason: REASON },
+        { id: "world-ingress", reason: REASON },
+      ],
+    });
+  });
+
+  it("records egress-to-world on each rule of a split egress", () => {
+    const allowWorld = { reason: REASON };
+    const props = {
+      egress: [
+        open("a", [443], ["0.0.0.0/1"], { allowWorld }),
+        open("b", [443], ["128.0.0.0/1"], { allowWorld }),
+      ],
+    };
+    expect(optOuts(props)).toEqual({
+      "test-dev-a": [{ id: "egress-to-world", reason: REASON }],
+      "test-dev-b": [{ id: "egress-to-world", reason: REASON }],
+    });
+  });
+
+  it("does not record an opt-out that no exposure needs", () => {
+    const props = {
+      ingress: [open("a", [5432], ["203.0.113.0/24"], { allowWorld: { reason: REASON } })],
+    };
+    expect(optOuts(props)).toEqual({});
+  });
+});
+
+// An opt-out the construct records must be the decision the policy gate accepts for the same risk.
+describe("Firewall opt-outs and the policy gate", () => {
+  function findingsOf(props: Partial<FirewallProps>) {
+    const { stack } = setup(props);
+    const json = JSON.parse(JSON.stringify(stack.toTerraform())) as Json;
+    return evaluate([parseStack("test-dev", json)]).filter((f) =>
+      f.address.startsWith("google_compute_firewall."),
+    );
+  }
+
+  it("suppresses GCP-FW-006 with the world-ingress opt-out", () => {
+    const findings = findingsOf({
+      ingress: [open5432({ allowWorld: { reason: REASON } })],
+    });
+    expect(findings).toEqual([
+      expect.objectContaining({ ruleId: "GCP-FW-006", suppressed: REASON }),
+    ]);
+    expect(blocking(findings)).toEqual([]);
+  });
+
+  it("suppresses GCP-FW-001 and GCP-FW-006 with the admin-port opt-out", () => {
+    const findings = findingsOf({ ssh: { from: ["0.0.0.0/0"], allowWorld: { reason: REASON } } });
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(["GCP-FW-001"]);
+    expect(findings.every((f) => f.suppressed === REASON)).toBe(true);
+    expect(blocking(findings)).toEqual([]);
+  });
+
+  it("reports GCP-FW-006 unsuppressed when the opt-out is removed through an escape hatch", () => {
+    const { stack, firewall } = setup({ ingress: [open5432({ allowWorld: { reason: REASON } })] });
+    firewall.rules["allow-pg"].addOverride("//.opt_outs", []);
+    const json = JSON.parse(JSON.stringify(stack.toTerraform())) as Json;
+    const findings = blocking(evaluate([parseStack("test-dev", json)]));
+    expect(findings).toEqual([
+      expect.objectContaining({
+        ruleId: "GCP-FW-006",
+        constructPath: "test-dev/firewall/allow-pg",
+      }),
+    ]);
+  });
+
+  it("passes the reference web rule (80 and 443 from the world) with no finding", () => {
+    expect(findingsOf({ ingress: [ingress({ ports: [80, 443], ranges: ["0.0.0.0/0"] })] })).toEqual(
+      [],
+    );
+  });
+});
+
+function open5432(extra: Partial<FirewallRule> = {}): FirewallRule {
+  return { name: "allow-pg", ports: [5432], ranges: ["0.0.0.0/0"], ...extra };
+}

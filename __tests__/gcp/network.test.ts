@@ -162,6 +162,15 @@ describe("Network", () => {
     }
   });
 
+  it("accepts internet routes with a gap in their union", () => {
+    const internetRoutes = ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"];
+    const { json } = synth({ deleteDefaultInternetRoute: true, internetRoutes });
+    const routes = resourcesOf(json, "google_compute_route")
+      .map((r) => String(r.config.dest_range))
+      .filter((r) => r !== GOOGLE_PRIVATE_APIS_CIDR);
+    expect(routes.sort()).toEqual([...internetRoutes].sort());
+  });
+
   it("creates no router or NAT with nat: false", () => {
     const { json, network } = synth({ nat: false });
     expect(resourcesOf(json, "google_compute_router")).toEqual([]);
@@ -418,6 +427,25 @@ describe("Network validation", () => {
       "an internet route to everything",
       { deleteDefaultInternetRoute: true, internetRoutes: ["0.0.0.0/0"] },
       /internetRoutes\[0\] = "0\.0\.0\.0\/0" has prefix length \/0, outside the allowed \/1 to \/32/,
+    ],
+    [
+      "internet routes whose union is every IPv4 address (halves)",
+      { deleteDefaultInternetRoute: true, internetRoutes: ["0.0.0.0/1", "128.0.0.0/1"] },
+      /internetRoutes = \["0\.0\.0\.0\/1","128\.0\.0\.0\/1"\] together route every IPv4 address to the internet.*deleteDefaultInternetRoute: false/s,
+    ],
+    [
+      "internet routes whose union is every IPv4 address (quarters beside a narrower route)",
+      {
+        deleteDefaultInternetRoute: true,
+        internetRoutes: [
+          "198.51.100.0/24",
+          "0.0.0.0/2",
+          "64.0.0.0/2",
+          "128.0.0.0/2",
+          "192.0.0.0/2",
+        ],
+      },
+      /internetRoutes = \["0\.0\.0\.0\/2","64\.0\.0\.0\/2","128\.0\.0\.0\/2","192\.0\.0\.0\/2"\] together route every IPv4 address/,
     ],
     [
       "a bad internet route",

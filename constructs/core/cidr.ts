@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { Cidr } from "../../vocabulary/ranges";
+import { Cidr, worldCoverage } from "../../vocabulary/ranges";
 import { invalid, type ErrorSource } from "./errors";
 
 export { Cidr };
@@ -72,4 +72,20 @@ export function findOverlap(
     }
   }
   return undefined;
+}
+
+/**
+ * The ranges of a list that together are the whole internet of a family (IPv4 or IPv6), judged on
+ * their union: `["0.0.0.0/1", "128.0.0.0/1"]` is the world although neither range is `/0`.
+ * Returns undefined when no family is covered. Ranges inside another range of the list are left
+ * out (two CIDRs either nest or are disjoint, so what remains is exactly the covering set); equal
+ * ranges are all kept, since each of them alone completes the union. Input order is kept.
+ */
+export function worldRangesOf(ranges: readonly Cidr[]): Cidr[] | undefined {
+  const coverage = worldCoverage(ranges);
+  if (!coverage.ipv4 && !coverage.ipv6) return undefined;
+  const covered = ranges.filter((r) => coverage[r.kind]);
+  return covered.filter(
+    (r) => !covered.some((other) => other.prefixLength < r.prefixLength && other.contains(r)),
+  );
 }

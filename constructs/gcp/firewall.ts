@@ -5,10 +5,10 @@ import { DataGoogleMonitoringUptimeCheckIps } from "@cdktf/provider-google/lib/d
 import { ComputeNetworkFirewallPolicy } from "@cdktf/provider-google/lib/compute-network-firewall-policy";
 import { ComputeNetworkFirewallPolicyAssociation } from "@cdktf/provider-google/lib/compute-network-firewall-policy-association";
 import { ComputeNetworkFirewallPolicyRule } from "@cdktf/provider-google/lib/compute-network-firewall-policy-rule";
-import { Cidr, parseCidr } from "../core/cidr";
+import { Cidr, parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
-import { ADMIN_PORTS } from "../../vocabulary";
+import { ADMIN_PORTS, OPT_OUT_IDS, WORLD_INGRESS_PORTS } from "../../vocabulary";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import type { IServiceAccount } from "./iam";
@@ -74,8 +74,12 @@ export interface FirewallRule {
   /** @default a description generated from the rule */
   readonly description?: string;
   /**
-   * Accept `0.0.0.0/0` (or `::/0`) where the library refuses it: SSH/RDP ingress from the world,
-   * or egress to the whole internet. @default undefined (refused)
+   * Accept the whole internet where the library refuses it: ingress from the world on anything
+   * but ICMP and tcp 80/443 (SSH, RDP, any other port, a port range, UDP), or egress to the whole
+   * internet. The world is judged on the union of ranges, across every rule of the Firewall that
+   * opens the same protocol and port (`0.0.0.0/1` here and `128.0.0.0/1` in another rule count as
+   * the world), and each rule taking part needs its own opt-out. Recorded as
+   * `admin-port-from-world`, `world-ingress` or `egress-to-world`. @default undefined (refused)
    */
   readonly allowWorld?: OptOut;
 }
@@ -98,7 +102,10 @@ export interface FirewallProps {
     readonly from: readonly (string | NamedRange)[];
     /** @default the firewall's `targets` */
     readonly targets?: FirewallTargets;
-    /** Accept SSH from `0.0.0.0/0`, with a reason. @default undefined (refused) */
+    /**
+     * Accept SSH from the whole internet (`0.0.0.0/0`, or ranges whose union is every address,
+     * here or together with other rules on tcp/22), with a reason. @default undefined (refused)
+     */
     readonly allowWorld?: OptOut;
   };
   /** HTTPS (tcp/443) egress to listed destinations, e.g. the exchanges' API ranges. @default [] */
@@ -143,10 +150,41 @@ interface PortRange {
   readonly to: number;
 }
 
+/** An allow rule as judged for world exposure, once every rule of the construct is known. */
+interface Exposure {
+  readonly direction: "ingress" | "egress";
+  /** The prop of the rule (`ingress[0]`, `ssh`, `httpsEgress[1]`). */
+  readonly property: string;
+  /** The prop of its ranges (`ingress[0].ranges`, `ssh.from`, `httpsEgress[1].to`). */
+  readonly rangesProperty: string;
+  readonly protocol: string;
+  readonly ports: readonly PortRange[];
+  readonly cidrs: readonly Cidr[];
+  readonly allowWorld?: OptOut;
+  /** False for intents without an `allowWorld` prop (httpsEgress). */
+  readonly canOptOut: boolean;
+  readonly resource: ComputeFirewall;
+}
+
+/** What one rule takes part in opening to the whole internet. */
+interface WorldNeed {
+  /** Opt-out IDs the exposure needs ({@link OPT_OUT_IDS}). */
+  readonly ids: Set<string>;
+  /** Admin ports exposed, as `SSH (port 22)`. */
+  readonly admin: Set<string>;
+  /** Other ports exposed, as the rule's own specs (`tcp:5432`, `udp:53`, `icmp`). */
+  readonly ports: Set<string>;
+  /** The rule's own ranges that are part of the world. */
+  readonly mine: Set<string>;
+  /** The other rules, with their ranges, that complete the world with this one. */
+  readonly partners: Map<Exposure, Set<string>>;
+}
+
 /**
  * VPC firewall rules from intents: SSH only from listed ranges or IAP, HTTPS egress to listed
  * destinations, explicit allow rules, and logged deny-all rules for both directions at the lowest
- * priority. Insecure rules need a named opt-out with a reason, which lands in the JSON.
+ * priority. Insecure rules need a named opt-out with a reason, which lands in the JSON: the whole
+ * internet (judged on the union of ranges) may reach only ICMP and tcp 80/443 without one.
  */
 export class Firewall extends Construct {
   /** Every rule created, by short name (escape hatch). */
@@ -159,6 +197,7 @@ export class Firewall extends Construct {
   private nameParts: readonly string[] = [];
   private uptimeCheckIps?: DataGoogleMonitoringUptimeCheckIps;
   private policy?: ComputeNetworkFirewallPolicy;
+  private readonly exposures: Exposure[] = [];
 
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
@@ -251,6 +290,7 @@ export class Firewall extends Construct {
     }
     (props.ingress ?? []).forEach((rule, i) => this.allow("ingress", `ingress[${i}]`, rule));
     (props.egress ?? []).forEach((rule, i) => this.allow("egress", `egress[${i}]`, rule));
+    this.judgeWorldExposure();
 
     this.denyAll("ingress", denyIngress);
     if (denyEgress) {
@@ -386,31 +426,6 @@ export class Firewall extends Construct {
     const given = rule.targets ?? this.defaultTargets;
     const targets = given ? this.checkTargets(`${property}.targets`, given) : {};
 
-    const world = ranges.filter((r) => r.isWholeInternet);
-    let optOut: OptOut | undefined;
-    if (world.length > 0) {
-      const admin = direction === "ingress" && protocol === "tcp" ? adminPortIn(ports) : undefined;
-      const risky = direction === "egress" || admin !== undefined;
-      if (risky) {
-        if (!acceptOptOut(this, `${property}.allowWorld`, rule.allowWorld)) {
-          const what =
-            direction === "egress"
-              ? "egress to the whole internet undoes the default deny"
-              : `opens ${admin} (port ${admin === "SSH" ? 22 : 3389}) to the whole internet`;
-          invalid(
-            this,
-            rangesProperty,
-            world.map((r) => r.toString()),
-            what,
-            direction === "egress"
-              ? "list the destination ranges the instances need"
-              : "list your admin CIDRs or use 'iap' (SSH through Identity-Aware Proxy); if you must, set allowWorld: { reason }",
-          );
-        }
-        optOut = rule.allowWorld;
-      }
-    }
-
     const fw = new ComputeFirewall(this, name.short, {
       name: name.full,
       project: this.network.projectId,
@@ -428,13 +443,119 @@ export class Firewall extends Construct {
       targetServiceAccounts: targets.serviceAccounts,
       logConfig: { metadata: this.logMetadata },
     });
-    if (optOut)
-      recordOptOut(
-        fw,
-        direction === "egress" ? "egress-to-world" : "admin-port-from-world",
-        optOut,
-      );
     this.created[name.short] = fw;
+    this.exposures.push({
+      direction,
+      property,
+      rangesProperty,
+      protocol,
+      ports,
+      cidrs: ranges,
+      allowWorld: rule.allowWorld,
+      canOptOut: !property.startsWith("httpsEgress"),
+      resource: fw,
+    });
+  }
+
+  /**
+   * Judges world exposure on the union of ranges, across every rule of one direction that opens
+   * the same protocol and port: `0.0.0.0/1` in one rule and `128.0.0.0/1` in another together
+   * open the port to the whole internet. Ingress from the world is accepted without an opt-out
+   * only for ICMP and the web ports ({@link WORLD_INGRESS_PORTS}); admin ports, any other port,
+   * port ranges, UDP and egress need `allowWorld: { reason }` on every rule that takes part.
+   */
+  private judgeWorldExposure(): void {
+    const needs = new Map<Exposure, WorldNeed>();
+    for (const direction of ["ingress", "egress"] as const) {
+      for (const protocol of ["tcp", "udp", "icmp"] as const) {
+        const rules = this.exposures.filter(
+          (e) => e.direction === direction && e.protocol === protocol,
+        );
+        if (rules.length === 0) continue;
+        for (const segment of segmentsOf(rules)) {
+          const open = rules.filter((e) => e.protocol === "icmp" || opensPort(e, segment.from));
+          const world = worldRangesOf(open.flatMap((e) => e.cidrs));
+          if (!world) continue;
+          const id = riskOf(direction, protocol, segment);
+          if (id === undefined) continue;
+          const parts = open
+            .map((e) => ({ e, mine: e.cidrs.filter((c) => world.includes(c)) }))
+            .filter((p) => p.mine.length > 0);
+          for (const { e, mine } of parts) {
+            const need = needs.get(e) ?? {
+              ids: new Set<string>(),
+              admin: new Set<string>(),
+              ports: new Set<string>(),
+              mine: new Set<string>(),
+              partners: new Map<Exposure, Set<string>>(),
+            };
+            needs.set(e, need);
+            need.ids.add(id);
+            mine.forEach((c) => need.mine.add(c.toString()));
+            if (id === OPT_OUT_IDS.adminPortFromWorld) {
+              need.admin.add(`${ADMIN_PORTS[segment.from]} (port ${segment.from})`);
+            } else {
+              exposedSpecs(e, segment).forEach((spec) => need.ports.add(spec));
+            }
+            for (const other of parts) {
+              if (other.e === e) continue;
+              const ranges = need.partners.get(other.e) ?? new Set<string>();
+              other.mine.forEach((c) => ranges.add(c.toString()));
+              need.partners.set(other.e, ranges);
+            }
+          }
+        }
+      }
+    }
+    for (const e of this.exposures) {
+      const need = needs.get(e);
+      if (!need) continue;
+      const allowWorldProperty = `${e.property}.allowWorld`;
+      if (!e.canOptOut || !acceptOptOut(this, allowWorldProperty, e.allowWorld)) {
+        this.refuseWorld(e, need);
+      }
+      for (const id of [
+        OPT_OUT_IDS.adminPortFromWorld,
+        OPT_OUT_IDS.worldIngress,
+        OPT_OUT_IDS.egressToWorld,
+      ]) {
+        if (need.ids.has(id)) recordOptOut(e.resource, id, e.allowWorld!);
+      }
+    }
+  }
+
+  private refuseWorld(e: Exposure, need: WorldNeed): never {
+    const partners = [...need.partners.entries()];
+    const together =
+      partners.length === 0
+        ? ""
+        : `, together with ${partners.map(([p, r]) => `${p.rangesProperty} (${[...r].join(", ")})`).join(" and ")}`;
+    const where =
+      partners.length === 0
+        ? `set ${e.property}.allowWorld: { reason }`
+        : `set allowWorld: { reason } on ${[e, ...partners.map(([p]) => p)].map((x) => x.property).join(" and ")}`;
+    if (e.direction === "egress") {
+      invalid(
+        this,
+        e.rangesProperty,
+        [...need.mine],
+        `egress to the whole internet undoes the default deny (${[...need.ports].join(", ")}${together})`,
+        e.canOptOut
+          ? `list the destination ranges the instances need; if you must, ${where}`
+          : "list the destination ranges the instances need; for egress to the whole internet use an egress rule with allowWorld: { reason }",
+      );
+    }
+    const exposed = [...need.admin, ...need.ports];
+    const what = `opens ${exposed.length > 1 ? `${exposed.slice(0, -1).join(", ")} and ${exposed[exposed.length - 1]}` : exposed[0]} to the whole internet${together}`;
+    invalid(
+      this,
+      e.rangesProperty,
+      [...need.mine],
+      what,
+      need.admin.size > 0
+        ? `list your admin CIDRs or use 'iap' (SSH through Identity-Aware Proxy); if you must, ${where}`
+        : `list the source CIDRs that need it (only tcp ${WORLD_INGRESS_PORTS.join(" and ")} may be open to the world without an opt-out); if it must be public, ${where}`,
+    );
   }
 
   private denyAll(direction: "ingress" | "egress", name: { short: string; full: string }): void {
@@ -637,10 +758,56 @@ function formatPort(range: PortRange): string {
   return range.from === range.to ? String(range.from) : `${range.from}-${range.to}`;
 }
 
-function adminPortIn(ports: readonly PortRange[]): string | undefined {
-  for (const [port, name] of Object.entries(ADMIN_PORTS)) {
-    const n = Number(port);
-    if (ports.some((r) => r.from <= n && n <= r.to)) return name;
+/**
+ * Splits the ports the rules open into segments on which every rule either opens all ports or
+ * none, with each web and admin port a segment of its own. ICMP has one segment (no ports).
+ */
+function segmentsOf(rules: readonly Exposure[]): PortRange[] {
+  if (rules.every((e) => e.protocol === "icmp")) return [{ from: 0, to: 0 }];
+  const cuts = new Set<number>();
+  for (const e of rules) {
+    for (const r of e.ports) {
+      cuts.add(r.from);
+      cuts.add(r.to + 1);
+    }
   }
-  return undefined;
+  for (const port of [...WORLD_INGRESS_PORTS, ...Object.keys(ADMIN_PORTS).map(Number)]) {
+    cuts.add(port);
+    cuts.add(port + 1);
+  }
+  const sorted = [...cuts].sort((a, b) => a - b);
+  const segments: PortRange[] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const segment = { from: sorted[i], to: sorted[i + 1] - 1 };
+    if (rules.some((e) => opensPort(e, segment.from))) segments.push(segment);
+  }
+  return segments;
+}
+
+function opensPort(e: Exposure, port: number): boolean {
+  return e.ports.some((r) => r.from <= port && port <= r.to);
+}
+
+/** The opt-out a segment open to the world needs, or undefined when none is needed. */
+function riskOf(
+  direction: "ingress" | "egress",
+  protocol: string,
+  segment: PortRange,
+): string | undefined {
+  if (direction === "egress") return OPT_OUT_IDS.egressToWorld;
+  if (protocol === "icmp") return undefined;
+  const single = segment.from === segment.to ? segment.from : undefined;
+  if (protocol === "tcp" && single !== undefined) {
+    if (WORLD_INGRESS_PORTS.includes(single)) return undefined;
+    if (ADMIN_PORTS[single] !== undefined) return OPT_OUT_IDS.adminPortFromWorld;
+  }
+  return OPT_OUT_IDS.worldIngress;
+}
+
+/** The rule's own port specs that overlap a segment, as `tcp:5432`, or `icmp`. */
+function exposedSpecs(e: Exposure, segment: PortRange): string[] {
+  if (e.protocol === "icmp") return ["icmp"];
+  return e.ports
+    .filter((r) => r.from <= segment.to && segment.from <= r.to)
+    .map((r) => `${e.protocol}:${formatPort(r)}`);
 }

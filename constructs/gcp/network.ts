@@ -9,7 +9,7 @@ import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat"
 import { ComputeRoute } from "@cdktf/provider-google/lib/compute-route";
 import { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
-import { type Cidr, findOverlap, parseCidr } from "../core/cidr";
+import { type Cidr, findOverlap, parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName, type NameKind } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
@@ -99,7 +99,8 @@ export interface NetworkProps {
   readonly deleteDefaultInternetRoute?: boolean;
   /**
    * With {@link deleteDefaultInternetRoute}: the only destinations routed to the internet, e.g.
-   * the exchanges' API ranges. @default []
+   * the exchanges' API ranges. IPv4, `/1` or longer; ranges whose union is every address
+   * (`0.0.0.0/1` + `128.0.0.0/1`) are refused, since they restore the deleted route. @default []
    */
   readonly internetRoutes?: readonly string[];
   /**
@@ -302,6 +303,17 @@ export class Network extends Construct implements INetwork {
         props.internetRoutes,
         "has no effect while the default internet route exists",
         "set deleteDefaultInternetRoute: true, or drop internetRoutes",
+      );
+    }
+    // Judged on the union: 0.0.0.0/1 and 128.0.0.0/1 are the deleted default route again.
+    const worldRoutes = worldRangesOf(internetRoutes);
+    if (worldRoutes) {
+      invalid(
+        this,
+        "internetRoutes",
+        worldRoutes.map((r) => r.toString()),
+        "together route every IPv4 address to the internet, which restores the default route that deleteDefaultInternetRoute removes",
+        "list only the destinations the instances need, or keep the default route (deleteDefaultInternetRoute: false)",
       );
     }
     if (deleteDefaultRoute && nat && internetRoutes.length === 0) {
