@@ -639,6 +639,54 @@ describe("CloudSqlPostgres validation", () => {
     ).toThrow(/authorizedNetworks\[0\].cidr = "0.0.0.0\/0" lets the whole internet reach/);
   });
 
+  // Judged on the union of the ranges: no single /0 is needed for the whole internet to connect.
+  test.each<[string, string[], RegExp]>([
+    [
+      "two halves",
+      ["0.0.0.0/1", "128.0.0.0/1"],
+      /publicIp\.authorizedNetworks = \["0\.0\.0\.0\/1","128\.0\.0\.0\/1"\] together cover every IPv4 address \(publicIp\.authorizedNetworks\[0\]\.cidr, publicIp\.authorizedNetworks\[1\]\.cidr\), so the whole internet can reach the database port.*publicIp\.allowWorld: \{ reason \}/s,
+    ],
+    [
+      "four quarters beside an office range",
+      ["203.0.113.0/24", "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"],
+      /= \["0\.0\.0\.0\/2","64\.0\.0\.0\/2","128\.0\.0\.0\/2","192\.0\.0\.0\/2"\] together cover every IPv4 address/,
+    ],
+    [
+      "/0 beside a half",
+      ["0.0.0.0/1", "0.0.0.0/0"],
+      /authorizedNetworks\[1\]\.cidr = "0\.0\.0\.0\/0" lets the whole internet reach/,
+    ],
+  ])("refuses authorized networks that together are the world: %s", (_what, cidrs, message) => {
+    const authorizedNetworks = cidrs.map((cidr, i) => ({ name: `range-${i}`, cidr }));
+    expect(() => make({ publicIp: { authorizedNetworks, optOut: REASON } })).toThrow(message);
+  });
+
+  test("accepts authorized networks with a gap in their union", () => {
+    const cidrs = ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"];
+    const authorizedNetworks = cidrs.map((cidr, i) => ({ name: `range-${i}`, cidr }));
+    const { stack } = make({ publicIp: { authorizedNetworks, optOut: REASON } });
+    expect(primary(synthJson(stack)).settings.ip_configuration).toMatchObject({
+      authorized_networks: cidrs.map((value, i) => ({ name: `range-${i}`, value })),
+    });
+    expect(optOutIds(stack)).toEqual([[`public-ip: ${REASON.reason}`]]);
+  });
+
+  test("accepts halves with allowWorld and records it", () => {
+    const { stack } = make({
+      publicIp: {
+        authorizedNetworks: [
+          { name: "low", cidr: "0.0.0.0/1" },
+          { name: "high", cidr: "128.0.0.0/1" },
+        ],
+        optOut: REASON,
+        allowWorld: REASON,
+      },
+    });
+    expect(optOutIds(stack)).toEqual([
+      [`public-ip: ${REASON.reason}`, `sql-open-to-world: ${REASON.reason}`],
+    ]);
+  });
+
   test("refuses unencrypted connections without an opt-out", () => {
     expect(() => make({ sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED" })).toThrow(
       /sslMode = "ALLOW_UNENCRYPTED_AND_ENCRYPTED" lets clients connect without TLS/,

@@ -7,7 +7,7 @@ import {
 import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
 import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { parseCidr } from "../core/cidr";
+import { parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import type { LabelTarget } from "../core/labels";
 import { checkName, prefixedName } from "../core/naming";
@@ -112,7 +112,10 @@ export interface SqlPasswordValidation {
 export interface SqlAuthorizedNetwork {
   /** A label for the range, e.g. `office`. */
   readonly name: string;
-  /** IPv4 CIDR. `/0` needs {@link SqlPublicIp.allowWorld}. */
+  /**
+   * IPv4 CIDR. `/0`, or ranges that together cover every IPv4 address (`0.0.0.0/1` +
+   * `128.0.0.0/1`), need {@link SqlPublicIp.allowWorld}.
+   */
   readonly cidr: string;
 }
 
@@ -122,7 +125,10 @@ export interface SqlPublicIp {
   readonly authorizedNetworks: readonly SqlAuthorizedNetwork[];
   /** Why the instance needs a public IP. */
   readonly optOut: OptOut;
-  /** Accept a `/0` authorized network (the whole internet), with its own reason. @default undefined (refused) */
+  /**
+   * Accept authorized networks that are the whole internet (`0.0.0.0/0`, or ranges whose union
+   * is), with its own reason. @default undefined (refused)
+   */
   readonly allowWorld?: OptOut;
 }
 
@@ -716,14 +722,19 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       }
       return { name: n.name, cidr: parseCidr(this, `${p}.cidr`, n.cidr), property: `${p}.cidr` };
     });
-    const world = networks.find((n) => n.cidr.isWholeInternet);
+    // Judged on the union: 0.0.0.0/1 and 128.0.0.0/1 together admit every client.
+    const world = worldRangesOf(networks.map((n) => n.cidr));
     if (world) {
       if (!acceptOptOut(this, "publicIp.allowWorld", publicIp.allowWorld)) {
+        const parts = networks.filter((n) => world.includes(n.cidr));
+        const single = parts.length === 1 ? parts[0] : undefined;
         invalid(
           this,
-          world.property,
-          world.cidr.toString(),
-          "lets the whole internet reach the database port",
+          single ? single.property : "publicIp.authorizedNetworks",
+          single ? single.cidr.toString() : parts.map((n) => n.cidr.toString()),
+          single
+            ? "lets the whole internet reach the database port"
+            : `together cover every IPv4 address (${parts.map((n) => n.property).join(", ")}), so the whole internet can reach the database port`,
           "list the client ranges; if it must be open to all, set publicIp.allowWorld: { reason }",
         );
       }
