@@ -7,7 +7,13 @@ import {
 } from "../../constructs/gcp/artifact-registry";
 import { principal } from "../../constructs/gcp/iam";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
-import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  synthWithComments,
+  testStack,
+} from "../helpers/synth";
 
 const REASON = "public mirror of our open-source SDK images, approved in SEC-42";
 const SHA = "3f2c1ab9d0e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8";
@@ -148,6 +154,42 @@ describe("ArtifactRegistry", () => {
     expect(
       findResource(synthJson(stack), "google_artifact_registry_repository_iam_member"),
     ).toMatchObject({ member: "allUsers", role: "roles/artifactregistry.reader" });
+  });
+
+  describe("allowDeletion", () => {
+    const allowDeletion = { reason: "review environment, destroyed when the merge request closes" };
+
+    it("drops prevent_destroy and records the opt-out on the repository", () => {
+      const { stack, registry } = build({ allowDeletion });
+      const config = findResource(synthJson(stack), "google_artifact_registry_repository");
+      expect(config.lifecycle).toBeUndefined();
+      expect(optOutsOf(registry.repository)).toEqual([
+        { id: "deletion-allowed", reason: allowDeletion.reason },
+      ]);
+      expect(
+        findResource(synthWithComments(stack), "google_artifact_registry_repository")["//"],
+      ).toMatchObject({ opt_outs: [{ id: "deletion-allowed", reason: allowDeletion.reason }] });
+    });
+
+    it("keeps prevent_destroy and records nothing by default", () => {
+      const { stack, registry } = build();
+      expect(
+        findResource(synthJson(stack), "google_artifact_registry_repository").lifecycle,
+      ).toEqual({ prevent_destroy: true });
+      expect(optOutsOf(registry.repository)).toEqual([]);
+    });
+
+    it("needs a reason", () => {
+      expect(() => build({ allowDeletion: { reason: "" } })).toThrow(
+        /allowDeletion\.reason = "" is too short/,
+      );
+    });
+
+    it("refuses preventDestroy: false from untyped callers instead of ignoring it", () => {
+      expect(() => build({ preventDestroy: false } as Partial<ArtifactRegistryProps>)).toThrow(
+        /preventDestroy = false is not a prop of ArtifactRegistry.*allowDeletion/s,
+      );
+    });
   });
 
   describe("validation", () => {

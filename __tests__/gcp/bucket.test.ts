@@ -1,5 +1,14 @@
-import { Bucket } from "../../constructs/gcp/bucket";
-import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
+import { optOutsOf } from "../../constructs/core/opt-out";
+import { Bucket, type BucketProps } from "../../constructs/gcp/bucket";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  synthWithComments,
+  testStack,
+} from "../helpers/synth";
+
+const REASON = "review environment, destroyed when the merge request closes";
 
 const sa = { member: "serviceAccount:backup@p.iam.gserviceaccount.com" };
 
@@ -103,5 +112,56 @@ describe("Bucket", () => {
     expect(() => new Bucket(stack, "b", { name: "b1", location: "us-central1" })).toThrow(
       /name = "test-dev-b1" is already used by another bucket in this stack/,
     );
+  });
+
+  describe("allowDeletion", () => {
+    it("drops prevent_destroy, keeps force_destroy false and records the opt-out", () => {
+      const stack = testStack();
+      const b = new Bucket(stack, "b", {
+        name: "scratch",
+        location: "us-central1",
+        allowDeletion: { reason: REASON },
+      });
+      const bucket = findResource(synthJson(stack), "google_storage_bucket");
+      expect(bucket.lifecycle).toBeUndefined();
+      expect(bucket.force_destroy).toBe(false);
+      expect(optOutsOf(b.bucket)).toEqual([{ id: "deletion-allowed", reason: REASON }]);
+      const withComments = findResource(synthWithComments(stack), "google_storage_bucket");
+      expect(withComments["//"]).toMatchObject({
+        opt_outs: [{ id: "deletion-allowed", reason: REASON }],
+      });
+    });
+
+    it("records nothing without the opt-out", () => {
+      const stack = testStack();
+      const b = new Bucket(stack, "b", { name: "b1", location: "us-central1" });
+      expect(optOutsOf(b.bucket)).toEqual([]);
+    });
+
+    it("needs a reason", () => {
+      expect(
+        () =>
+          new Bucket(testStack(), "b", {
+            name: "b1",
+            location: "us-central1",
+            allowDeletion: { reason: "dev" },
+          }),
+      ).toThrow(/allowDeletion\.reason = "dev" is too short/);
+    });
+
+    it.each([
+      [
+        { forceDestroy: true },
+        /forceDestroy = true is not a prop of Bucket.*nothing is force-destroyed/s,
+      ],
+      [{ preventDestroy: false }, /preventDestroy = false is not a prop of Bucket.*allowDeletion/s],
+      [
+        { deletionProtection: false },
+        /deletionProtection = false is not a prop of Bucket.*allowDeletion/s,
+      ],
+    ])("refuses %j from untyped callers instead of ignoring it", (flag, message) => {
+      const props = { name: "b1", location: "us-central1", ...flag } as unknown as BucketProps;
+      expect(() => new Bucket(testStack(), "b", props)).toThrow(message);
+    });
   });
 });

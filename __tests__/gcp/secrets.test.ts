@@ -1,9 +1,16 @@
 import { helpExampleStack } from "../helpers/help";
 import { ValidationError } from "../../constructs/core/errors";
+import { optOutsOf } from "../../constructs/core/opt-out";
 import { principal } from "../../constructs/gcp/iam";
 import { Secret, type SecretProps } from "../../constructs/gcp/secrets";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
-import { findResource, resourcesOf, synthJson, testStack } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  synthWithComments,
+  testStack,
+} from "../helpers/synth";
 
 const TOPIC = "projects/acme-trading-prod/topics/secret-rotation";
 const ROTATION = { period: 30, nextRotationTime: "2026-01-01T00:00:00Z" };
@@ -40,6 +47,47 @@ describe("Secret", () => {
       labels: { environment: "dev", "managed-by": "cdktf", system: "test" },
     });
     expect(secret.secretId).toBe("test-dev-api-key");
+  });
+
+  describe("allowDeletion", () => {
+    const REASON = "review environment, destroyed when the merge request closes";
+
+    it("turns off deletion_protection and prevent_destroy, recorded on the secret", () => {
+      const { stack, secret } = build({ allowDeletion: { reason: REASON } });
+      const config = findResource(synthJson(stack), "google_secret_manager_secret");
+      expect(config.deletion_protection).toBe(false);
+      expect(config.lifecycle).toBeUndefined();
+      expect(optOutsOf(secret.secret)).toEqual([{ id: "deletion-allowed", reason: REASON }]);
+      expect(
+        findResource(synthWithComments(stack), "google_secret_manager_secret")["//"],
+      ).toMatchObject({ opt_outs: [{ id: "deletion-allowed", reason: REASON }] });
+    });
+
+    it("keeps ignoring the service's rotation time updates", () => {
+      const { stack } = build({
+        allowDeletion: { reason: REASON },
+        rotation: ROTATION,
+        topics: [TOPIC],
+      });
+      expect(findResource(synthJson(stack), "google_secret_manager_secret").lifecycle).toEqual({
+        ignore_changes: ["rotation[0].next_rotation_time"],
+      });
+    });
+
+    it("needs a reason", () => {
+      expect(() => build({ allowDeletion: { reason: "tmp" } })).toThrow(
+        /allowDeletion\.reason = "tmp" is too short/,
+      );
+    });
+
+    it.each(["deletionProtection", "preventDestroy"])(
+      "refuses %s: false instead of ignoring it",
+      (flag) => {
+        expect(() => build(untyped({ name: "api-key", [flag]: false }))).toThrow(
+          new RegExp(`${flag} = false is not a prop of Secret.*allowDeletion: \\{ reason \\}`, "s"),
+        );
+      },
+    );
   });
 
   it("never writes a secret version (no value) into the JSON", () => {
@@ -125,7 +173,7 @@ describe("Secret", () => {
 
     it("rejects any other unknown prop", () => {
       expect(() => build(untyped({ name: "api-key", labels: { team: "bot" } }))).toThrow(
-        /labels = "\(redacted\)" is not a Secret prop.*\n.*use only name, replication, rotation, topics, accessors; a secret value is never a prop: add the value out of band/,
+        /labels = "\(redacted\)" is not a Secret prop.*\n.*use only name, replication, rotation, topics, accessors, allowDeletion; a secret value is never a prop: add the value out of band/,
       );
     });
 

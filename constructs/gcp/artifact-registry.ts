@@ -3,6 +3,7 @@ import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
+import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkMember, PUBLIC_MEMBERS, type IGrantable } from "./iam";
@@ -47,6 +48,14 @@ export interface ArtifactRegistryProps {
   readonly projectId?: string;
   /** Principals that may pull (see {@link ArtifactRegistry.grantRead}); never public. @default [] */
   readonly readers?: readonly IGrantable[];
+  /**
+   * Let `terraform destroy` delete the repository, with a reason (dev and review environments):
+   * drops `lifecycle.prevent_destroy` (the provider has no deletion-protection flag) and records
+   * the opt-out `deletion-allowed` on the repository. Deleting a repository deletes every image
+   * and package in it.
+   * @default undefined (Terraform refuses to destroy the repository)
+   */
+  readonly allowDeletion?: OptOut;
 }
 
 /** A pinned container image, as a VM or workload consumes it. */
@@ -75,7 +84,8 @@ const IMAGE_NAME = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 /**
  * An Artifact Registry repository, regional and private: immutable Docker tags, cleanup policies
  * that keep the newest versions and delete untagged ones, `lifecycle.prevent_destroy` (the
- * provider has no deletion protection), and additive per-repository IAM. Public access only
+ * provider has no deletion protection; {@link ArtifactRegistryProps.allowDeletion} drops it), and
+ * additive per-repository IAM. Public access only
  * through a named opt-out. {@link image} returns references pinned to a commit SHA or a digest.
  */
 export class ArtifactRegistry extends Construct {
@@ -96,6 +106,8 @@ export class ArtifactRegistry extends Construct {
     if (props === undefined || props === null || typeof props !== "object") {
       invalid(this, "props", props, "are missing", "pass { name: 'repo', region: 'us-central1' }");
     }
+    refuseProtectionFlags(this, props, "ArtifactRegistry");
+    const deletion = deletionPolicy(this, props.allowDeletion);
     const name = checkName(this, "name", "repository", props.name);
     this.repositoryId = stack.claimName(
       this,
@@ -158,8 +170,9 @@ export class ArtifactRegistry extends Construct {
           condition: { tagState: "UNTAGGED", olderThan: `${days * DAY}s` },
         },
       ],
-      lifecycle: { preventDestroy: true },
+      lifecycle: deletion.lifecycle(),
     });
+    deletion.record(this.repository);
     this.projectId = projectId ?? this.repository.project;
     this.members = new IamMembers(this, `repository/${this.repositoryId}`);
     if (props.readers !== undefined && !Array.isArray(props.readers)) {

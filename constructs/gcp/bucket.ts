@@ -3,6 +3,8 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
+import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
+import type { OptOut } from "../core/opt-out";
 import { checkMember, type IGrantable } from "./iam";
 import { isGcpRegion } from "./regions";
 import { PlatformStack } from "../core/stack";
@@ -46,6 +48,16 @@ export interface BucketProps {
   readonly kmsKeyName?: string;
   /** Bucket that receives this bucket's access logs. @default none (Cloud Audit Logs still apply) */
   readonly accessLogBucket?: string;
+  /**
+   * Let `terraform destroy` delete the bucket, with a reason (dev and review environments):
+   * drops `lifecycle.prevent_destroy` and records the opt-out `deletion-allowed` on the bucket.
+   * `force_destroy` stays false, so a bucket that still holds objects (noncurrent versions
+   * included) is not deleted with them: empty it first, e.g.
+   * `gcloud storage rm --recursive --all-versions "gs://<name>/**"`. A retention policy still keeps
+   * objects until they are old enough.
+   * @default undefined (Terraform refuses to destroy the bucket)
+   */
+  readonly allowDeletion?: OptOut;
 }
 
 const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
@@ -53,7 +65,8 @@ const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys
 /**
  * A private GCS bucket for backups and artifacts: uniform bucket-level access, public access
  * prevention enforced, versioning, lifecycle, optional retention and CMEK, never force-destroyed
- * and protected from `terraform destroy`. Grants are additive and never public.
+ * and protected from `terraform destroy` (unless {@link BucketProps.allowDeletion}). Grants are
+ * additive and never public.
  */
 export class Bucket extends Construct {
   /** The bucket (escape hatch). */
@@ -65,6 +78,8 @@ export class Bucket extends Construct {
     if (!props || typeof props !== "object") {
       invalid(this, "props", props, "are missing", "pass { name, location }");
     }
+    refuseProtectionFlags(this, props, "Bucket");
+    const deletion = deletionPolicy(this, props.allowDeletion);
     if (typeof props.name !== "string" || !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/.test(props.name)) {
       invalid(
         this,
@@ -154,8 +169,9 @@ export class Bucket extends Construct {
         : undefined,
       encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
       logging: props.accessLogBucket ? { logBucket: props.accessLogBucket } : undefined,
-      lifecycle: { preventDestroy: true },
+      lifecycle: deletion.lifecycle(),
     });
+    deletion.record(this.bucket);
   }
 
   /** The bucket's name. */

@@ -11,6 +11,7 @@ import { parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import type { LabelTarget } from "../core/labels";
 import { checkName, prefixedName } from "../core/naming";
+import { DELETION_ALLOWED, deletionPolicy, type DeletionPolicy } from "../core/deletion";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
@@ -356,8 +357,9 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       }
       this.optOuts.push({ id: "unencrypted-connections", optOut: props.allowUnencrypted });
     }
-    const allowDeletion = acceptOptOut(this, "allowDeletion", props.allowDeletion);
-    if (allowDeletion) this.optOuts.push({ id: "deletion-allowed", optOut: props.allowDeletion });
+    const deletion = deletionPolicy(this, props.allowDeletion);
+    const allowDeletion = deletion.allowed;
+    if (deletion.optOut) this.optOuts.push({ id: DELETION_ALLOWED, optOut: deletion.optOut });
     const authorizedNetworks = this.checkPublicIp(props.publicIp);
 
     const settings: Omit<SqlDatabaseInstanceSettings, "tier"> = {
@@ -401,7 +403,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
     this.recordOptOuts(this.instance);
 
     const iamAuth = this.flags["cloudsql.iam_authentication"] === "on";
-    this.databases = this.createDatabases(props.databases ?? [], allowDeletion);
+    this.databases = this.createDatabases(props.databases ?? [], deletion);
     this.iamUsers = this.createIamUsers(props.iamUsers ?? [], iamAuth);
     this.replicas = this.replicaList;
   }
@@ -745,7 +747,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
 
   private createDatabases(
     names: readonly string[],
-    allowDeletion: boolean,
+    deletion: DeletionPolicy,
   ): Record<string, SqlDatabase> {
     const created: Record<string, SqlDatabase> = {};
     names.forEach((db, i) => {
@@ -769,7 +771,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
         project: this.projectId,
         charset: "UTF8",
         collation: "en_US.UTF8",
-        lifecycle: allowDeletion ? undefined : { preventDestroy: true },
+        lifecycle: deletion.lifecycle(),
       });
     });
     return created;

@@ -4,6 +4,8 @@ import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { invalid } from "../core/errors";
 import { prefixedName } from "../core/naming";
+import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
+import type { OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { checkMember, PUBLIC_MEMBERS, type IGrantable } from "./iam";
 import { checkRegion } from "./regions";
@@ -46,9 +48,16 @@ export interface SecretProps {
   readonly topics?: readonly string[];
   /** Principals that may read the secret's versions (see {@link Secret.grantAccess}). @default [] */
   readonly accessors?: readonly IGrantable[];
+  /**
+   * Let `terraform destroy` delete the secret and its versions, with a reason (dev and review
+   * environments): sets the provider's `deletion_protection` to false, drops
+   * `lifecycle.prevent_destroy` and records the opt-out `deletion-allowed` on the secret.
+   * @default undefined (the secret cannot be deleted: both protections on)
+   */
+  readonly allowDeletion?: OptOut;
 }
 
-const PROPS = ["name", "replication", "rotation", "topics", "accessors"];
+const PROPS = ["name", "replication", "rotation", "topics", "accessors", "allowDeletion"];
 const ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
 const MIN_PERIOD = 3600;
 const MAX_PERIOD = 3_153_600_000;
@@ -61,8 +70,9 @@ const VALUE_LIKE = /value|data|payload|plain|pass(word|wd)?|secret|token|api_?ke
  * A Secret Manager secret: the container only. Its value never passes through code, config or
  * the synthesized JSON; it is added out of band with
  * `printf %s "$VALUE" | gcloud secrets versions add <secretId> --data-file=-`. Deletion is blocked
- * twice (the provider's `deletion_protection` and `lifecycle.prevent_destroy`); readers are
- * granted `roles/secretmanager.secretAccessor` on this secret only.
+ * twice (the provider's `deletion_protection` and `lifecycle.prevent_destroy`; both off only with
+ * {@link SecretProps.allowDeletion}); readers are granted `roles/secretmanager.secretAccessor` on
+ * this secret only.
  */
 export class Secret extends Construct {
   /** The secret (escape hatch). */
@@ -78,7 +88,9 @@ export class Secret extends Construct {
       invalid(this, "props", props, "are missing", "pass { name: 'exchange-api-key' }");
     }
     const hintId = typeof props.name === "string" ? `${stack.prefix}-${props.name}` : "<secret-id>";
+    refuseProtectionFlags(this, props, "Secret");
     rejectUnknownKeys(this, "", props, PROPS, hintId);
+    const deletion = deletionPolicy(this, props.allowDeletion);
     if (typeof props.name !== "string" || props.name.length === 0) {
       invalid(this, "name", props.name, "is missing", "pass a short name such as 'api-key'");
     }
@@ -97,14 +109,14 @@ export class Secret extends Construct {
       replication,
       rotation,
       topics: topics.length > 0 ? topics.map((name) => ({ name })) : undefined,
-      deletionProtection: true,
-      lifecycle: {
-        preventDestroy: true,
+      deletionProtection: deletion.protect,
+      lifecycle: deletion.lifecycle({
         // The service advances next_rotation_time at each notification; resetting it to the
         // configured (past) time would fail the apply.
         ignoreChanges: rotation ? ["rotation[0].next_rotation_time"] : undefined,
-      },
+      }),
     });
+    deletion.record(this.secret);
     this.accessors = new IamMembers(this, `secret/${this.secretId}`);
     if (props.accessors !== undefined && !Array.isArray(props.accessors)) {
       invalid(this, "accessors", props.accessors, "is not a list", "pass [serviceAccount, ...]");
