@@ -10,7 +10,7 @@ import { CloudBuildPipeline } from "../constructs/gcp/cloud-build";
 import { Firewall } from "../constructs/gcp/firewall";
 import { Monitoring } from "../constructs/gcp/monitoring";
 import { Network } from "../constructs/gcp/network";
-import { RegionalPlatform } from "../constructs/gcp/region";
+import { RegionalPlatform, type RegionSpec } from "../constructs/gcp/region";
 import { Secret } from "../constructs/gcp/secrets";
 import { ServiceAccount } from "../constructs/gcp/service-account";
 import type { Vm } from "../constructs/gcp/vm";
@@ -105,8 +105,8 @@ export class TradingBotStack extends PlatformStack {
 
     this.platform = new RegionalPlatform(this, "platform", {
       network: this.network,
-      primary,
-      backups,
+      primary: regionSpec(primary),
+      backups: backups.map(regionSpec),
       vm: {
         serviceAccount: this.vmAccount,
         externalIp: "static", // exchanges allow-list the caller's address
@@ -290,4 +290,9 @@ export class TradingBotStack extends PlatformStack {
       description: "Artifact Registry repository for the service images",
     });
   }
+}
+
+/** A region of the settings as RegionalPlatform takes it (the subnet range goes to the Network). */
+function regionSpec(r: TradingBotConfig["regions"][number]): RegionSpec {
+  return { region: r.region, machineType: r.machineType, databaseTier: r.databaseTier };
 }
