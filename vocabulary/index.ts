@@ -7,6 +7,7 @@
  */
 
 export * from "./ranges";
+export * from "./secrets";
 
 /** The shortest reason accepted for an opt-out or a suppression; "ok" or "temp" says nothing. */
 export const MIN_REASON_LENGTH = 20;
@@ -108,6 +109,10 @@ export const OPT_OUT_IDS = {
   worldIngress: "world-ingress",
   /** Egress to the whole internet past the default deny. */
   egressToWorld: "egress-to-world",
+  /** Deletion protection off on a stateful resource, so an environment can be torn down. */
+  deletionAllowed: "deletion-allowed",
+  /** A database reachable from the whole internet through its authorized networks. */
+  sqlOpenToWorld: "sql-open-to-world",
   /** A privilege-escalation role granted on a whole project. */
   escalationRole: "escalation-role",
   /** A role that belongs on one resource, granted on a whole project. */

@@ -1,10 +1,11 @@
+import { OPT_OUT_IDS } from "../../vocabulary";
 import type { IConstruct } from "constructs";
 import type { TerraformElement, TerraformResourceLifecycle } from "cdktf";
 import { invalid } from "./errors";
 import { acceptOptOut, recordOptOut, type OptOut } from "./opt-out";
 
 /** The opt-out id recorded on a stateful resource whose deletion protections were turned off. */
-export const DELETION_ALLOWED = "deletion-allowed";
+export const DELETION_ALLOWED = OPT_OUT_IDS.deletionAllowed;
 
 /**
  * Props that would switch a deletion protection off by a boolean. No construct takes them: the

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { OPT_OUT_IDS } from "../../vocabulary";
 import { Fn, Lazy, Token, type ITerraformDependable } from "cdktf";
 import {
   SqlDatabaseInstance,
@@ -740,7 +741,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
           "list the client ranges; if it must be open to all, set publicIp.allowWorld: { reason }",
         );
       }
-      this.optOuts.push({ id: "sql-open-to-world", optOut: publicIp.allowWorld });
+      this.optOuts.push({ id: OPT_OUT_IDS.sqlOpenToWorld, optOut: publicIp.allowWorld });
     }
     return networks.map((n) => ({ name: n.name, value: n.cidr.toString() }));
   }
