@@ -1,5 +1,25 @@
 import type { Resource, RuleContext, SynthStack } from "./types";
-import { get, referenceOf, referencedAddresses } from "./values";
+import type { Json } from "./types";
+import { get, referenceOf, referencedAddresses, withDynamicBlocks } from "./values";
+
+/**
+ * The stack as the rules read it: every resource's `dynamic` blocks expanded into the blocks they
+ * produce ({@link withDynamicBlocks}). The file text stays, for SARIF line numbers.
+ */
+export function normalizedStack(stack: SynthStack): SynthStack {
+  const norm = (r: Resource): Resource =>
+    JSON.stringify(r.config).includes('"dynamic"')
+      ? { ...r, config: withDynamicBlocks(r.config) as Json }
+      : r;
+  const resources = stack.resources.map(norm);
+  const data = stack.data.map(norm);
+  return {
+    ...stack,
+    resources,
+    data,
+    byAddress: new Map([...resources, ...data].map((r) => [r.address, r])),
+  };
+}
 
 /** The read-only view of a stack the rules get. */
 export function contextOf(stack: SynthStack): RuleContext {

@@ -58,12 +58,18 @@ export function rulesMarkdown(rules: readonly Rule[] = RULES): string {
           .map(escapeCell)
           .join(" | "),
       );
+    const notes = rules
+      .filter((r) => pattern.test(r.id) && r.checkovNote)
+      .map((r) => `- **${r.id}**${r.checkov ? ` (${r.checkov})` : ""}: ${r.checkovNote}`);
     return [
       `### ${title}`,
       "",
       "| ID | Checkov | Severity | Checks that | Applies to | Fix |",
       "| --- | --- | --- | --- | --- | --- |",
       ...rows.map((row) => `| ${row} |`),
+      ...(notes.length > 0
+        ? ["", "Where these rules deliberately differ from checkov:", "", ...notes]
+        : []),
     ].join("\n");
   }).join("\n\n");
 }

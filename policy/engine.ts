@@ -1,4 +1,4 @@
-import { contextOf } from "./context";
+import { contextOf, normalizedStack } from "./context";
 import { loadOutdir } from "./load";
 import { appliesTo, commentEntries, isValidReason, RULES, type ReasonEntry } from "./rules";
 import type { Finding, ReasonRecord, Resource, Rule, Severity, SynthStack, Verdict } from "./types";
@@ -16,7 +16,8 @@ export function evaluate(
 ): Finding[] {
   const stacks = typeof input === "string" ? loadOutdir(input) : input;
   const findings: Finding[] = [];
-  for (const stack of stacks) {
+  for (const original of stacks) {
+    const stack = normalizedStack(original);
     const context = contextOf(stack);
     for (const resource of stack.resources) {
       for (const rule of rules) {

@@ -69,6 +69,11 @@ export interface Rule {
   readonly id: string;
   /** The matching checkov check, when there is one (`CKV_GCP_2`). */
   readonly checkov?: string;
+  /**
+   * How the rule deliberately differs from the checkov check of its ID (other resource types,
+   * stricter defaults), or why it carries none; listed in help/policies.md. @default none
+   */
+  readonly checkovNote?: string;
   readonly severity: Severity;
   /** What a compliant resource looks like, one line. */
   readonly title: string;

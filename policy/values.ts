@@ -199,3 +199,69 @@ export function formatPorts(protocol: string, ranges: readonly PortRange[] | "al
     .map((r) => `${protocol}:${r.from === r.to ? r.from : `${r.from}-${r.to}`}`)
     .join(", ");
 }
+
+/**
+ * A config with its `dynamic` blocks read as the blocks they produce, so every rule sees them:
+ * `"dynamic": { "ingress": { "for_each": ..., "iterator"?: ..., "content": {...} } }` (what
+ * Terraform JSON and cdktf iterators write) becomes `ingress` items. A literal `for_each` list or
+ * map is expanded, `${<iterator>.value...}` / `${<iterator>.key}` replaced by its items; an
+ * expression `for_each` yields the content once with those references left as expressions, so a
+ * rule that needs them fails closed ("cannot be verified") and a risky literal in the content is
+ * reported. Static blocks of the same name come first. Nested blocks are normalized too.
+ */
+export function withDynamicBlocks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withDynamicBlocks);
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (name === "dynamic") continue;
+    out[name] = name === "//" ? item : withDynamicBlocks(item);
+  }
+  for (const dynamic of blocks(value.dynamic)) {
+    for (const [name, spec] of Object.entries(dynamic)) {
+      for (const one of blocks(spec)) {
+        const produced = expandDynamic(name, one);
+        if (produced.length === 0 && out[name] === undefined) continue;
+        out[name] = [...blocks(out[name]), ...produced];
+      }
+    }
+  }
+  return out;
+}
+
+function expandDynamic(name: string, spec: Json): Json[] {
+  const content = blocks(spec.content)[0];
+  if (!content) return [];
+  const iterator = typeof spec.iterator === "string" ? spec.iterator : name;
+  const forEach = spec.for_each;
+  const items: [unknown, unknown][] = Array.isArray(forEach)
+    ? forEach.map((v, i) => [i, v])
+    : isObject(forEach)
+      ? Object.entries(forEach)
+      : [];
+  const normalized = withDynamicBlocks(content) as Json;
+  if (!Array.isArray(forEach) && !isObject(forEach)) {
+    return [{ ...normalized, "//dynamic": { for_each: forEach } }];
+  }
+  return items.map(([k, v]) => substituteIterator(normalized, iterator, k, v) as Json);
+}
+
+/** Replaces whole-value `${it.value}`, `${it.value.x}`, `${it.value["x"]}`, `${it.key}`. */
+function substituteIterator(value: unknown, iterator: string, k: unknown, v: unknown): unknown {
+  if (Array.isArray(value)) return value.map((x) => substituteIterator(x, iterator, k, v));
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, x]) => [name, substituteIterator(x, iterator, k, v)]),
+    );
+  }
+  if (typeof value !== "string") return value;
+  const escaped = iterator.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(
+    `^\\$\\{${escaped}\\.(key|value)(?:\\.([A-Za-z_][\\w-]*)|\\["([^"]+)"\\])?\\}$`,
+  ).exec(value);
+  if (!m) return value;
+  if (m[1] === "key") return m[2] || m[3] ? value : k;
+  const field = m[2] ?? m[3];
+  if (field === undefined) return v;
+  return isObject(v) && field in v ? v[field] : value;
+}

@@ -465,9 +465,10 @@ const CASES: Record<string, Case> = {
     message: /primitive role roles\/owner/,
   },
   "GCP-IAM-002": {
-    pass: grant("google_storage_bucket_iam_member", { bucket: "b" }),
-    fail: grant("google_storage_bucket_iam_binding", {
-      bucket: "b",
+    // Bucket and repository grants are GCP-GCS-006 / GCP-AR-001 (checkov's own IDs for them).
+    pass: grant("google_secret_manager_secret_iam_member", { secret_id: "s" }),
+    fail: grant("google_secret_manager_secret_iam_binding", {
+      secret_id: "s",
       member: undefined,
       members: ["group:a@example.com", "allUsers"],
     }),
@@ -524,6 +525,19 @@ const CASES: Record<string, Case> = {
     fail: repo(["allAuthenticatedUsers"]),
     message:
       /google_artifact_registry_repository_iam_member.m0 grants access to allAuthenticatedUsers/,
+  },
+  "GCP-GCS-006": {
+    pass: grant("google_storage_bucket_iam_member", {
+      bucket: "acme-assets",
+      role: "roles/storage.objectViewer",
+    }),
+    fail: grant("google_storage_bucket_iam_binding", {
+      bucket: "acme-assets",
+      role: "roles/storage.objectViewer",
+      member: undefined,
+      members: ["group:a@example.com", "allUsers"],
+    }),
+    message: /grants "roles\/storage.objectViewer" to allUsers/,
   },
   "GCP-AR-002": {
     pass: repo([]),
@@ -861,6 +875,30 @@ describe("rule pack", () => {
     expect(checkov("AWS-ECR-002")).toBe("CKV_AWS_51");
     expect(checkov("K8S-POD-001")).toBe("CKV_K8S_16");
   });
+
+  it("carries the IDs of checkov's own definitions (Terraform-side for kubernetes_*)", () => {
+    const checkov = (id: string) => ruleById(id)?.checkov;
+    // checkov/terraform/checks/resource/aws/ECRImageScanning.py: CKV_AWS_33 is KMSKeyWildcardPrincipal.
+    expect(checkov("AWS-ECR-003")).toBe("CKV_AWS_163");
+    // checkov/terraform/checks/resource/kubernetes/MemoryLimits.py (CKV_K8S_13 is MemoryRequests there).
+    expect(checkov("K8S-POD-007")).toBe("CKV_K8S_12");
+    // No Terraform-resource check for run-as-non-root on workloads (CKV_K8S_23 is a manifest check).
+    expect(checkov("K8S-POD-002")).toBeUndefined();
+    expect(ruleById("K8S-POD-002")?.checkovNote).toMatch(/no ID/);
+    expect(checkov("GCP-GCS-006")).toBe("CKV_GCP_28");
+  });
+
+  it("covers every resource type checkov's check of the same ID lists", () => {
+    const covers = (id: string, type: string) => appliesTo(ruleById(id)!, type);
+    for (const id of ["GCP-VM-001", "GCP-VM-002", "GCP-VM-003", "GCP-VM-004", "GCP-VM-006"])
+      expect(covers(id, "google_compute_instance_from_template")).toBe(true);
+    expect(covers("GCP-VM-007", "google_compute_instance_from_template")).toBe(true);
+    expect(covers("AWS-RDS-001", "aws_rds_cluster_instance")).toBe(true);
+    expect(covers("AWS-RDS-003", "aws_rds_cluster")).toBe(true);
+    expect(covers("GCP-AR-001", "google_artifact_registry_repository_iam_member")).toBe(true);
+    expect(covers("GCP-AR-001", "google_artifact_registry_repository_iam_binding")).toBe(true);
+    expect(covers("GCP-GCS-006", "google_storage_bucket_iam_member")).toBe(true);
+  });
 });
 
 describe.each(Object.entries(CASES))("%s", (id, { pass, fail, message }) => {
@@ -1086,5 +1124,217 @@ describe("GCP-FW-006: only web ports from the world", () => {
       }),
     );
     expect(unrelated[0].suppressed).toBeUndefined();
+  });
+});
+
+describe("shapes checkov's checks see too", () => {
+  const only = (id: string, resources: Record<string, Json>, address: string) =>
+    evaluate([stackOf(resources)], [ruleById(id)!])
+      .filter((f) => f.address === address)
+      .map((f) => f.message);
+
+  it("reads a dynamic ingress block with a literal for_each as the blocks it produces", () => {
+    const dynamicSg = (cidrs: string[]) => ({
+      "aws_security_group.subject": {
+        dynamic: {
+          ingress: {
+            for_each: cidrs.map((cidr) => ({ cidr })),
+            iterator: "each",
+            content: {
+              from_port: 22,
+              to_port: 22,
+              protocol: "tcp",
+              cidr_blocks: ["${each.value.cidr}"],
+            },
+          },
+        },
+      },
+    });
+    expect(only("AWS-SG-001", dynamicSg(["10.0.0.0/8"]), "aws_security_group.subject")).toEqual([]);
+    expect(
+      only("AWS-SG-001", dynamicSg(["10.0.0.0/8", "0.0.0.0/0"]), "aws_security_group.subject"),
+    ).toEqual([expect.stringMatching(/ingress\[1\] allows SSH \(tcp\/22\) from 0\.0\.0\.0\/0/)]);
+  });
+
+  it("fails closed on a dynamic block whose for_each is an expression (cdktf iterators)", () => {
+    const messages = only(
+      "GCP-FW-001",
+      {
+        "google_compute_firewall.subject": {
+          name: "fw",
+          source_ranges: ["0.0.0.0/0"],
+          dynamic: {
+            allow: {
+              for_each: "${var.rules}",
+              iterator: "each",
+              content: { protocol: "tcp", ports: "${each.value.ports}" },
+            },
+          },
+        },
+      },
+      "google_compute_firewall.subject",
+    );
+    expect(messages).toEqual([expect.stringMatching(/cannot be verified.*may include SSH/)]);
+  });
+
+  it("reads an authorized network given through a dynamic block inside ip_configuration", () => {
+    const messages = only(
+      "GCP-SQL-002",
+      {
+        "google_sql_database_instance.subject": {
+          database_version: "POSTGRES_15",
+          settings: {
+            ip_configuration: {
+              ipv4_enabled: true,
+              dynamic: {
+                authorized_networks: {
+                  for_each: "${var.networks}",
+                  content: { value: "0.0.0.0/0" },
+                },
+              },
+            },
+          },
+        },
+      },
+      "google_sql_database_instance.subject",
+    );
+    expect(messages).toEqual(["authorized_networks admits 0.0.0.0/0"]);
+  });
+
+  it("reads a port list given as one string and an empty source list as the world", () => {
+    const fwWith = (extra: Json) => ({
+      "google_compute_firewall.subject": {
+        name: "fw",
+        allow: { protocol: "tcp", ports: "22" },
+        ...extra,
+      },
+    });
+    expect(
+      only("GCP-FW-001", fwWith({ source_ranges: [] }), "google_compute_firewall.subject"),
+    ).toEqual([expect.stringContaining("0.0.0.0/0 (no source given)")]);
+    expect(
+      only(
+        "GCP-FW-001",
+        fwWith({ source_ranges: ["10.0.0.0/8"] }),
+        "google_compute_firewall.subject",
+      ),
+    ).toEqual([]);
+  });
+
+  it("counts an empty EKS public_access_cidrs as the world", () => {
+    const messages = only(
+      "AWS-EKS-001",
+      {
+        "aws_eks_cluster.subject": {
+          vpc_config: { endpoint_public_access: true, public_access_cidrs: [] },
+        },
+      },
+      "aws_eks_cluster.subject",
+    );
+    expect(messages).toEqual([expect.stringMatching(/an empty list is unset/)]);
+  });
+
+  it("does not count a Condition on aws:SecureTransport as restricting Principal *", () => {
+    const policy = (condition: Json) => ({
+      "aws_ecr_repository_policy.subject": {
+        repository: "r",
+        policy: JSON.stringify({
+          Statement: [
+            { Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Condition: condition },
+          ],
+        }),
+      },
+    });
+    const secure = { Bool: { "aws:SecureTransport": "true" } };
+    expect(only("AWS-ECR-004", policy(secure), "aws_ecr_repository_policy.subject")).toHaveLength(
+      1,
+    );
+    const org = { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } };
+    expect(only("AWS-ECR-004", policy(org), "aws_ecr_repository_policy.subject")).toEqual([]);
+    const wildcard = { StringLike: { "aws:PrincipalOrgID": "*" } };
+    expect(only("AWS-ECR-004", policy(wildcard), "aws_ecr_repository_policy.subject")).toHaveLength(
+      1,
+    );
+    const document = {
+      "aws_ecr_repository_policy.subject": {
+        repository: "r",
+        policy: "${data.aws_iam_policy_document.p.json}",
+      },
+      "data.aws_iam_policy_document.p": {
+        statement: [
+          {
+            principals: [{ type: "*", identifiers: ["*"] }],
+            condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["true"] }],
+          },
+        ],
+      },
+    };
+    expect(only("AWS-ECR-004", document, "aws_ecr_repository_policy.subject")).toHaveLength(1);
+  });
+
+  it("reports a public grant on the IAM member (as checkov) and on the repository it exposes", () => {
+    const resources = {
+      "google_artifact_registry_repository.repo": { repository_id: "images", format: "DOCKER" },
+      "google_artifact_registry_repository_iam_member.pub": {
+        repository: "${google_artifact_registry_repository.repo.name}",
+        role: "roles/artifactregistry.reader",
+        member: "allUsers",
+      },
+    };
+    const findings = evaluate([stackOf(resources)], [ruleById("GCP-AR-001")!]);
+    expect(findings.map((f) => f.address).sort()).toEqual([
+      "google_artifact_registry_repository.repo",
+      "google_artifact_registry_repository_iam_member.pub",
+    ]);
+    const iam002 = evaluate([stackOf(resources)], [ruleById("GCP-IAM-002")!]);
+    expect(iam002).toEqual([]);
+  });
+
+  it("reads an instance from template with its source template, and fails closed without it", () => {
+    const template = {
+      "google_compute_instance_template.t": {
+        metadata: { "block-project-ssh-keys": "true" },
+      },
+    };
+    expect(
+      only(
+        "GCP-VM-003",
+        {
+          ...template,
+          "google_compute_instance_from_template.subject": {
+            source_instance_template: "${google_compute_instance_template.t.self_link_unique}",
+          },
+        },
+        "google_compute_instance_from_template.subject",
+      ),
+    ).toEqual([]);
+    expect(
+      only(
+        "GCP-VM-003",
+        {
+          "google_compute_instance_from_template.subject": {
+            source_instance_template: "projects/p/global/instanceTemplates/t",
+          },
+        },
+        "google_compute_instance_from_template.subject",
+      ),
+    ).toEqual([expect.stringMatching(/source_instance_template .* cannot be verified/)]);
+  });
+
+  it("reads Aurora clusters for backups and Aurora instances for public access", () => {
+    expect(
+      only(
+        "AWS-RDS-003",
+        { "aws_rds_cluster.subject": { engine: "aurora-postgresql", backup_retention_period: 0 } },
+        "aws_rds_cluster.subject",
+      ),
+    ).toHaveLength(1);
+    expect(
+      only(
+        "AWS-RDS-001",
+        { "aws_rds_cluster_instance.subject": { publicly_accessible: true } },
+        "aws_rds_cluster_instance.subject",
+      ),
+    ).toEqual(["publicly_accessible is true"]);
   });
 });

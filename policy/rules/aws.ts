@@ -146,6 +146,8 @@ const securityGroupRules: Rule[] = [
   },
   {
     id: "AWS-SG-001",
+    checkovNote:
+      "Judges the union of IPv4 and IPv6 ranges and fails closed on expressions; checkov compares with `0.0.0.0/0` and `::/0`.",
     checkov: "CKV_AWS_24",
     severity: "error",
     title: "Security group does not allow SSH (tcp/22) from the internet",
@@ -156,6 +158,7 @@ const securityGroupRules: Rule[] = [
   },
   {
     id: "AWS-SG-002",
+    checkovNote: "As AWS-SG-001.",
     checkov: "CKV_AWS_25",
     severity: "error",
     title: "Security group does not allow RDP (tcp/3389) from the internet",
@@ -170,6 +173,10 @@ const securityGroupRules: Rule[] = [
 // RDS
 
 const RDS = ["aws_db_instance"];
+/** CKV_AWS_17 lists Aurora's instances too: an Aurora instance can be public on its own. */
+const RDS_PUBLIC = ["aws_db_instance", "aws_rds_cluster_instance"];
+/** CKV_AWS_133 lists Aurora clusters too: they keep the backups of their instances. */
+const RDS_BACKUP = ["aws_db_instance", "aws_rds_cluster"];
 const isAurora = (c: Json): boolean =>
   typeof c.engine === "string" && c.engine.startsWith("aurora");
 
@@ -181,15 +188,18 @@ function isLiteral(value: unknown): boolean {
 const rdsRules: Rule[] = [
   {
     id: "AWS-RDS-001",
+    checkovNote: "An unset `publicly_accessible` is its default (false), as in checkov.",
     checkov: "CKV_AWS_17",
     severity: "error",
     title: "RDS instance is not publicly accessible",
-    types: RDS,
+    types: RDS_PUBLIC,
     fix: "Set publicly_accessible = false and reach the database from inside the VPC.",
     check: (r) => requireFlag(r.config, "publicly_accessible", false, false),
   },
   {
     id: "AWS-RDS-002",
+    checkovNote:
+      "Aurora instances are not applicable: their storage is encrypted on the cluster (checkov's CKV_AWS_96, not a rule here).",
     checkov: "CKV_AWS_16",
     severity: "error",
     title: "RDS storage is encrypted",
@@ -200,13 +210,19 @@ const rdsRules: Rule[] = [
   },
   {
     id: "AWS-RDS-003",
+    checkovNote:
+      "Stricter: a `backup_retention_period` that is an expression fails closed (checkov: unknown); read replicas and Aurora instances are not applicable (the cluster keeps the backups).",
     checkov: "CKV_AWS_133",
     severity: "error",
     title: "RDS instance keeps automated backups",
-    types: RDS,
+    types: RDS_BACKUP,
     fix: "Set backup_retention_period to 7 or more days (0 turns backups and point-in-time recovery off).",
     check: (r) => {
-      if (r.config.replicate_source_db !== undefined || isAurora(r.config)) return NOT_APPLICABLE;
+      if (
+        r.type === "aws_db_instance" &&
+        (r.config.replicate_source_db !== undefined || isAurora(r.config))
+      )
+        return NOT_APPLICABLE;
       const days = r.config.backup_retention_period;
       if (days === undefined) return COMPLIANT; // the RDS API default is 1 day
       if (isToken(days)) return violation(unverifiable("backup_retention_period", days));
@@ -275,6 +291,8 @@ const PUBLIC_ACCESS_FLAGS = [
 const s3Rules: Rule[] = [
   {
     id: "AWS-S3-001",
+    checkovNote:
+      "Also accepts the separate `aws_s3_bucket_server_side_encryption_configuration` resource (provider 4+), which checkov's CKV_AWS_19 on `aws_s3_bucket` alone does not see.",
     checkov: "CKV_AWS_19",
     severity: "error",
     title: "S3 bucket has default server-side encryption configured",
@@ -365,16 +383,72 @@ const isEveryone = (principal: unknown): boolean =>
     Object.values(principal).some((v) => strings(v).includes("*")));
 
 /**
- * The statements of a resource policy that allow everyone without a condition: from the JSON
- * string, or from the `aws_iam_policy_document` data source it references. `undefined` when the
- * policy cannot be read.
+ * Condition keys that narrow who the principal is (or where the request comes from). A condition
+ * on anything else (`aws:SecureTransport`, `aws:RequestedRegion`, `aws:CurrentTime`, ...) leaves
+ * `Principal: "*"` public: anyone can meet it.
+ */
+const PRINCIPAL_CONDITION_KEYS = [
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:principalservicename",
+  "aws:sourcearn",
+  "aws:sourceaccount",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths",
+  "aws:sourceowner",
+  "aws:sourcevpc",
+  "aws:sourcevpce",
+  "aws:sourceip",
+  "aws:userid",
+  "aws:username",
+];
+
+/**
+ * Whether a condition restricts the principal: one of its tests is on a
+ * {@link PRINCIPAL_CONDITION_KEYS} key with values that are not all wildcards, under an operator
+ * that is not a negation or `IfExists` (both let a request without the key through).
+ */
+export function conditionRestrictsPrincipal(
+  tests: readonly { operator: unknown; key: unknown; values: unknown }[],
+): boolean {
+  return tests.some(({ operator, key, values }) => {
+    if (typeof operator !== "string" || typeof key !== "string") return false;
+    if (/^(StringNot|ArnNot|NotIpAddress)|IfExists$|^Null$/i.test(operator)) return false;
+    if (!PRINCIPAL_CONDITION_KEYS.includes(key.toLowerCase())) return false;
+    const list = strings(values);
+    return list.length > 0 && list.every((v) => v !== "*" && v !== "");
+  });
+}
+
+/** The tests of a JSON policy `Condition` (`{ operator: { key: values } }`). */
+function jsonConditionTests(condition: unknown) {
+  if (typeof condition !== "object" || condition === null) return [];
+  return Object.entries(condition).flatMap(([operator, byKey]) =>
+    typeof byKey === "object" && byKey !== null
+      ? Object.entries(byKey).map(([key, values]) => ({ operator, key, values }))
+      : [],
+  );
+}
+
+/**
+ * The statements of a resource policy that allow everyone without a condition that restricts the
+ * principal: from the JSON string, or from the `aws_iam_policy_document` data source it
+ * references. `undefined` when the policy cannot be read.
  */
 function publicStatements(policy: unknown, context: RuleContext): number[] | undefined {
   const source = context.resolve(policy);
   if (source?.type === "aws_iam_policy_document") {
     return blocks(source.config.statement).flatMap((st, i) =>
       (st.effect ?? "Allow") === "Allow" &&
-      blocks(st.condition).length === 0 &&
+      !conditionRestrictsPrincipal(
+        blocks(st.condition).map((c) => ({
+          operator: c.test,
+          key: c.variable,
+          values: c.values,
+        })),
+      ) &&
       blocks(st.principals).some((p) => p.type === "*" || strings(p.identifiers).includes("*"))
         ? [i]
         : [],
@@ -394,7 +468,12 @@ function publicStatements(policy: unknown, context: RuleContext): number[] | und
   }
   const statements = ([] as (Statement | undefined)[]).concat(document.Statement);
   return statements.flatMap((st, i) =>
-    st && st.Effect === "Allow" && !st.Condition && isEveryone(st.Principal) ? [i] : [],
+    st &&
+    st.Effect === "Allow" &&
+    !conditionRestrictsPrincipal(jsonConditionTests(st.Condition)) &&
+    isEveryone(st.Principal)
+      ? [i]
+      : [],
   );
 }
 
@@ -441,7 +520,7 @@ const otherRules: Rule[] = [
   },
   {
     id: "AWS-ECR-003",
-    checkov: "CKV_AWS_33",
+    checkov: "CKV_AWS_163",
     severity: "warning",
     title: "ECR repository scans images on push",
     types: ECR,
@@ -450,6 +529,8 @@ const otherRules: Rule[] = [
   },
   {
     id: "AWS-ECR-004",
+    checkovNote:
+      'checkov\'s CKV_AWS_32 fails `Principal: "*"`; this rule also reads `aws_iam_policy_document`, and counts a statement as public unless its Condition restricts the principal (aws:PrincipalOrgID, aws:SourceAccount, ...): a condition on aws:SecureTransport alone does not.',
     checkov: "CKV_AWS_32",
     severity: "error",
     title: "ECR repository policy does not allow everyone",
@@ -459,7 +540,10 @@ const otherRules: Rule[] = [
       const found = publicStatements(r.config.policy, context);
       if (found === undefined) return violation(unverifiable("policy", r.config.policy));
       return problemsVerdict(
-        found.map((i) => `statement ${i} allows Principal "*" without a condition`),
+        found.map(
+          (i) =>
+            `statement ${i} allows Principal "*" without a condition that restricts the principal (aws:PrincipalOrgID, aws:SourceAccount, ...)`,
+        ),
       );
     },
   },
@@ -483,6 +567,8 @@ const otherRules: Rule[] = [
   },
   {
     id: "AWS-EKS-001",
+    checkovNote:
+      "An empty `public_access_cidrs` is the world, as in checkov; the union of ranges is judged and an expression fails closed.",
     checkov: "CKV_AWS_38",
     severity: "error",
     title: "EKS API endpoint is not open to the internet",
@@ -491,10 +577,18 @@ const otherRules: Rule[] = [
     check: (r) => {
       const isPublic = flag(get(r.config, "vpc_config.endpoint_public_access"));
       if (isPublic === false) return COMPLIANT;
-      const cidrs = get(r.config, "vpc_config.public_access_cidrs");
-      if (cidrs === undefined)
+      if (isPublic === "unknown")
         return violation(
-          "the API endpoint is public and public_access_cidrs defaults to 0.0.0.0/0",
+          unverifiable(
+            "vpc_config.endpoint_public_access",
+            get(r.config, "vpc_config.endpoint_public_access"),
+          ),
+        );
+      const cidrs = get(r.config, "vpc_config.public_access_cidrs");
+      // An empty list is what the provider sends when the argument is unset: 0.0.0.0/0.
+      if (cidrs === undefined || cidrs === null || (Array.isArray(cidrs) && cidrs.length === 0))
+        return violation(
+          `the API endpoint is public and public_access_cidrs defaults to 0.0.0.0/0 (${cidrs === undefined ? "not set" : "an empty list is unset"})`,
         );
       const world = includesWorld(cidrs);
       if (world === "unknown")

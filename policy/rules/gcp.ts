@@ -36,15 +36,27 @@ export { PRIMITIVE_ROLES, PUBLIC_MEMBERS };
 const FIREWALL = ["google_compute_firewall"];
 const SQL = ["google_sql_database_instance"];
 const SUBNET = ["google_compute_subnetwork"];
-const INSTANCE = ["google_compute_instance"];
+const FROM_TEMPLATE = "google_compute_instance_from_template";
+const INSTANCE_TYPES = ["google_compute_instance", FROM_TEMPLATE];
 const VM = [
-  "google_compute_instance",
+  ...INSTANCE_TYPES,
   "google_compute_instance_template",
   "google_compute_region_instance_template",
 ];
-const VM_LABEL = "`google_compute_instance` and instance templates";
+const VM_LABEL =
+  "`google_compute_instance`, `google_compute_instance_from_template` and instance templates";
 const BUCKET = ["google_storage_bucket"];
 const REPOSITORY = ["google_artifact_registry_repository"];
+const REPOSITORY_GRANTS = [
+  "google_artifact_registry_repository_iam_member",
+  "google_artifact_registry_repository_iam_binding",
+  "google_artifact_registry_repository_iam_policy",
+];
+const BUCKET_GRANTS = [
+  "google_storage_bucket_iam_member",
+  "google_storage_bucket_iam_binding",
+  "google_storage_bucket_iam_policy",
+];
 const IAM_GRANT = /^google_.+_iam_(member|binding|policy)$/;
 const PROJECT_GRANT = ["google_project_iam_member", "google_project_iam_binding"];
 const AUTHORITATIVE = [
@@ -68,9 +80,24 @@ function firewallFromWorld(c: Json): boolean | "unknown" | "n/a" {
   if (flag(c.disabled) === true) return "n/a";
   if (typeof c.direction === "string" && c.direction.toUpperCase() === "EGRESS") return "n/a";
   if (blocks(c.allow).length === 0) return "n/a";
-  if (c.source_ranges === undefined && !c.source_tags && !c.source_service_accounts) return true;
+  // An empty list is what the provider sends when the argument is unset: 0.0.0.0/0.
+  if (isUnset(c.source_ranges) && isUnset(c.source_tags) && isUnset(c.source_service_accounts))
+    return true;
+  if (isUnset(c.source_ranges)) return false;
   if (isUptimeCheckers(c.source_ranges)) return false;
   return includesWorld(c.source_ranges);
+}
+
+/** Absent, or an empty list (which the provider treats as absent). */
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+}
+
+/** `ports` as a list: one literal string or number is a list of one. */
+function portList(ports: unknown): unknown[] | undefined {
+  if (Array.isArray(ports)) return ports;
+  if (typeof ports === "number" || (typeof ports === "string" && !isToken(ports))) return [ports];
+  return undefined;
 }
 
 /**
@@ -104,9 +131,9 @@ export function firewallAllowsTcp(c: Json, port: number | "every"): boolean | "u
     const protocol = String(allow.protocol).toLowerCase();
     if (protocol === "all") return true;
     if (protocol !== "tcp" && protocol !== "6") continue;
-    const ports = allow.ports;
-    if (ports === undefined || (Array.isArray(ports) && ports.length === 0)) return true;
-    if (!Array.isArray(ports)) {
+    const ports = portList(allow.ports);
+    if (allow.ports === undefined || (Array.isArray(ports) && ports.length === 0)) return true;
+    if (!ports) {
       unknown = true;
       continue;
     }
@@ -180,8 +207,9 @@ function beyondWebPorts(c: Json): string[] | "unknown" {
       found.push("tcp:all");
       continue;
     }
-    if (!Array.isArray(ports)) return "unknown";
-    for (const spec of ports) {
+    const list = portList(ports);
+    if (!list) return "unknown";
+    for (const spec of list) {
       const range = parsePortRange(spec);
       if (!range) return "unknown";
       // A single admin port is GCP-FW-001/002's finding; do not report it twice.
@@ -204,8 +232,9 @@ function worldPort(c: Json, port: number | "every", what: string): Verdict {
   if (world === "unknown") {
     return violation(`${unverifiable("source_ranges", c.source_ranges)}; the rule allows ${what}`);
   }
-  const sources =
-    c.source_ranges === undefined ? "0.0.0.0/0 (no source given)" : worldRanges(c.source_ranges);
+  const sources = isUnset(c.source_ranges)
+    ? "0.0.0.0/0 (no source given)"
+    : worldRanges(c.source_ranges);
   if (opens === "unknown") {
     return violation(
       `allows ports that cannot be verified (${show(c.allow)}) from ${sources}; they may include ${what}`,
@@ -217,6 +246,8 @@ function worldPort(c: Json, port: number | "every", what: string): Verdict {
 const firewallRules: Rule[] = [
   {
     id: "GCP-FW-001",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_2 reads `google_compute_firewall` only and the literal `0.0.0.0/0`; this rule also reads firewall policy rules, judges the union of ranges (two /1 halves are the world), counts a rule with no source as the world and fails closed on expressions.",
     checkov: "CKV_GCP_2",
     severity: "error",
     title: "Firewall does not allow SSH (tcp/22) from the internet",
@@ -227,6 +258,8 @@ const firewallRules: Rule[] = [
   },
   {
     id: "GCP-FW-002",
+    checkovNote:
+      "Stricter, as GCP-FW-001 (checkov's CKV_GCP_3 reads `google_compute_firewall` and the literal `0.0.0.0/0` only).",
     checkov: "CKV_GCP_3",
     severity: "error",
     title: "Firewall does not allow RDP (tcp/3389) from the internet",
@@ -261,10 +294,9 @@ const firewallRules: Rule[] = [
         );
       }
       if (beyond.length === 0) return COMPLIANT;
-      const sources =
-        c.source_ranges === undefined
-          ? "0.0.0.0/0 (no source given)"
-          : worldRanges(c.source_ranges);
+      const sources = isUnset(c.source_ranges)
+        ? "0.0.0.0/0 (no source given)"
+        : worldRanges(c.source_ranges);
       if (world === "unknown") {
         return violation(
           `${unverifiable("source_ranges", c.source_ranges)}; the rule allows ${beyond.join(", ")}`,
@@ -320,6 +352,8 @@ function isWorkloadSubnet(c: Json): boolean {
 const networkRules: Rule[] = [
   {
     id: "GCP-NET-001",
+    checkovNote:
+      "Subnets with a purpose other than PRIVATE (proxy-only, PSC) are not applicable; checkov's CKV_GCP_26 exempts the proxy-only purposes.",
     checkov: "CKV_GCP_26",
     severity: "warning",
     title: "Subnet has VPC flow logs",
@@ -390,6 +424,8 @@ const PG_ERROR_LEVELS = [
 const sqlRules: Rule[] = [
   {
     id: "GCP-SQL-001",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_60 only judges SQL Server instances; a public IP is a finding on every engine here, and an unset `ipv4_enabled` counts as its default (true).",
     checkov: "CKV_GCP_60",
     severity: "error",
     title: "Cloud SQL instance has no public IP",
@@ -416,6 +452,8 @@ const sqlRules: Rule[] = [
   },
   {
     id: "GCP-SQL-003",
+    checkovNote:
+      "checkov's CKV_GCP_6 reads the deprecated `require_ssl`; this rule reads `ssl_mode`, its replacement in provider 6.x, and an unset mode is a finding.",
     checkov: "CKV_GCP_6",
     severity: "error",
     title: "Cloud SQL accepts encrypted connections only",
@@ -436,6 +474,7 @@ const sqlRules: Rule[] = [
   },
   {
     id: "GCP-SQL-004",
+    checkovNote: "Read replicas are not applicable (their backups are the primary's).",
     checkov: "CKV_GCP_14",
     severity: "error",
     title: "Cloud SQL instance has automated backups",
@@ -505,6 +544,8 @@ const sqlRules: Rule[] = [
   },
   {
     id: "GCP-SQL-011",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_52 fails only an explicit `off`; an unset flag is a finding here (PostgreSQL's default is off).",
     checkov: "CKV_GCP_52",
     severity: "warning",
     title: "PostgreSQL logs connections",
@@ -514,6 +555,8 @@ const sqlRules: Rule[] = [
   },
   {
     id: "GCP-SQL-012",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_53 fails only an explicit `off`; an unset flag is a finding here (PostgreSQL's default is off).",
     checkov: "CKV_GCP_53",
     severity: "warning",
     title: "PostgreSQL logs disconnections",
@@ -562,6 +605,8 @@ function metadataFlag(c: Json, key: string, wanted: boolean, whenUnset: Verdict)
 const computeRules: Rule[] = [
   {
     id: "GCP-VM-001",
+    checkovNote:
+      "Also reads `google_compute_region_instance_template`; a `google_compute_instance_from_template` is read with its source template when that is in the stack, and fails closed when it is not (checkov: unknown).",
     checkov: "CKV_GCP_30",
     severity: "error",
     title: "VM does not run as the default compute service account",
@@ -584,6 +629,8 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-002",
+    checkovNote:
+      "As GCP-VM-001 for templates; an account that cannot be verified with full scopes is a finding.",
     checkov: "CKV_GCP_31",
     severity: "error",
     title: "VM does not combine the default service account with full API scopes",
@@ -604,6 +651,7 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-003",
+    checkovNote: "As GCP-VM-001 for templates and instances from templates.",
     checkov: "CKV_GCP_32",
     severity: "error",
     title: "VM blocks project-wide SSH keys",
@@ -622,6 +670,7 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-004",
+    checkovNote: "As GCP-VM-001 for templates and instances from templates.",
     checkov: "CKV_GCP_35",
     severity: "error",
     title: "VM serial port access is off",
@@ -632,6 +681,8 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-005",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_34 reads `google_compute_instance` and fails only an explicit `enable-oslogin = false`; this rule reads templates too and requires OS Login to be on in the instance metadata (project metadata is not visible to the review).",
     checkov: "CKV_GCP_34",
     severity: "error",
     title: "VM uses OS Login",
@@ -650,6 +701,8 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-006",
+    checkovNote:
+      "As GCP-VM-001 for templates and instances from templates; vTPM and integrity monitoring count their provider default (true).",
     checkov: "CKV_GCP_39",
     severity: "error",
     title: "VM is a Shielded VM (secure boot, vTPM, integrity monitoring)",
@@ -665,6 +718,7 @@ const computeRules: Rule[] = [
   },
   {
     id: "GCP-VM-007",
+    checkovNote: "Also reads templates, region templates and instances from templates.",
     checkov: "CKV_GCP_40",
     severity: "warning",
     title: "VM has no external IP",
@@ -684,12 +738,14 @@ const computeRules: Rule[] = [
     id: "GCP-VM-008",
     severity: "warning",
     title: "VM has deletion protection",
-    types: INSTANCE,
+    types: INSTANCE_TYPES,
     fix: "Set deletion_protection = true on instances that hold state or are hard to rebuild.",
     check: (r) => requireFlag(r.config, "deletion_protection", true, false),
   },
   {
     id: "GCP-VM-009",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_36 reads `google_compute_instance` only and exempts `gke-` names; templates and instances from templates are read here too.",
     checkov: "CKV_GCP_36",
     severity: "warning",
     title: "VM does not forward IP packets",
@@ -716,6 +772,35 @@ const computeRules: Rule[] = [
     },
   },
 ];
+
+/**
+ * A `google_compute_instance_from_template` is read as its source template with the instance's
+ * own arguments on top (metadata merged key by key), when the template is in the stack. When it
+ * is not, only the instance's own arguments can be read: a check they do not satisfy fails
+ * closed, saying the rest is inherited from a template the review cannot see.
+ */
+function fromTemplate(check: Rule["check"]): Rule["check"] {
+  return (r, context) => {
+    if (r.type !== FROM_TEMPLATE) return check(r, context);
+    const source = r.config.source_instance_template;
+    const template = context.resolve(source);
+    if (template && /instance_template$/.test(template.type)) {
+      const metadata =
+        isObject(template.config.metadata) && isObject(r.config.metadata)
+          ? { ...template.config.metadata, ...r.config.metadata }
+          : (r.config.metadata ?? template.config.metadata);
+      const config: Json = { ...template.config, ...r.config };
+      if (metadata !== undefined) config.metadata = metadata;
+      return check({ ...r, config }, context);
+    }
+    const verdict = check(r, context);
+    return verdict.status === "non-compliant"
+      ? violation(
+          `${verdict.message}; what the instance does not set comes from source_instance_template = ${show(source)}, which cannot be verified: it is not a template of this stack`,
+        )
+      : verdict;
+  };
+}
 
 /**
  * Registry image references in a script that carry no digest and no tag, or the tag latest. A
@@ -775,6 +860,8 @@ export function grantsOf(r: Resource, context: RuleContext): Grant[] {
 const iamRules: Rule[] = [
   {
     id: "GCP-IAM-001",
+    checkovNote:
+      "Stricter: checkov's CKV_GCP_117 reads project-level members and bindings; every `google_*_iam_*` grant (and the bindings of an `_iam_policy`) is read here.",
     checkov: "CKV_GCP_117",
     severity: "error",
     title: "IAM grants no primitive role (owner, editor, viewer)",
@@ -796,23 +883,28 @@ const iamRules: Rule[] = [
   },
   {
     id: "GCP-IAM-002",
+    checkovNote:
+      "No checkov ID: repository and bucket grants are GCP-AR-001 (CKV_GCP_101) and GCP-GCS-006 (CKV_GCP_28); this rule covers every other `google_*_iam_*` resource.",
     severity: "error",
     title: "IAM grants nothing to allUsers or allAuthenticatedUsers",
     types: IAM_GRANT,
     appliesTo: "`google_*_iam_member`, `google_*_iam_binding`, `google_*_iam_policy`",
     fix: "Grant named principals (service accounts, groups) instead of allUsers / allAuthenticatedUsers.",
     check: (r, context) =>
-      problemsVerdict(
-        grantsOf(r, context).flatMap(({ role, members }) =>
-          members.flatMap((m) =>
-            PUBLIC_MEMBERS.includes(String(m))
-              ? [`grants ${show(role)} to ${m}`]
-              : typeof m === "string" && m.startsWith("${")
-                ? [unverifiable("member", m)]
-                : [],
+      // Repository and bucket grants have their own rule (GCP-AR-001, GCP-GCS-006: checkov's IDs).
+      [...REPOSITORY_GRANTS, ...BUCKET_GRANTS].includes(r.type)
+        ? NOT_APPLICABLE
+        : problemsVerdict(
+            grantsOf(r, context).flatMap(({ role, members }) =>
+              members.flatMap((m) =>
+                PUBLIC_MEMBERS.includes(String(m))
+                  ? [`grants ${show(role)} to ${m}`]
+                  : typeof m === "string" && m.startsWith("${")
+                    ? [unverifiable("member", m)]
+                    : [],
+              ),
+            ),
           ),
-        ),
-      ),
   },
   {
     id: "GCP-IAM-003",
@@ -825,6 +917,8 @@ const iamRules: Rule[] = [
   },
   {
     id: "GCP-IAM-004",
+    checkovNote:
+      "Reads the bindings of a `google_project_iam_binding` as checkov does; a role given as an expression is not judged here (GCP-IAM-001 fails it closed).",
     checkov: "CKV_GCP_41",
     severity: "error",
     title: "No Service Account User or Token Creator role at project level",
@@ -902,6 +996,39 @@ const iamRules: Rule[] = [
 // ---------------------------------------------------------------------------------------------
 // Storage, registries, secrets
 
+/** The public members of a grant resource's grants, as messages; unverifiable ones fail closed. */
+function publicMembers(grant: Resource, context: RuleContext, prefix: string): string[] {
+  return grantsOf(grant, context).flatMap(({ role, members }) =>
+    members.flatMap((m) =>
+      PUBLIC_MEMBERS.includes(String(m))
+        ? [
+            prefix
+              ? `${prefix}grants access to ${m} (${show(role)})`
+              : `grants ${show(role)} to ${m}`,
+          ]
+        : isToken(m) && context.resolve(m) === undefined && referencedAddresses(m).length === 0
+          ? [`${prefix}${unverifiable("member", m)}`]
+          : [],
+    ),
+  );
+}
+
+/**
+ * A public grant is reported twice, as checkov reports it and as a reviewer looks for it: on the
+ * IAM resource that grants (`*_iam_member` / `_binding` / `_policy`) and on the resource it
+ * exposes (found through the grant's `attr`, by reference or by literal name).
+ */
+function publicGrantCheck(grantTypes: readonly string[], attr: string, nameKey: string) {
+  return (r: Resource, context: RuleContext): Verdict => {
+    if (grantTypes.includes(r.type)) return problemsVerdict(publicMembers(r, context, ""));
+    return problemsVerdict(
+      context
+        .referencing(r, grantTypes, { attrs: [attr], literal: r.config[nameKey] })
+        .flatMap((grant) => publicMembers(grant, context, `${grant.address} `)),
+    );
+  };
+}
+
 const storageRules: Rule[] = [
   {
     id: "GCP-GCS-001",
@@ -965,32 +1092,29 @@ const storageRules: Rule[] = [
           ),
   },
   {
+    id: "GCP-GCS-006",
+    checkovNote:
+      "Reported on the `_iam_member` / `_iam_binding` as checkov's CKV_GCP_28 does, on `_iam_policy` too, and again on the bucket it exposes.",
+    checkov: "CKV_GCP_28",
+    severity: "error",
+    title: "Bucket is not readable by allUsers or allAuthenticatedUsers",
+    types: [...BUCKET, ...BUCKET_GRANTS],
+    appliesTo: "`google_storage_bucket` and its `_iam_member`, `_iam_binding`, `_iam_policy`",
+    fix: "Grant storage roles to named principals; serve public content through a CDN or signed URLs instead of allUsers.",
+    check: publicGrantCheck(BUCKET_GRANTS, "bucket", "name"),
+  },
+  {
     id: "GCP-AR-001",
+    checkovNote:
+      "Reported on the `_iam_member` / `_iam_binding` as checkov's CKV_GCP_101 does, on `_iam_policy` too, and again on the repository it exposes.",
     checkov: "CKV_GCP_101",
     severity: "error",
     title: "Artifact Registry repository is not public",
-    types: REPOSITORY,
+    types: [...REPOSITORY, ...REPOSITORY_GRANTS],
+    appliesTo:
+      "`google_artifact_registry_repository` and its `_iam_member`, `_iam_binding`, `_iam_policy`",
     fix: "Grant roles/artifactregistry.reader to named principals, not allUsers / allAuthenticatedUsers.",
-    check: (r, context) =>
-      problemsVerdict(
-        context
-          .referencing(
-            r,
-            [
-              "google_artifact_registry_repository_iam_member",
-              "google_artifact_registry_repository_iam_binding",
-              "google_artifact_registry_repository_iam_policy",
-            ],
-            { attrs: ["repository"], literal: r.config.repository_id },
-          )
-          .flatMap((grant) =>
-            grantsOf(grant, context).flatMap(({ members }) =>
-              members
-                .filter((m) => PUBLIC_MEMBERS.includes(String(m)))
-                .map((m) => `${grant.address} grants access to ${m}`),
-            ),
-          ),
-      ),
+    check: publicGrantCheck(REPOSITORY_GRANTS, "repository", "repository_id"),
   },
   {
     id: "GCP-AR-002",
@@ -1033,7 +1157,7 @@ export const GCP_RULES: readonly Rule[] = [
   ...firewallRules,
   ...networkRules,
   ...sqlRules,
-  ...computeRules,
+  ...computeRules.map((rule) => ({ ...rule, check: fromTemplate(rule.check) })),
   ...iamRules,
   ...storageRules,
 ];

@@ -129,6 +129,8 @@ function secretKeys(value: unknown): string[] {
 export const K8S_RULES: readonly Rule[] = [
   {
     id: "K8S-POD-001",
+    checkovNote:
+      "Stricter: checkov's Terraform check CKV_K8S_16 reads pods and deployments; every workload type (stateful sets, daemon sets, jobs, cron jobs, replication controllers) is read here.",
     checkov: "CKV_K8S_16",
     severity: "error",
     title: "Containers are not privileged",
@@ -145,7 +147,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-002",
-    checkov: "CKV_K8S_23",
+    checkovNote:
+      "No Terraform-resource check of checkov matches (its CKV_K8S_6 reads `kubernetes_pod_security_policy`; CKV_K8S_23 is a manifest check), so this rule carries no ID.",
     severity: "error",
     title: "Containers run as a non-root user",
     types: WORKLOADS,
@@ -155,6 +158,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-003",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_20 reads `kubernetes_pod` and fails only an explicit true; every workload type is read here and an unset value (which defaults to true) is a finding.",
     checkov: "CKV_K8S_20",
     severity: "error",
     title: "Containers do not allow privilege escalation",
@@ -169,6 +174,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-004",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_8 reads `kubernetes_pod`; every workload type is read here (init containers are exempt).",
     checkov: "CKV_K8S_8",
     severity: "warning",
     title: "Containers have a liveness probe",
@@ -183,6 +190,7 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-005",
+    checkovNote: "As K8S-POD-004 (checkov's CKV_K8S_9 reads `kubernetes_pod`).",
     checkov: "CKV_K8S_9",
     severity: "warning",
     title: "Containers have a readiness probe",
@@ -199,6 +207,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-006",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_11 reads `kubernetes_pod`; every workload type and every container is read here.",
     checkov: "CKV_K8S_11",
     severity: "warning",
     title: "Containers have a CPU limit",
@@ -213,7 +223,9 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-007",
-    checkov: "CKV_K8S_13",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_12 (Terraform; the manifest check of memory limits is CKV_K8S_13) reads `kubernetes_pod`; every workload type and every container is read here.",
+    checkov: "CKV_K8S_12",
     severity: "warning",
     title: "Containers have a memory limit",
     types: WORKLOADS,
@@ -227,6 +239,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-008",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_22 passes a container without security_context; every container must set it here, on every workload type.",
     checkov: "CKV_K8S_22",
     severity: "warning",
     title: "Containers have a read-only root filesystem",
@@ -241,6 +255,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "K8S-POD-009",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_19 checks host_network only (host_pid is CKV_K8S_17, host_ipc CKV_K8S_18); this rule checks all three on every workload type.",
     checkov: "CKV_K8S_19",
     severity: "error",
     title: "Pods do not share the host's network, PID or IPC namespace",
@@ -264,6 +280,8 @@ export const K8S_RULES: readonly Rule[] = [
   },
   {
     id: "CTR-IMG-001",
+    checkovNote:
+      "Stricter: checkov's CKV_K8S_14 reads `kubernetes_pod`; every workload type and `aws_ecs_task_definition` are read here, and a tag only known at apply time fails closed.",
     checkov: "CKV_K8S_14",
     severity: "error",
     title: "Container images are pinned (a tag other than latest, or a digest)",
