@@ -228,11 +228,21 @@ function diffSection(diff: ReviewDiff): string[] {
   return lines;
 }
 
+/**
+ * One stack: its open findings in view, everything else (exposure, IAM, data protection, network,
+ * suppressions, resources) in a collapsed `<details>` block, so the report of many stacks fits a
+ * pull request comment and a reviewer sees what needs action first.
+ */
 function stackSection(s: StackReview): string[] {
   const open = s.findings.filter((f) => f.suppressed === undefined);
   const suppressed = s.findings.filter((f) => f.suppressed !== undefined);
   const lines = [`## Stack \`${s.name}\``, ""];
   lines.push("### Findings", "", findingsTable(open), "");
+  lines.push(
+    "<details>",
+    `<summary>Inventory of <code>${s.name}</code>: ${plural(s.exposure.length, "exposure")}, ${plural(s.iam.length, "IAM grant")}, ${plural(s.dataProtection.length, "stateful resource")}, ${suppressed.length + s.optOuts.length} suppressed or opted out</summary>`,
+    "",
+  );
   lines.push(
     "### Exposure",
     "",
@@ -308,6 +318,8 @@ function stackSection(s: StackReview): string[] {
       s.resourceCounts.map((c) => [code(c.type), String(c.count)]),
       "No resources.",
     ),
+    "",
+    "</details>",
     "",
   );
   return lines;

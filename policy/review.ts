@@ -7,7 +7,7 @@ import { buildReview, renderMarkdown } from "./report";
 import { renderSarif } from "./sarif";
 
 /**
- * `npm run review -- [DIR] [--base GIT_REF] [--format md|json|sarif] [--out FILE]`
+ * `npm run review -- [DIR] [--base GIT_REF] [--stack NAME]... [--format md|json|sarif] [--out FILE]`
  *
  * Reviews a synthesized cdktf output directory offline: runs the policy rules and prints a report
  * (Markdown for a PR, JSON, or SARIF for code scanning). Exit codes: 0 no unsuppressed error
@@ -17,7 +17,7 @@ import { renderSarif } from "./sarif";
  */
 
 const USAGE =
-  "usage: npm run review -- [DIR] [--base GIT_REF] [--format md|json|sarif] [--out FILE]";
+  "usage: npm run review -- [DIR] [--base GIT_REF] [--stack NAME]... [--format md|json|sarif] [--out FILE]";
 const FORMATS = ["md", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -26,6 +26,8 @@ export interface ReviewOptions {
   readonly base?: string;
   readonly format: Format;
   readonly out?: string;
+  /** Limit the review to these stacks (`--stack`, repeatable). @default every stack */
+  readonly stacks?: readonly string[];
 }
 
 /** Parses the command line; throws {@link ReviewInputError} on a bad option. */
@@ -51,6 +53,7 @@ export function parseOptions(argv: readonly string[]): ReviewOptions | "help" {
     base: parsed.values.base,
     format: format as Format,
     out: parsed.values.out,
+    ...(parsed.values.stack ? { stacks: parsed.values.stack } : {}),
   };
 }
 
@@ -63,6 +66,7 @@ function parse(argv: readonly string[]) {
       base: { type: "string" },
       format: { type: "string" },
       out: { type: "string" },
+      stack: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -74,10 +78,15 @@ export function runReview(options: ReviewOptions): {
   exitCode: 0 | 1;
   errors: number;
 } {
-  const stacks = loadOutdir(options.dir);
+  const stacks = selectStacks(loadOutdir(options.dir), options.stacks);
   const findings = evaluate(stacks);
   const diff = options.base
-    ? diffStacks(options.base, readBaseStacks(options.dir, options.base), stacks, findings)
+    ? diffStacks(
+        options.base,
+        selectStacks(readBaseStacks(options.dir, options.base), options.stacks, false),
+        stacks,
+        findings,
+      )
     : undefined;
   const review = buildReview(options.dir, stacks, findings, diff);
   const text =
@@ -86,6 +95,27 @@ export function runReview(options: ReviewOptions): {
       : `${JSON.stringify(options.format === "json" ? review : renderSarif(review, stacks), null, 2)}\n`;
   const errors = blocking(findings).length;
   return { text, exitCode: errors > 0 ? 1 : 0, errors };
+}
+
+/**
+ * The stacks named by `--stack`, in the order of the output directory; an unknown name is a bad
+ * input (exit 2) that lists the known ones. Base stacks (`strict` false) are only filtered: a
+ * stack may be new since the base.
+ */
+export function selectStacks<T extends { readonly name: string }>(
+  stacks: readonly T[],
+  names: readonly string[] | undefined,
+  strict = true,
+): T[] {
+  if (!names || names.length === 0) return [...stacks];
+  const known = stacks.map((s) => s.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (strict && unknown.length > 0) {
+    throw new ReviewInputError(
+      `unknown stack ${unknown.join(", ")}: the stacks are ${known.join(", ") || "(none)"}`,
+    );
+  }
+  return stacks.filter((s) => names.includes(s.name));
 }
 
 export function main(argv: readonly string[]): number {

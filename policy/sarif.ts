@@ -1,5 +1,5 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Review } from "./report";
 import { RULES } from "./rules";
 import type { Rule, Severity, SynthStack } from "./types";
@@ -22,6 +22,39 @@ export function resourceLine(stack: SynthStack, address: string): number | undef
     (l, i) => i > typeLine && l.trim() === `${JSON.stringify(name)}: {`,
   );
   return nameLine < 0 ? undefined : nameLine + 1;
+}
+
+/** The repository root: the nearest directory up from `from` with a `.git`, else `from`. */
+export function repositoryRoot(from: string = process.cwd()): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(from);
+    dir = parent;
+  }
+}
+
+/** A path relative to the repository root, with forward slashes; never absolute. */
+function relativeUri(root: string, file: string): string {
+  const relative = path.relative(root, path.resolve(file)).split(path.sep).join("/");
+  // Outside the repository: keep the path as given to the review, made relative.
+  return relative.startsWith("..") || path.isAbsolute(relative)
+    ? path.normalize(file).split(path.sep).join("/").replace(/^\/+/, "")
+    : relative;
+}
+
+/**
+ * The TypeScript file that defines a stack: `stacks/<system>.ts` for a stack named
+ * `<system>-<environment>` (the longest leading part that names an existing file), when it exists.
+ */
+export function stackSourceFile(stackName: string, root: string): string | undefined {
+  const parts = stackName.split("-");
+  for (let n = parts.length - 1; n >= 1; n--) {
+    const candidate = `stacks/${parts.slice(0, n).join("-")}.ts`;
+    if (fs.existsSync(path.join(root, candidate))) return candidate;
+  }
+  return undefined;
 }
 
 function driverRule(rule: Rule): Record<string, unknown> {
@@ -50,8 +83,10 @@ export function renderSarif(
   review: Review,
   stacks: readonly SynthStack[],
   rules: readonly Rule[] = RULES,
+  root: string = repositoryRoot(),
 ): object {
   const index = new Map(rules.map((r, i) => [r.id, i]));
+  const outdir = relativeUri(root, review.dir);
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -64,11 +99,14 @@ export function renderSarif(
             rules: rules.map(driverRule),
           },
         },
-        // Artifact URIs are relative to the output directory reviewed.
-        originalUriBaseIds: { OUTDIR: { uri: `${pathToFileURL(path.resolve(review.dir)).href}/` } },
+        // Artifact URIs are relative to the repository root, never a local absolute path.
+        originalUriBaseIds: {
+          "%SRCROOT%": { description: { text: "The root of the repository reviewed." } },
+        },
         results: review.findings.map((f) => {
           const stack = stacks.find((s) => s.name === f.stack);
           const line = stack ? resourceLine(stack, f.address) : undefined;
+          const source = f.constructPath ? stackSourceFile(f.stack, root) : undefined;
           return {
             ruleId: f.ruleId,
             ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
@@ -77,7 +115,10 @@ export function renderSarif(
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: `stacks/${f.stack}/cdk.tf.json`, uriBaseId: "OUTDIR" },
+                  artifactLocation: {
+                    uri: path.posix.join(outdir || ".", `stacks/${f.stack}/cdk.tf.json`),
+                    uriBaseId: "%SRCROOT%",
+                  },
                   ...(line ? { region: { startLine: line } } : {}),
                 },
                 logicalLocations: [
@@ -89,6 +130,19 @@ export function renderSarif(
                 ],
               },
             ],
+            ...(source
+              ? {
+                  relatedLocations: [
+                    {
+                      id: 1,
+                      physicalLocation: {
+                        artifactLocation: { uri: source, uriBaseId: "%SRCROOT%" },
+                      },
+                      message: { text: `The stack's source; construct path ${f.constructPath}` },
+                    },
+                  ],
+                }
+              : {}),
             partialFingerprints: { resource: `${f.ruleId}/${f.stack}/${f.address}` },
             properties: {
               stack: f.stack,

@@ -6,7 +6,7 @@ import { networkDiagram } from "../../policy/mermaid";
 import { buildReview, renderMarkdown } from "../../policy/report";
 import { resourceLine, renderSarif } from "../../policy/sarif";
 import { RULES } from "../../policy/rules";
-import { FIXTURES, stackOf } from "./helpers";
+import { FIXTURES, ROOT, stackOf } from "./helpers";
 
 const clean = loadOutdir(path.join(FIXTURES, "clean"));
 const insecure = loadOutdir(path.join(FIXTURES, "insecure"));
@@ -303,14 +303,16 @@ describe("SARIF", () => {
       /^google_sql_database_instance.db_public_BBBB0003: settings.ip_configuration.ipv4_enabled/,
     );
     const [location] = result.locations;
+    // Relative to the repository root (%SRCROOT%), never a local absolute path.
     expect(location.physicalLocation.artifactLocation).toEqual({
-      uri: "stacks/gcp-insecure/cdk.tf.json",
-      uriBaseId: "OUTDIR",
+      uri: "out/stacks/gcp-insecure/cdk.tf.json",
+      uriBaseId: "%SRCROOT%",
     });
-    expect(
-      (sarif.runs[0] as unknown as { originalUriBaseIds: { OUTDIR: { uri: string } } })
-        .originalUriBaseIds.OUTDIR.uri,
-    ).toBe(`file://${path.resolve("out")}/`);
+    const bases = (sarif.runs[0] as unknown as { originalUriBaseIds: Record<string, object> })
+      .originalUriBaseIds;
+    expect(Object.keys(bases)).toEqual(["%SRCROOT%"]);
+    expect(JSON.stringify(sarif)).not.toContain("file://");
+    expect(JSON.stringify(sarif)).not.toContain(path.resolve("."));
     const stack = stackNamed("gcp-insecure");
     const line = location.physicalLocation.region!.startLine;
     expect(stack.text!.split("\n")[line - 1].trim()).toBe('"db_public_BBBB0003": {');
@@ -364,5 +366,37 @@ describe("stack-wide opt-outs", () => {
     expect(markdown).toContain(
       "| opt-out | unlisted-region:europe-north3 | `(stack)` | opened after this release, ticket NET-42 |",
     );
+  });
+});
+
+describe("SARIF related locations", () => {
+  const stack = stackOf(
+    {
+      "google_compute_firewall.ssh": {
+        "//": { metadata: { path: "trading-bot-prod/firewall/allow-ssh" } },
+        name: "ssh",
+        allow: [{ protocol: "tcp", ports: ["22"] }],
+        source_ranges: ["0.0.0.0/0"],
+      },
+    },
+    "trading-bot-prod",
+  );
+  const render = (name: string) => {
+    const s = { ...stack, name };
+    const f = evaluate([s]);
+    return renderSarif(buildReview("audit", [s], f), [s], undefined, ROOT) as {
+      runs: { results: { relatedLocations?: { physicalLocation: object }[] }[] }[];
+    };
+  };
+
+  it("adds the stack's TypeScript file when the construct path is known and the file exists", () => {
+    const result = render("trading-bot-prod").runs[0].results[0];
+    expect(result.relatedLocations?.[0].physicalLocation).toEqual({
+      artifactLocation: { uri: "stacks/trading-bot.ts", uriBaseId: "%SRCROOT%" },
+    });
+  });
+
+  it("skips it when no stacks/<system>.ts exists", () => {
+    expect(render("nosuch-prod").runs[0].results[0].relatedLocations).toBeUndefined();
   });
 });

@@ -144,3 +144,42 @@ describe("parseOptions", () => {
     expect(parseOptions(["-h"])).toBe("help");
   });
 });
+
+describe("the report of the reference stacks fits a pull request comment", () => {
+  const GITHUB_COMMENT_LIMIT = 65_536;
+
+  it("is shorter than a GitHub comment, summary first, inventories collapsed", () => {
+    const run = review("audit", "--format", "md");
+    expect(run.status).toBe(0);
+    expect(run.stdout.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    const summary = run.stdout.indexOf("| Stack | Resources | Errors |");
+    const firstStack = run.stdout.indexOf("## Stack `");
+    expect(summary).toBeGreaterThan(0);
+    expect(summary).toBeLessThan(firstStack);
+    expect(summary).toBeLessThan(run.stdout.indexOf("<details>"));
+    // Every inventory (exposure, IAM, ...) sits inside a collapsed block.
+    const opened = run.stdout.match(/<details>\n<summary>[^\n]+<\/summary>\n\n/g) ?? [];
+    expect(opened.length).toBe(run.stdout.match(/^## Stack `/gm)?.length);
+    expect(run.stdout.match(/<\/details>/g)).toHaveLength(opened.length);
+    for (const heading of run.stdout.match(/^### Exposure$/gm) ?? []) expect(heading).toBeTruthy();
+    const outside = run.stdout.replace(/<details>[\s\S]*?<\/details>/g, "");
+    expect(outside).not.toMatch(/^### (Exposure|IAM|Data protection|Resources)$/m);
+  });
+
+  it("limits the report to the stacks named with --stack", () => {
+    const run = review("audit", "--stack", "trading-bot-dev", "--stack", "stockpilot-prod");
+    expect(run.status).toBe(0);
+    expect(run.stdout.match(/^## Stack `[^`]+`/gm)).toEqual([
+      "## Stack `stockpilot-prod`",
+      "## Stack `trading-bot-dev`",
+    ]);
+    expect(run.stdout).toContain("`audit`: 2 stacks");
+  });
+
+  it("exits 2 on an unknown --stack and names the known stacks", () => {
+    expectBadInput(
+      review("audit", "--stack", "nope-prod"),
+      /unknown stack nope-prod: the stacks are stockpilot-prod, trading-bot-dev/,
+    );
+  });
+});
