@@ -1,8 +1,8 @@
 import type { App } from "cdktf";
 import { invalid } from "../constructs/core/errors";
-import { StockPilotStack } from "./stockpilot";
+import type * as StockPilot from "./stockpilot";
 import { STOCKPILOT_EXAMPLES } from "./stockpilot.config";
-import { TradingBotStack } from "./trading-bot";
+import type * as TradingBot from "./trading-bot";
 import { TRADING_BOT_EXAMPLES } from "./trading-bot.config";
 
 /** Settings that replace built-in examples: `{ "<system>": { "<environment>": {...} } }`. */
@@ -12,20 +12,28 @@ export type SettingsOverrides = Readonly<
 
 /**
  * The reference systems: each stack class with its built-in example settings per environment.
- * Adding a system is one entry here.
+ * Adding a system is one entry here. A stack's module (and with it the provider modules and
+ * templates it uses) is loaded only when one of its stacks is synthesized, so that selecting
+ * stacks also shortens start-up.
  */
 const SYSTEMS = [
   {
     system: "trading-bot",
     examples: TRADING_BOT_EXAMPLES,
-    create: (app: App, settings: unknown, source: string) =>
-      new TradingBotStack(app, settings, source),
+    create: (app: App, settings: unknown, source: string) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { TradingBotStack } = require("./trading-bot") as typeof TradingBot;
+      return new TradingBotStack(app, settings, source);
+    },
   },
   {
     system: "stockpilot",
     examples: STOCKPILOT_EXAMPLES,
-    create: (app: App, settings: unknown, source: string) =>
-      new StockPilotStack(app, settings, source),
+    create: (app: App, settings: unknown, source: string) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { StockPilotStack } = require("./stockpilot") as typeof StockPilot;
+      return new StockPilotStack(app, settings, source);
+    },
   },
 ] as const;
 
@@ -54,17 +62,22 @@ export function referenceStackNames(): string[] {
 }
 
 /**
- * Adds every reference stack to the app, from the built-in examples or, for the environments a
- * settings file lists, from that file (`source` names it in error messages).
+ * Adds the reference stacks to the app, from the built-in examples or, for the environments a
+ * settings file lists, from that file (`source` names it in error messages). `only` selects
+ * stacks by name (`trading-bot-prod`); an unknown name is refused with the list of known ones.
+ * @default every reference stack
  */
 export function addReferenceStacks(
   app: App,
   overrides: SettingsOverrides = {},
   source = "settings",
+  only?: readonly string[],
 ): void {
   checkOverrides(overrides, source);
+  const selected = only === undefined ? undefined : checkSelection(only);
   for (const { system, examples, create } of SYSTEMS) {
     for (const [env, example] of Object.entries(examples)) {
+      if (selected && !selected.has(`${system}-${env}`)) continue;
       const given = overrides[system]?.[env];
       create(
         app,
@@ -73,6 +86,43 @@ export function addReferenceStacks(
       );
     }
   }
+}
+
+/**
+ * Reads a stack selection: names separated by commas or whitespace, as `PLATFORM_STACKS` or
+ * `--stack` give them. Empty parts are dropped; nothing left means no selection (every stack).
+ */
+export function parseStackSelection(
+  ...values: readonly (string | undefined)[]
+): string[] | undefined {
+  const names = values.flatMap((v) => (v ?? "").split(/[\s,]+/)).filter((n) => n !== "");
+  return names.length > 0 ? names : undefined;
+}
+
+/** A selection may only name reference stacks: a typo must not synthesize nothing. */
+function checkSelection(only: readonly string[]): Set<string> {
+  const known = referenceStackNames();
+  if (!Array.isArray(only) || only.length === 0) {
+    invalid(
+      "stack selection",
+      "stacks",
+      only,
+      "selects no stack",
+      `name one or more of ${known.join(", ")}`,
+    );
+  }
+  for (const name of only) {
+    if (!known.includes(name)) {
+      invalid(
+        "stack selection",
+        "stacks",
+        name,
+        "is not a reference stack",
+        `use one of ${known.join(", ")}`,
+      );
+    }
+  }
+  return new Set(only);
 }
 
 /** A settings file may only name known systems and their environments: a typo must not pass. */
