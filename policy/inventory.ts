@@ -1,4 +1,4 @@
-import { contextOf } from "./context";
+import { contextOf, normalizedStack } from "./context";
 import { sgIngress } from "./rules/aws";
 import { grantsOf } from "./rules/gcp";
 import type { Json, Resource, SynthStack } from "./types";
@@ -43,6 +43,11 @@ export interface GrantRow {
   readonly on: string;
   /** From an `*_iam_policy` or `*_iam_binding`: applying it removes grants it does not list. */
   readonly authoritative: boolean;
+  /**
+   * The IAM condition that limits the grant (`title: expression`), when there is one: a
+   * project-level grant with a condition on one instance is not project-wide.
+   */
+  readonly condition?: string;
 }
 
 export type Flag = boolean | "unknown";
@@ -145,7 +150,24 @@ function exposureOf(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" |
   switch (r.type) {
     case "google_compute_firewall": {
       const ingress = typeof c.direction !== "string" || c.direction.toUpperCase() === "INGRESS";
-      if (!ingress || blocks(c.allow).length === 0 || flag(c.disabled) === true) return [];
+      if (blocks(c.allow).length === 0 || flag(c.disabled) === true) return [];
+      if (!ingress) {
+        const sources = [
+          ...strings(c.target_tags).map((t) => `tag:${show(t)}`),
+          ...strings(c.target_service_accounts).map((s) => `sa:${show(s)}`),
+        ];
+        const to = strings(c.destination_ranges).map((d) => source(d, stack));
+        return [
+          {
+            kind: "firewall egress",
+            from: [
+              `${sources.length > 0 ? sources.join(", ") : "all instances"} in ${show(c.network)}`,
+            ],
+            ports: firewallPorts(c),
+            to: to.length > 0 ? to.join(", ") : "0.0.0.0/0 (no destination given)",
+          },
+        ];
+      }
       const from = [
         ...strings(c.source_ranges).map((s) => source(s, stack)),
         ...strings(c.source_tags).map((t) => `tag:${show(t)}`),
@@ -198,20 +220,113 @@ function exposureOf(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" |
         },
       ];
     }
+    case "google_compute_network_firewall_policy_rule":
+    case "google_compute_region_network_firewall_policy_rule":
+    case "google_compute_firewall_policy_rule": {
+      const match = blocks(c.match)[0] ?? {};
+      if (c.action !== "allow" || flag(c.disabled) === true) return [];
+      const ports = blocks(match.layer4_configs)
+        .map(
+          (l) => `${readable(l.ip_protocol)}:${l.ports === undefined ? "all" : readable(l.ports)}`,
+        )
+        .join(", ");
+      const egress = typeof c.direction === "string" && c.direction.toUpperCase() === "EGRESS";
+      const policy = show(c.firewall_policy ?? c.policy);
+      if (egress) {
+        // Named hosts (FQDN rules) and ranges: what the workloads may reach.
+        const to = [
+          ...strings(match.dest_fqdns).map((f) => `host:${show(f)}`),
+          ...strings(match.dest_ip_ranges).map((d) => source(d, stack)),
+          ...strings(match.dest_address_groups).map((g) => `address group:${show(g)}`),
+        ];
+        return [
+          {
+            kind: "firewall policy egress",
+            from: [`policy ${policy}`],
+            ports: ports || "all",
+            to: to.length > 0 ? to.join(", ") : "0.0.0.0/0 (no destination given)",
+          },
+        ];
+      }
+      const from = [
+        ...strings(match.src_ip_ranges).map((x) => source(x, stack)),
+        ...strings(match.src_fqdns).map((f) => `host:${show(f)}`),
+      ];
+      return [
+        {
+          kind: "firewall policy ingress",
+          from: from.length > 0 ? from : ["(policy match)"],
+          ports: ports || "all",
+          to: `policy ${policy}`,
+        },
+      ];
+    }
+    case "aws_vpc_security_group_egress_rule":
+      return [
+        {
+          kind: "security group egress",
+          from: [show(c.security_group_id)],
+          ports: formatPorts(String(c.ip_protocol).toLowerCase(), [
+            parsePortRange(c.from_port) && parsePortRange(c.to_port)
+              ? { from: Number(c.from_port), to: Number(c.to_port) }
+              : { from: 0, to: 65535 },
+          ]),
+          to:
+            [c.cidr_ipv4, c.cidr_ipv6, c.referenced_security_group_id, c.prefix_list_id]
+              .filter((v) => v !== undefined)
+              .map((v) => source(String(v), stack))
+              .join(", ") || "(none)",
+        },
+      ];
     case "aws_security_group":
     case "aws_security_group_rule":
-    case "aws_vpc_security_group_ingress_rule":
-      return sgIngress(r).map((p) => ({
-        kind: "security group ingress",
-        from: [
-          ...strings(p.cidrs).map((x) => source(x, stack)),
-          ...p.peers.map((x) => `sg:${show(x)}`),
-        ],
-        ports: p.ports
-          ? formatPorts(String(p.protocol).toLowerCase(), [p.ports])
-          : `${readable(p.protocol)}:?`,
-        to: r.type === "aws_security_group" ? displayName(r) : show(c.security_group_id),
+    case "aws_vpc_security_group_ingress_rule": {
+      const egress = (
+        r.type === "aws_security_group"
+          ? blocks(c.egress)
+          : r.type === "aws_security_group_rule" && c.type === "egress"
+            ? [c]
+            : []
+      ).map((p) => ({
+        kind: "security group egress",
+        from: [r.type === "aws_security_group" ? displayName(r) : show(c.security_group_id)],
+        ports:
+          String(p.protocol) === "-1"
+            ? "all"
+            : `${readable(p.protocol)}:${readable(p.from_port)}-${readable(p.to_port)}`,
+        to:
+          [...strings(p.cidr_blocks), ...strings(p.ipv6_cidr_blocks)]
+            .map((x) => source(x, stack))
+            .concat(strings(p.security_groups).map((x) => `sg:${show(x)}`))
+            .join(", ") || "(none)",
       }));
+      return [...ingressRows(r, stack), ...egress];
+    }
+    default:
+      return [];
+  }
+}
+
+function ingressRows(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" | "address">[] {
+  const c = r.config;
+  const show = (v: unknown): string => display(v, stack);
+  return sgIngress(r).map((p) => ({
+    kind: "security group ingress",
+    from: [
+      ...strings(p.cidrs).map((x) => source(x, stack)),
+      ...p.peers.map((x) => `sg:${show(x)}`),
+    ],
+    ports: p.ports
+      ? formatPorts(String(p.protocol).toLowerCase(), [p.ports])
+      : `${readable(p.protocol)}:?`,
+    to: r.type === "aws_security_group" ? displayName(r) : show(c.security_group_id),
+  }));
+}
+
+function moreExposure(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" | "address">[] {
+  const c = r.config;
+  const show = (v: unknown): string => display(v, stack);
+  switch (r.type) {
     case "aws_db_instance":
       return flag(c.publicly_accessible) === true
         ? [
@@ -229,7 +344,10 @@ function exposureOf(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" |
         : [
             {
               kind: "EKS public API endpoint",
-              from: strings(get(c, "vpc_config.public_access_cidrs") ?? ["0.0.0.0/0"]).map(show),
+              from: (strings(get(c, "vpc_config.public_access_cidrs")).length > 0
+                ? strings(get(c, "vpc_config.public_access_cidrs"))
+                : ["0.0.0.0/0"]
+              ).map(show),
               ports: "tcp:443",
               to: displayName(r),
             },
@@ -259,8 +377,12 @@ function exposureOf(r: Resource, stack: SynthStack): Omit<ExposureRow, "stack" |
 }
 
 export function exposureTable(stack: SynthStack): ExposureRow[] {
-  return stack.resources.flatMap((r) =>
-    exposureOf(r, stack).map((row) => ({ stack: stack.name, address: r.address, ...row })),
+  return normalizedStack(stack).resources.flatMap((r) =>
+    [...exposureOf(r, stack), ...moreExposure(r, stack)].map((row) => ({
+      stack: stack.name,
+      address: r.address,
+      ...row,
+    })),
   );
 }
 
@@ -290,6 +412,14 @@ function grantTarget(r: Resource, stack: SynthStack): string {
   return key ? `${kind} ${display(r.config[key], stack)}` : kind;
 }
 
+/** An IAM condition for the table: `title: expression`, expressions made readable. */
+function conditionText(condition: Json): string {
+  const expression = readable(condition.expression);
+  const title = typeof condition.title === "string" ? condition.title : "";
+  const text = title && expression ? `${title}: ${expression}` : title || expression || "(empty)";
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
 export function iamTable(stack: SynthStack): GrantRow[] {
   const context = contextOf(stack);
   return stack.resources
@@ -303,6 +433,7 @@ export function iamTable(stack: SynthStack): GrantRow[] {
           role: display(g.role, stack),
           on: grantTarget(r, stack),
           authoritative: !r.type.endsWith("_iam_member"),
+          ...(g.condition ? { condition: conditionText(g.condition) } : {}),
         })),
       ),
     );

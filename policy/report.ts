@@ -257,11 +257,12 @@ function stackSection(s: StackReview): string[] {
     "### IAM",
     "",
     table(
-      ["Member", "Role", "On", "Resource"],
+      ["Member", "Role", "On", "Condition", "Resource"],
       s.iam.map((g) => [
         g.member,
         g.role,
         g.on,
+        g.condition ?? "—",
         `${code(g.address)}${g.authoritative ? " (authoritative)" : ""}`,
       ]),
       "No IAM grants.",

@@ -194,7 +194,7 @@ describe("markdown report", () => {
       "| firewall ingress | `google_compute_firewall.firewall_allow-ssh_AAAA0004` | 35.235.240.0/20 (IAP) | tcp:22 | tag:shop-vm in shop-prod-vpc |",
     );
     expect(markdown).toContain(
-      "| serviceAccount:shop-prod-app | roles/secretmanager.secretAccessor | secret manager secret shop-prod-api-key | `google_secret_manager_secret_iam_member.secret_accessor_AAAA0019` |",
+      "| serviceAccount:shop-prod-app | roles/secretmanager.secretAccessor | secret manager secret shop-prod-api-key | — | `google_secret_manager_secret_iam_member.secret_accessor_AAAA0019` |",
     );
     expect(markdown).toContain(
       "| shop-prod-db-us-central1 (`google_sql_database_instance.db_primary_AAAA0010`) | Cloud SQL POSTGRES_15 | on | on | 14 backups, 7 days of logs | terraform: on, API: on | Google-managed | — | region us-central1 |",
@@ -398,5 +398,63 @@ describe("SARIF related locations", () => {
 
   it("skips it when no stacks/<system>.ts exists", () => {
     expect(render("nosuch-prod").runs[0].results[0].relatedLocations).toBeUndefined();
+  });
+});
+
+describe("IAM conditions and egress in the inventory", () => {
+  it("shows a grant's condition: a conditional project grant is not project-wide", () => {
+    const stack = stackOf({
+      "google_project_iam_member.client": {
+        project: "p",
+        role: "roles/cloudsql.client",
+        member: "serviceAccount:app@p.iam.gserviceaccount.com",
+        condition: {
+          title: "only-db",
+          expression: 'resource.name == "projects/p/instances/db"',
+        },
+      },
+    });
+    expect(iamTable(stack)).toEqual([
+      expect.objectContaining({
+        role: "roles/cloudsql.client",
+        condition: 'only-db: resource.name == "projects/p/instances/db"',
+      }),
+    ]);
+    const md = renderMarkdown(buildReview("out", [stack], []));
+    expect(md).toContain("| Member | Role | On | Condition | Resource |");
+    expect(md).toContain('| only-db: resource.name == "projects/p/instances/db" |');
+  });
+
+  it("lists egress: named hosts of FQDN policy rules, ranges and ports", () => {
+    const stack = stackOf({
+      "google_compute_network_firewall_policy_rule.fqdn": {
+        firewall_policy: "egress",
+        direction: "EGRESS",
+        action: "allow",
+        match: {
+          dest_fqdns: ["api.example.com"],
+          layer4_configs: [{ ip_protocol: "tcp", ports: ["443"] }],
+        },
+      },
+      "google_compute_firewall.pg": {
+        name: "pg",
+        network: "vpc",
+        direction: "EGRESS",
+        allow: [{ protocol: "tcp", ports: ["5432"] }],
+        destination_ranges: ["10.1.0.0/20"],
+      },
+      "aws_security_group.sg": {
+        name: "sg",
+        egress: [{ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["0.0.0.0/0"] }],
+      },
+    });
+    const rows = exposureTable(stack).map((e) => [e.kind, e.ports, e.to]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["firewall policy egress", "tcp:443", "host:api.example.com"],
+        ["firewall egress", "tcp:5432", "10.1.0.0/20"],
+        ["security group egress", "tcp:443-443", "0.0.0.0/0 (internet)"],
+      ]),
+    );
   });
 });

@@ -830,6 +830,8 @@ const IMAGE_REFERENCE =
 export interface Grant {
   readonly role: unknown;
   readonly members: readonly unknown[];
+  /** The IAM condition (`{ title, expression }`) that limits the grant, when there is one. */
+  readonly condition?: Json;
 }
 
 /**
@@ -838,12 +840,18 @@ export interface Grant {
  * unverifiable grant when that cannot be read).
  */
 export function grantsOf(r: Resource, context: RuleContext): Grant[] {
-  if (r.type.endsWith("_iam_member")) return [{ role: r.config.role, members: [r.config.member] }];
+  const conditionOf = (c: Json): { condition?: Json } => {
+    const condition = blocks(c.condition)[0];
+    return condition ? { condition } : {};
+  };
+  if (r.type.endsWith("_iam_member"))
+    return [{ role: r.config.role, members: [r.config.member], ...conditionOf(r.config) }];
   if (r.type.endsWith("_iam_binding")) {
     return [
       {
         role: r.config.role,
         members: isToken(r.config.members) ? [r.config.members] : strings(r.config.members),
+        ...conditionOf(r.config),
       },
     ];
   }
@@ -852,6 +860,7 @@ export function grantsOf(r: Resource, context: RuleContext): Grant[] {
     return blocks(source.config.binding).map((b) => ({
       role: b.role,
       members: strings(b.members),
+      ...conditionOf(b),
     }));
   }
   return [{ role: r.config.policy_data, members: [r.config.policy_data] }];
