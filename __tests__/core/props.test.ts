@@ -84,3 +84,24 @@ describe("props checks of PlatformStack and RegionalPlatform", () => {
     );
   });
 });
+
+describe("RegionalPlatform names the prop the user wrote", () => {
+  it.each([
+    ["primary", /p: primary\.databaseTier = "db-huge" is not a Cloud SQL for PostgreSQL tier/],
+    ["backup", /p: backups\[0\]\.databaseTier = "db-huge" is not a Cloud SQL for PostgreSQL tier/],
+  ])("for a bad %s database tier", (which, message) => {
+    const stack = testStack();
+    const good = { region: "us-central1", machineType: "e2-small", databaseTier: "db-g1-small" };
+    const bad = { region: "us-east1", machineType: "e2-small", databaseTier: "db-huge" };
+    expect(
+      () =>
+        new RegionalPlatform(stack, "p", {
+          network: { subnet: () => ({}) },
+          primary: which === "primary" ? { ...bad, region: "us-central1" } : good,
+          backups: which === "backup" ? [bad] : [],
+          vm: {},
+          database: {},
+        } as never),
+    ).toThrow(message);
+  });
+});

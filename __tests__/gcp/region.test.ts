@@ -120,7 +120,7 @@ describe("RegionalPlatform", () => {
       {
         primary: { region: "us-central1", machineType: "e2-standard-4", databaseTier: "db-large" },
       },
-      /tier = "db-large"/,
+      /primary\.databaseTier = "db-large" is not a Cloud SQL for PostgreSQL tier/,
     ],
   ])("rejects %s", (_, override, message) => {
     expect(() => setup(override)).toThrow(message);

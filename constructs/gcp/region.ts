@@ -4,6 +4,7 @@ import { checkProps, constructRef } from "../core/props";
 import { invalid } from "../core/errors";
 import { CloudSqlPostgres, type CloudSqlPostgresProps, type CloudSqlReplica } from "./cloud-sql";
 import type { INetwork } from "./network";
+import { checkTier } from "./cloud-sql-tiers";
 import { checkZone, GCP_REGIONS } from "./regions";
 import { Vm, type VmProps } from "./vm";
 
@@ -103,6 +104,12 @@ export class RegionalPlatform extends Construct {
         );
       }
       seen.set(spec?.region, property);
+      // Checked here too, so the message names the prop the user wrote, not the replica's.
+      checkTier(
+        this,
+        i === 0 ? "primary.databaseTier" : `backups[${i - 1}].databaseTier`,
+        spec.databaseTier,
+      );
       props.network.subnet(spec.region); // throws a ValidationError naming the regions it has
     });
 
