@@ -1,5 +1,6 @@
 import { TerraformResource } from "cdktf";
 import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { checkLabels, type LabelTarget } from "../../constructs/core/labels";
 import { Network } from "../../constructs/gcp/network";
 import { findResource, synthJson, testStack } from "../helpers/synth";
@@ -107,5 +108,39 @@ describe("LabelsAspect", () => {
     expect(() => testStack({ labels: { team: "Trading Desk" } })).toThrow(
       /^test-dev: labels\.team = "Trading Desk" is not a valid GCP label value/,
     );
+  });
+});
+
+describe("AWS tags from the stack's labels", () => {
+  it("tags every AWS resource that takes tags; the resource's own tags win", () => {
+    const stack = testStack({ labels: { team: "payments" } });
+    new S3Bucket(stack, "a", { bucket: "acme-a" });
+    new S3Bucket(stack, "b", {
+      bucket: "acme-b",
+      tags: { team: "Data Platform", CostCenter: "42" },
+    });
+    const json = synthJson(stack) as {
+      resource: { aws_s3_bucket: Record<string, { tags: Record<string, string> }> };
+    };
+    expect(json.resource.aws_s3_bucket.a.tags).toEqual({
+      environment: "dev",
+      "managed-by": "cdktf",
+      system: "test",
+      team: "payments",
+    });
+    expect(json.resource.aws_s3_bucket.b.tags).toMatchObject({
+      team: "Data Platform",
+      CostCenter: "42",
+      system: "test",
+    });
+  });
+
+  it.each([
+    [{ "aws:owner": "x" }, /tags key = "aws:owner" is not a valid AWS tag key/],
+    [{ note: "a;b" }, /tags\.note = "a;b" is not a valid AWS tag value/],
+  ])("refuses the tag %j", (tags, message) => {
+    const stack = testStack();
+    new S3Bucket(stack, "a", { bucket: "acme-a", tags });
+    expect(() => synthJson(stack)).toThrow(message);
   });
 });

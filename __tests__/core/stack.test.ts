@@ -158,3 +158,62 @@ describe("two stacks with one id", () => {
     ).toBe("shop-prod");
   });
 });
+
+describe("S3 backend (AWS stacks)", () => {
+  const s3 = {
+    kind: "s3",
+    bucket: "acme-tf-state",
+    key: "shop/prod/terraform.tfstate",
+    region: "ap-northeast-2",
+  } as const;
+
+  it("writes an encrypted S3 backend with Terraform's own lock file", () => {
+    const stack = new PlatformStack(Testing.app(), {
+      system: "shop",
+      environment: "prod",
+      backend: s3,
+    });
+    const json = synthJson(stack) as { terraform: { backend: { s3: Record<string, unknown> } } };
+    expect(json.terraform.backend.s3).toEqual({
+      bucket: "acme-tf-state",
+      key: "shop/prod/terraform.tfstate",
+      region: "ap-northeast-2",
+      encrypt: true,
+      use_lockfile: true,
+    });
+  });
+
+  it("takes a KMS key and a DynamoDB lock table instead", () => {
+    const stack = new PlatformStack(Testing.app(), {
+      system: "shop",
+      environment: "prod",
+      backend: {
+        ...s3,
+        kmsKeyId: "arn:aws:kms:ap-northeast-2:111122223333:key/abcd",
+        dynamodbTable: "tf-locks",
+      },
+    });
+    const json = synthJson(stack) as { terraform: { backend: { s3: Record<string, unknown> } } };
+    expect(json.terraform.backend.s3).toMatchObject({
+      kms_key_id: expect.stringMatching(/^arn:aws:kms:/),
+      dynamodb_table: "tf-locks",
+    });
+    expect(json.terraform.backend.s3.use_lockfile).toBeUndefined();
+  });
+
+  it.each([
+    [{ bucket: "Bad_Bucket" }, /backend\.bucket = "Bad_Bucket" is not an S3 bucket name/],
+    [{ key: "../other/state" }, /backend\.key = "\.\.\/other\/state" is not a valid state key/],
+    [{ region: "korea" }, /backend\.region = "korea" is not an AWS region/],
+    [{ kmsKeyId: "alias/x" }, /backend\.kmsKeyId = "alias\/x" is not a KMS key ARN/],
+  ])("refuses %j", (override, message) => {
+    expect(
+      () =>
+        new PlatformStack(Testing.app(), {
+          system: "shop",
+          environment: "prod",
+          backend: { ...s3, ...override } as never,
+        }),
+    ).toThrow(message);
+  });
+});

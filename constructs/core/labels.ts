@@ -84,13 +84,71 @@ function hasLabelsArgument(node: IConstruct): node is LabelledResource {
   );
 }
 
+interface TaggedResource extends TerraformResource {
+  tags: Record<string, string>;
+  readonly tagsInput: Record<string, string> | undefined;
+}
+
+/** AWS resources take tags (`tags`); the stack's labels become tags with the same keys. */
+function hasAwsTags(node: IConstruct): node is TaggedResource {
+  return (
+    node instanceof TerraformResource &&
+    node.terraformResourceType.startsWith("aws_") &&
+    "tagsInput" in node &&
+    "tags" in node
+  );
+}
+
+/** AWS tag rules: keys 1-128 and values 0-256 of letters, digits, spaces and `_ . : / = + - @`. */
+const AWS_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Checks an AWS tag map and returns it. */
+export function checkTags(
+  source: ErrorSource,
+  property: string,
+  tags: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const keys = Object.keys(tags);
+  if (keys.length > 50) {
+    invalid(source, property, keys, `has ${keys.length} tags; AWS allows 50`, "drop tags");
+  }
+  for (const key of keys) {
+    if (
+      key.length < 1 ||
+      key.length > 128 ||
+      !AWS_TAG_TEXT.test(key) ||
+      key.toLowerCase().startsWith("aws:")
+    ) {
+      invalid(
+        source,
+        `${property} key`,
+        key,
+        "is not a valid AWS tag key",
+        "use 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:",
+      );
+    }
+    const value = tags[key];
+    if (typeof value !== "string" || value.length > 256 || !AWS_TAG_TEXT.test(value)) {
+      invalid(
+        source,
+        `${property}.${key}`,
+        value,
+        "is not a valid AWS tag value",
+        "use at most 256 letters, digits, spaces and _ . : / = + - @",
+      );
+    }
+  }
+  return tags;
+}
+
 function isLabelTarget(node: IConstruct): node is IConstruct & LabelTarget {
   return typeof (node as Partial<LabelTarget>).applyLabels === "function";
 }
 
 /**
  * Applies the stack's labels (`environment`, `system`, `managed-by` and any extra) to every
- * resource that takes labels. Labels set on a resource itself win over the stack's.
+ * resource that takes labels, and as tags to every AWS resource that takes tags. Labels or tags
+ * set on a resource itself win over the stack's.
  */
 export class LabelsAspect implements IAspect {
   private readonly labels: Readonly<Record<string, string>>;
@@ -106,6 +164,10 @@ export class LabelsAspect implements IAspect {
       node.userLabels = this.merge(node, "userLabels", node.userLabelsInput);
     } else if (hasLabelsArgument(node)) {
       node.labels = this.merge(node, "labels", node.labelsInput);
+    } else if (hasAwsTags(node)) {
+      const merged = { ...this.labels, ...(node.tagsInput ?? {}) };
+      checkTags(node, "tags", merged);
+      node.tags = sortKeys(merged);
     }
   }
 

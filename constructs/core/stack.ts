@@ -1,5 +1,5 @@
 import type { Construct, IConstruct } from "constructs";
-import { Aspects, GcsBackend, TerraformStack } from "cdktf";
+import { Aspects, GcsBackend, S3Backend, TerraformStack } from "cdktf";
 import { z } from "zod";
 import { parseConfig } from "./config";
 import { invalid } from "./errors";
@@ -18,7 +18,29 @@ export interface GcsBackendConfig {
   readonly prefix: string;
 }
 
-export type BackendConfig = GcsBackendConfig;
+/** Terraform state in S3, for AWS stacks: encrypted, with a lock so two applies cannot race. */
+export interface S3BackendConfig {
+  /** The backend type; S3 for AWS stacks. */
+  readonly kind: "s3";
+  /** The state bucket; it must exist before `cdktf deploy`, with versioning and public access blocked. */
+  readonly bucket: string;
+  /** The state object's key, e.g. `signal-factory/prod/terraform.tfstate`. */
+  readonly key: string;
+  /** The bucket's region, e.g. `ap-northeast-2`. */
+  readonly region: string;
+  /**
+   * A KMS key (ARN or alias ARN) the state is encrypted with.
+   * @default the bucket's default encryption (SSE-S3); `encrypt` is always on
+   */
+  readonly kmsKeyId?: string;
+  /**
+   * A DynamoDB table for state locking, for Terraform before 1.10.
+   * @default undefined: Terraform's own S3 lock file (`use_lockfile`, Terraform 1.10 or newer)
+   */
+  readonly dynamodbTable?: string;
+}
+
+export type BackendConfig = GcsBackendConfig | S3BackendConfig;
 
 export interface PlatformStackProps {
   /** The system's name, first part of the stack name and the `system` label, e.g. `trading-bot`. */
@@ -244,13 +266,14 @@ export class PlatformStack extends TerraformStack {
   }
 
   private configureBackend(backend: BackendConfig | undefined): void {
+    if (backend?.kind === "s3") return this.configureS3Backend(backend);
     if (backend === undefined || backend === null || backend.kind !== "gcs") {
       invalid(
         this,
         "backend",
         backend,
         "must be a remote backend",
-        "pass { kind: 'gcs', bucket: 'my-state-bucket', prefix: 'system/env' }",
+        "pass { kind: 'gcs', bucket: 'my-state-bucket', prefix: 'system/env' } (GCP) or { kind: 's3', bucket, key, region } (AWS)",
       );
     }
     checkName(this, "backend.bucket", "bucket", backend.bucket);
@@ -264,5 +287,80 @@ export class PlatformStack extends TerraformStack {
       );
     }
     new GcsBackend(this, { bucket: backend.bucket, prefix: backend.prefix });
+  }
+
+  private configureS3Backend(backend: S3BackendConfig): void {
+    if (
+      typeof backend.bucket !== "string" ||
+      !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(backend.bucket)
+    ) {
+      invalid(
+        this,
+        "backend.bucket",
+        backend.bucket,
+        "is not an S3 bucket name",
+        "use 3-63 lowercase letters, digits, '.' and '-'",
+      );
+    }
+    if (
+      typeof backend.key !== "string" ||
+      !/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/.test(backend.key) ||
+      backend.key.includes("..")
+    ) {
+      invalid(
+        this,
+        "backend.key",
+        backend.key,
+        "is not a valid state key",
+        "use e.g. 'signal-factory/prod/terraform.tfstate'",
+      );
+    }
+    if (
+      typeof backend.region !== "string" ||
+      !/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(backend.region)
+    ) {
+      invalid(
+        this,
+        "backend.region",
+        backend.region,
+        "is not an AWS region",
+        "use e.g. 'ap-northeast-2'",
+      );
+    }
+    if (
+      backend.kmsKeyId !== undefined &&
+      (typeof backend.kmsKeyId !== "string" || !/^arn:aws[a-z-]*:kms:/.test(backend.kmsKeyId))
+    ) {
+      invalid(
+        this,
+        "backend.kmsKeyId",
+        backend.kmsKeyId,
+        "is not a KMS key ARN",
+        "use arn:aws:kms:<region>:<account>:key/<id> or an alias ARN",
+      );
+    }
+    if (
+      backend.dynamodbTable !== undefined &&
+      (typeof backend.dynamodbTable !== "string" ||
+        !/^[A-Za-z0-9_.-]{3,255}$/.test(backend.dynamodbTable))
+    ) {
+      invalid(
+        this,
+        "backend.dynamodbTable",
+        backend.dynamodbTable,
+        "is not a DynamoDB table name",
+        "use 3-255 letters, digits, '_', '-' and '.'",
+      );
+    }
+    new S3Backend(this, {
+      bucket: backend.bucket,
+      key: backend.key,
+      region: backend.region,
+      encrypt: true,
+      ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+      ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : {}),
+    });
+    // cdktf 0.21 predates S3's native lock file; Terraform 1.10+ reads use_lockfile.
+    if (!backend.dynamodbTable) this.addOverride("terraform.backend.s3.use_lockfile", true);
   }
 }
