@@ -12,6 +12,7 @@ import {
   type ProtectionColumn,
   type ProtectionRow,
 } from "./inventory";
+import { Cidr, ESCALATION_ROLES, PRIMITIVE_ROLES, projectRoleRisk } from "../vocabulary";
 import { parseJson, parseStack, ReviewInputError } from "./load";
 import type { Finding, Resource, SynthStack } from "./types";
 import { CREDENTIAL_KEY, isObject, isToken } from "./values";
@@ -187,7 +188,25 @@ function exposureChanges(base: ExposureRow[], head: ExposureRow[]): SecurityChan
         },
       ];
     }
-    const sources = row.from.filter((f) => !before.some((b) => b.from.includes(f)));
+    // A source is new unless the base had it, or a range that contains it (a narrower range is
+    // not a widening); a range that contains a base range is reported as wider.
+    const baseSources = before.flatMap((b) => b.from);
+    const sources = row.from
+      .filter((f) => !baseSources.includes(f))
+      .filter((f) => {
+        const range = Cidr.tryParse(f.split(" ")[0]);
+        return !(range && baseSources.some((b) => Cidr.tryParse(b.split(" ")[0])?.contains(range)));
+      })
+      .map((f) => {
+        const range = Cidr.tryParse(f.split(" ")[0]);
+        const narrower = range
+          ? baseSources.find((b) => {
+              const old = Cidr.tryParse(b.split(" ")[0]);
+              return old !== undefined && range.contains(old) && !row.from.includes(b);
+            })
+          : undefined;
+        return narrower ? `${f} (wider than ${narrower})` : f;
+      });
     const ports = row.ports
       .split(", ")
       .filter((p) => !before.some((b) => b.ports.split(", ").includes(p)));
@@ -207,16 +226,40 @@ function exposureChanges(base: ExposureRow[], head: ExposureRow[]): SecurityChan
   });
 }
 
+/** How broad a role is, for "a broader role" (vocabulary's lists): 2 primitive, 1 escalation. */
+function breadth(role: string): number {
+  if (PRIMITIVE_ROLES.includes(role)) return 2;
+  return ESCALATION_ROLES.includes(role) || projectRoleRisk(role)?.kind === "escalation" ? 1 : 0;
+}
+
 function grantChanges(base: GrantRow[], head: GrantRow[]): SecurityChange[] {
-  const known = new Set(base.map((g) => key(g.stack, g.member, g.role, g.on)));
+  const grantKey = (g: GrantRow) => key(g.stack, g.member, g.role, g.on, g.condition ?? "");
+  const known = new Set(base.map(grantKey));
   return head
-    .filter((g) => !known.has(key(g.stack, g.member, g.role, g.on)))
-    .map((g) => ({
-      category: "grant" as const,
-      stack: g.stack,
-      address: g.address,
-      message: `new grant: ${g.role} to ${g.member} on ${g.on}${g.authoritative ? " (authoritative)" : ""}`,
-    }));
+    .filter((g) => !known.has(grantKey(g)))
+    .map((g) => {
+      const same = base.filter(
+        (b) => b.stack === g.stack && b.member === g.member && b.on === g.on,
+      );
+      const broader = same.find((b) => breadth(g.role) > breadth(b.role));
+      const unconditioned = same.find((b) => b.role === g.role && b.condition && !g.condition);
+      const detail = broader
+        ? `broader role: ${g.role} to ${g.member} on ${g.on} (was ${broader.role})`
+        : unconditioned
+          ? `grant no longer limited by a condition: ${g.role} to ${g.member} on ${g.on} (was ${unconditioned.condition})`
+          : `new grant: ${g.role} to ${g.member} on ${g.on}${g.condition ? ` if ${g.condition}` : ""}`;
+      return {
+        category: "grant" as const,
+        stack: g.stack,
+        address: g.address,
+        message: `${detail}${g.authoritative ? " (authoritative)" : ""}`,
+      };
+    });
+}
+
+/** The numbers of a protection's text (`14 backups, 7 days of logs`), to tell a weakening. */
+function amounts(p: Protection | undefined): number[] {
+  return [...(p?.text ?? "").matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
 }
 
 const COLUMN_NAMES: Readonly<Record<ProtectionColumn, string>> = {
@@ -258,14 +301,29 @@ function protectionChanges(
       ];
     }
     return row.protections.flatMap((p): SecurityChange[] => {
-      if (p.value !== true) return [];
       const now = after.protections.find((q) => q.column === p.column && q.label === p.label);
-      if (now?.value === true) return [];
+      // A measure (retention: no on/off) or a protection still on can still be weakened.
+      const measure = p.value === undefined && now !== undefined && now.value === undefined;
+      if (p.value !== true && !measure) return [];
       const what = `${COLUMN_NAMES[p.column]}${p.label ? ` (${p.label})` : ""}`;
       const state = (q: Protection | undefined): string =>
         q === undefined
           ? "absent"
           : (q.text ?? (q.value === "unknown" ? "unverified" : q.value ? "on" : "off"));
+      if (measure || now?.value === true) {
+        // Still on, but less of it: fewer retained backups, shorter log or backup retention.
+        const [was, is] = [amounts(p), amounts(now)];
+        return was.length === is.length && was.some((n, i) => is[i] < n)
+          ? [
+              {
+                category: "protection",
+                stack: row.stack,
+                address: row.address,
+                message: `protection weakened: ${what} on ${row.kind} ${row.name} (was ${state(p)}, now ${state(now)})`,
+              },
+            ]
+          : [];
+      }
       return [
         {
           category: p.column === "encryption" ? "encryption" : "protection",

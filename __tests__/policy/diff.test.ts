@@ -254,3 +254,74 @@ describe("diff", () => {
     ]);
   });
 });
+
+describe("diff flags weakened protections, not only ones turned off", () => {
+  const sqlWith = (retained: number, logDays: number) =>
+    stackOf({
+      "google_sql_database_instance.db": {
+        name: "db",
+        database_version: "POSTGRES_15",
+        settings: {
+          backup_configuration: {
+            enabled: true,
+            point_in_time_recovery_enabled: true,
+            transaction_log_retention_days: logDays,
+            backup_retention_settings: { retained_backups: retained },
+          },
+        },
+      },
+    });
+
+  it("reports fewer retained backups and shorter log retention", () => {
+    const fewer = diffStacks("main", [sqlWith(14, 7)], [sqlWith(7, 7)]);
+    expect(fewer.security.map((s) => s.message)).toContainEqual(
+      expect.stringMatching(
+        /^protection weakened: retention .*was 14 backups, 7 days of logs, now 7 backups/,
+      ),
+    );
+    const shorter = diffStacks("main", [sqlWith(14, 7)], [sqlWith(14, 3)]);
+    expect(shorter.security.map((s) => s.message)).toContainEqual(
+      expect.stringMatching(/^protection weakened: .*now 14 backups, 3 days of logs/),
+    );
+    expect(diffStacks("main", [sqlWith(7, 3)], [sqlWith(14, 7)]).security).toEqual([]);
+  });
+
+  const fwFrom = (ranges: string[]) =>
+    stackOf({
+      "google_compute_firewall.ssh": {
+        name: "ssh",
+        network: "vpc",
+        allow: [{ protocol: "tcp", ports: ["22"] }],
+        source_ranges: ranges,
+      },
+    });
+
+  it("reports a wider range, not a narrower one", () => {
+    const wider = diffStacks("main", [fwFrom(["10.0.0.0/24"])], [fwFrom(["10.0.0.0/16"])]);
+    expect(wider.security.map((s) => s.message)).toContainEqual(
+      expect.stringContaining("10.0.0.0/16 (wider than 10.0.0.0/24)"),
+    );
+    const narrower = diffStacks("main", [fwFrom(["10.0.0.0/16"])], [fwFrom(["10.0.0.0/24"])]);
+    expect(narrower.security.filter((s) => s.category === "exposure")).toEqual([]);
+  });
+
+  const grantOf = (role: string) =>
+    stackOf({
+      "google_project_iam_member.m": {
+        project: "p",
+        role,
+        member: "serviceAccount:app@p.iam.gserviceaccount.com",
+      },
+    });
+
+  it("reports a broader role for the same member on the same resource", () => {
+    const broader = diffStacks(
+      "main",
+      [grantOf("roles/logging.logWriter")],
+      [grantOf("roles/editor")],
+    );
+    expect(broader.security.map((s) => s.message)).toContainEqual(
+      expect.stringMatching(/^broader role: roles\/editor .* \(was roles\/logging.logWriter\)/),
+    );
+  });
+});
