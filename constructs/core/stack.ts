@@ -162,7 +162,7 @@ export class PlatformStack extends TerraformStack {
     }
     list.forEach((region, i) => {
       const p = `unlistedRegions[${i}]`;
-      if (typeof region?.name !== "string" || !/^[a-z]+-[a-z]+[0-9]{1,2}$/.test(region.name)) {
+      if (typeof region?.name !== "string" || !/^[a-z]+(-[a-z]+)+-?[0-9]{1,2}$/.test(region.name)) {
         invalid(
           this,
           `${p}.name`,
