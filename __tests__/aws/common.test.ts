@@ -24,7 +24,7 @@ describe("AWS common checks", () => {
   it("accepts a region the stack lists as unlisted", () => {
     const stack = testStack({
       unlistedRegions: [
-        { name: "ap-east2", zones: ["a", "b"], reason: "opened after this release, ticket NET-7" },
+        { name: "ap-east-2", zones: ["a", "b"], reason: "opened after this release, ticket NET-7" },
       ],
     });
     expect(checkAwsRegion(stack, "region", "ap-east-2")).toBe("ap-east-2");
