@@ -470,7 +470,7 @@ describe("Network validation", () => {
     [
       "flow log sampling not a number",
       subnet({ flowLogs: { sampling: "0.5" } }),
-      /subnets\[0\]\.flowLogs\.sampling = "0\.5" is outside \(0, 1\]/,
+      /subnets\[0\]\.flowLogs\.sampling = "0\.5" has the wrong type\.\n {2}Fix: give a number, not the string "0\.5"/,
     ],
     [
       "a bad routing mode",

@@ -1,10 +1,20 @@
 import { Construct } from "constructs";
+import { z } from "zod";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { recordOptOut, type OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkProps,
+  constructRef,
+  optOutSchema,
+  refusedProtectionFlags,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkMember, PUBLIC_MEMBERS, type IGrantable } from "./iam";
 import { checkRegion } from "./regions";
@@ -73,6 +83,33 @@ export interface ImageRef {
 /** How an image is pinned: an immutable commit-SHA tag, or a content digest. */
 export type ImagePin = { readonly tag: string } | { readonly digest: string };
 
+/**
+ * Shapes and types of {@link ArtifactRegistryProps}. `region` is judged by `checkRegion`, which
+ * says where regions are listed also when it is missing; `format` values by the constructor.
+ */
+const ARTIFACT_REGISTRY_PROPS = z.strictObject({
+  name: z.string(),
+  region: checkedBy<string>("checkRegion"),
+  format: stringOf<RepositoryFormat>().optional(),
+  immutableTags: z.boolean().optional(),
+  cleanup: z
+    .strictObject({
+      keepMostRecent: z.number().optional(),
+      deleteUntaggedAfterDays: z.number().optional(),
+    })
+    .optional(),
+  cleanupDryRun: z.boolean().optional(),
+  description: z.string().optional(),
+  projectId: z.string().optional(),
+  readers: z
+    .array(
+      constructRef<IGrantable>("a ServiceAccount, or { member: 'serviceAccount:...' }", ["member"]),
+    )
+    .optional(),
+  allowDeletion: optOutSchema.optional(),
+  ...refusedProtectionFlags,
+}) satisfies PropsSchema<ArtifactRegistryProps>;
+
 const READER = "roles/artifactregistry.reader";
 const WRITER = "roles/artifactregistry.writer";
 const DAY = 86_400;
@@ -103,9 +140,7 @@ export class ArtifactRegistry extends Construct {
   constructor(scope: Construct, id: string, props: ArtifactRegistryProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { name: 'repo', region: 'us-central1' }");
-    }
+    checkProps(this, ARTIFACT_REGISTRY_PROPS, props, "{ name: 'repo', region: 'us-central1' }");
     refuseProtectionFlags(this, props, "ArtifactRegistry");
     const deletion = deletionPolicy(this, props.allowDeletion);
     const name = checkName(this, "name", "repository", props.name);
@@ -128,9 +163,6 @@ export class ArtifactRegistry extends Construct {
     }
     this.format = format;
     const docker = format === "DOCKER";
-    if (props.immutableTags !== undefined && typeof props.immutableTags !== "boolean") {
-      invalid(this, "immutableTags", props.immutableTags, "is not a boolean", "pass true or false");
-    }
     if (!docker && props.immutableTags !== undefined) {
       invalid(
         this,
@@ -147,9 +179,6 @@ export class ArtifactRegistry extends Construct {
       "cleanup.deleteUntaggedAfterDays",
       props.cleanup?.deleteUntaggedAfterDays ?? 7,
     );
-    if (props.cleanupDryRun !== undefined && typeof props.cleanupDryRun !== "boolean") {
-      invalid(this, "cleanupDryRun", props.cleanupDryRun, "is not a boolean", "pass true or false");
-    }
     const projectId = checkProjectId(this, "projectId", props.projectId);
 
     this.repository = new ArtifactRegistryRepository(this, "repository", {
@@ -175,9 +204,6 @@ export class ArtifactRegistry extends Construct {
     deletion.record(this.repository);
     this.projectId = projectId ?? this.repository.project;
     this.members = new IamMembers(this, `repository/${this.repositoryId}`);
-    if (props.readers !== undefined && !Array.isArray(props.readers)) {
-      invalid(this, "readers", props.readers, "is not a list", "pass [serviceAccount, ...]");
-    }
     (props.readers ?? []).forEach((r, i) => this.grant(`readers[${i}]`, r, READER));
   }
 

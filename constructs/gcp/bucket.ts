@@ -1,10 +1,19 @@
 import { Construct } from "constructs";
+import { z } from "zod";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import type { OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkProps,
+  optOutSchema,
+  refusedProtectionFlags,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { checkMember, type IGrantable } from "./iam";
 import { isGcpRegion } from "./regions";
 import { PlatformStack } from "../core/stack";
@@ -60,6 +69,32 @@ export interface BucketProps {
   readonly allowDeletion?: OptOut;
 }
 
+/**
+ * Shapes and types of {@link BucketProps}. `location` is judged by `checkLocation`, which lists
+ * the accepted locations also when it is missing; storage classes are checked by `checkClass`.
+ */
+const BUCKET_PROPS = z.strictObject({
+  name: z.string(),
+  location: checkedBy<string>("checkLocation"),
+  storageClass: stringOf<StorageClass>().optional(),
+  versioning: z.boolean().optional(),
+  lifecycle: z
+    .strictObject({
+      deleteAfterDays: z.number().optional(),
+      transitions: z
+        .array(z.strictObject({ afterDays: z.number(), storageClass: stringOf<StorageClass>() }))
+        .optional(),
+      keepNoncurrentVersions: z.number().optional(),
+      deleteNoncurrentAfterDays: z.number().optional(),
+    })
+    .optional(),
+  retention: z.strictObject({ days: z.number(), locked: z.boolean().optional() }).optional(),
+  kmsKeyName: z.string().optional(),
+  accessLogBucket: z.string().optional(),
+  allowDeletion: optOutSchema.optional(),
+  ...refusedProtectionFlags,
+}) satisfies PropsSchema<BucketProps>;
+
 const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 
 /**
@@ -75,9 +110,7 @@ export class Bucket extends Construct {
   constructor(scope: Construct, id: string, props: BucketProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (!props || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { name, location }");
-    }
+    checkProps(this, BUCKET_PROPS, props, "{ name, location }");
     refuseProtectionFlags(this, props, "Bucket");
     const deletion = deletionPolicy(this, props.allowDeletion);
     if (typeof props.name !== "string" || !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/.test(props.name)) {

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { z } from "zod";
 import { OPT_OUT_IDS } from "../../vocabulary";
 import { Fn, Lazy, Token, type ITerraformDependable } from "cdktf";
 import {
@@ -12,8 +13,24 @@ import { parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import type { LabelTarget } from "../core/labels";
 import { checkName, prefixedName } from "../core/naming";
-import { DELETION_ALLOWED, deletionPolicy, type DeletionPolicy } from "../core/deletion";
+import {
+  DELETION_ALLOWED,
+  deletionPolicy,
+  refuseProtectionFlags,
+  type DeletionPolicy,
+} from "../core/deletion";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkOptions,
+  checkProps,
+  missingCheckedBy,
+  objectCheckedBy,
+  optOutSchema,
+  refusedProtectionFlags,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkMember, type IGrantable, type IServiceAccount } from "./iam";
 import type { INetwork } from "./network";
@@ -236,6 +253,100 @@ export interface GrantClientOptions {
   readonly iamLogin?: boolean;
 }
 
+/**
+ * Shapes and types of {@link CloudSqlPostgresProps}. Left to the construct, whose messages are more
+ * specific: `network` ("is missing", "has no private services access"), `region` (`checkRegion`,
+ * which says where regions are listed), each flag's value (`checkFlags`, by the flag's type), each
+ * IAM user (`createIamUsers`, "is not a service account email"), and a public IP without its
+ * `optOut` or a range without a name (`checkPublicIp`). Enum values are listed by `oneOf`.
+ */
+const CLOUD_SQL_PROPS = z.strictObject({
+  name: z.string().optional(),
+  network: checkedBy<INetwork>("the constructor's network check"),
+  region: checkedBy<string>("checkRegion"),
+  projectId: z.string().optional(),
+  databaseVersion: stringOf<PostgresVersion>().optional(),
+  tier: z.string().optional(),
+  availabilityType: stringOf<"ZONAL" | "REGIONAL">().optional(),
+  diskSizeGb: z.number().optional(),
+  diskType: stringOf<"PD_SSD" | "PD_HDD">().optional(),
+  diskAutoresize: z.boolean().optional(),
+  backup: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      pointInTimeRecovery: z.boolean().optional(),
+      startTime: z.string().optional(),
+      location: z.string().optional(),
+      retainedBackups: z.number().optional(),
+      transactionLogRetentionDays: z.number().optional(),
+      allowDisabled: optOutSchema.optional(),
+    })
+    .optional(),
+  maintenanceWindow: z
+    .strictObject({
+      day: z.number().optional(),
+      hour: z.number().optional(),
+      updateTrack: stringOf<"stable" | "canary" | "week5">().optional(),
+    })
+    .optional(),
+  insights: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      queryStringLength: z.number().optional(),
+      recordApplicationTags: z.boolean().optional(),
+      recordClientAddress: z.boolean().optional(),
+    })
+    .optional(),
+  passwordValidation: z
+    .strictObject({
+      minLength: z.number().optional(),
+      complexity: stringOf<"COMPLEXITY_DEFAULT">().optional(),
+      reuseInterval: z.number().optional(),
+      disallowUsernameSubstring: z.boolean().optional(),
+    })
+    .optional(),
+  flags: z.record(z.string(), checkedBy<FlagValue>("checkFlags")).optional(),
+  allowUnknownFlags: optOutSchema.optional(),
+  databases: z.array(z.string()).optional(),
+  iamUsers: z.array(checkedBy<IServiceAccount>("createIamUsers")).optional(),
+  retainBackupsOnDelete: z.boolean().optional(),
+  sslMode: stringOf<SqlSslMode>().optional(),
+  allowUnencrypted: optOutSchema.optional(),
+  publicIp: z
+    .strictObject({
+      authorizedNetworks: missingCheckedBy(
+        z.array(
+          objectCheckedBy(
+            z.strictObject({
+              name: missingCheckedBy(z.string(), "checkPublicIp"),
+              cidr: missingCheckedBy(z.string(), "parseCidr"),
+            }),
+            "checkPublicIp",
+          ),
+        ),
+        "checkPublicIp",
+      ),
+      optOut: missingCheckedBy(optOutSchema, "checkPublicIp"),
+      allowWorld: optOutSchema.optional(),
+    })
+    .optional(),
+  allowDeletion: optOutSchema.optional(),
+  ...refusedProtectionFlags,
+}) satisfies PropsSchema<CloudSqlPostgresProps>;
+
+/** Shapes and types of {@link SqlReplicaOptions}; `region` is left to `checkRegion`. */
+const SQL_REPLICA_OPTIONS = z.strictObject({
+  region: checkedBy<string>("checkRegion"),
+  tier: z.string().optional(),
+  name: z.string().optional(),
+  availabilityType: stringOf<"ZONAL" | "REGIONAL">().optional(),
+  purpose: stringOf<"dr" | "read">().optional(),
+}) satisfies PropsSchema<SqlReplicaOptions>;
+
+const GRANT_CLIENT_OPTIONS = z.strictObject({
+  iamLogin: z.boolean().optional(),
+}) satisfies PropsSchema<GrantClientOptions>;
+
 const SSL_MODES: readonly SqlSslMode[] = [
   "ENCRYPTED_ONLY",
   "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
@@ -284,9 +395,8 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
   constructor(scope: Construct, id: string, props: CloudSqlPostgresProps) {
     super(scope, id);
     this.stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { network, region }");
-    }
+    checkProps(this, CLOUD_SQL_PROPS, props, "{ network, region }");
+    refuseProtectionFlags(this, props, "CloudSqlPostgres");
     if (typeof props.network?.subnet !== "function") {
       invalid(
         this,
@@ -430,9 +540,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
    */
   addReplica(options: SqlReplicaOptions): CloudSqlReplica {
     const p = "addReplica";
-    if (options === undefined || options === null || typeof options !== "object") {
-      invalid(this, p, options, "is missing its options", "pass { region: 'us-east1' }");
-    }
+    checkOptions(this, p, SQL_REPLICA_OPTIONS, options, "{ region: 'us-east1' }");
     const region = checkRegion(this, `${p}.region`, options.region);
     const purpose = oneOf(this, `${p}.purpose`, options.purpose ?? "dr", ["dr", "read"]);
     if (purpose === "dr" && region === this.region) {
@@ -504,6 +612,7 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
    */
   grantClient(grantee: IGrantable, options: GrantClientOptions = {}): ProjectIamMember[] {
     const member = checkMember(this, "grantClient.grantee", grantee?.member);
+    checkOptions(this, "grantClient", GRANT_CLIENT_OPTIONS, options, "{ iamLogin: true }");
     if (this.projectId === undefined) {
       invalid(
         this,

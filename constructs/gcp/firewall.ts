@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, Token } from "cdktf";
+import { z } from "zod";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { DataGoogleMonitoringUptimeCheckIps } from "@cdktf/provider-google/lib/data-google-monitoring-uptime-check-ips";
 import { ComputeNetworkFirewallPolicy } from "@cdktf/provider-google/lib/compute-network-firewall-policy";
@@ -10,6 +11,15 @@ import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { ADMIN_PORTS, OPT_OUT_IDS, WORLD_INGRESS_PORTS } from "../../vocabulary";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkProps,
+  missingCheckedBy,
+  objectCheckedBy,
+  optOutSchema,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { PlatformStack } from "../core/stack";
 import type { IServiceAccount } from "./iam";
 import { GOOGLE_PRIVATE_APIS_CIDR, type INetwork } from "./network";
@@ -138,6 +148,74 @@ export interface FirewallProps {
   readonly logMetadata?: "INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA";
 }
 
+/**
+ * Shapes and types of {@link FirewallProps}. Left to the construct, whose messages are more
+ * specific: `network` (`checkNetwork`: "is missing" / "is not a network"), a port's form
+ * (`checkPorts`, number or `"from-to"`), a service account without an email (`checkTargets`), a
+ * missing range list (`resolveRanges`: "is empty"), a missing host list ("must list 1 to 100 host
+ * names"), and a rule that is not an object (`allow`: "is not a rule").
+ */
+const TARGETS = z.strictObject({
+  serviceAccounts: z.array(checkedBy<Pick<IServiceAccount, "email">>("checkTargets")).optional(),
+  tags: z.array(z.string()).optional(),
+}) satisfies PropsSchema<FirewallTargets>;
+
+const PORTS = z.array(checkedBy<PortSpec>("checkPorts"));
+const RANGES = missingCheckedBy(z.array(z.string()), "resolveRanges");
+
+const FIREWALL_RULE = objectCheckedBy(
+  z.strictObject({
+    name: z.string(),
+    protocol: stringOf<"tcp" | "udp" | "icmp">().optional(),
+    ports: PORTS.optional(),
+    ranges: RANGES,
+    targets: TARGETS.optional(),
+    priority: z.number().optional(),
+    description: z.string().optional(),
+    allowWorld: optOutSchema.optional(),
+  }) satisfies PropsSchema<FirewallRule>,
+  "allow",
+);
+
+const FIREWALL_PROPS = z.strictObject({
+  network: checkedBy<INetwork>("checkNetwork"),
+  name: z.string().optional(),
+  targets: TARGETS.optional(),
+  ssh: z
+    .strictObject({
+      from: RANGES,
+      targets: TARGETS.optional(),
+      allowWorld: optOutSchema.optional(),
+    })
+    .optional(),
+  httpsEgress: z
+    .array(
+      objectCheckedBy(
+        z.strictObject({ name: z.string(), to: RANGES, targets: TARGETS.optional() }),
+        "checkName",
+      ),
+    )
+    .optional(),
+  fqdnEgress: z
+    .array(
+      objectCheckedBy(
+        z.strictObject({
+          name: z.string(),
+          hosts: missingCheckedBy(z.array(z.string()), "fqdnEgress"),
+          ports: PORTS.optional(),
+          // tags too, so that fqdnEgress refuses them with its own message
+          targets: TARGETS.optional(),
+        }) satisfies PropsSchema<FqdnEgress>,
+        "checkName",
+      ),
+    )
+    .optional(),
+  ingress: z.array(FIREWALL_RULE).optional(),
+  egress: z.array(FIREWALL_RULE).optional(),
+  allowUnlistedEgress: optOutSchema.optional(),
+  logMetadata: stringOf<"INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA">().optional(),
+}) satisfies PropsSchema<FirewallProps>;
+
 const DEFAULT_PRIORITY = 1000;
 const DENY_PRIORITY = 65534;
 const DENY_INGRESS = "deny-all-ingress";
@@ -202,15 +280,8 @@ export class Firewall extends Construct {
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
     this.stack = PlatformStack.of(this);
-    if (typeof props?.network?.id !== "string" || typeof props.network.subnet !== "function") {
-      invalid(
-        this,
-        "network",
-        props?.network,
-        props?.network === undefined ? "is missing" : "is not a network",
-        "pass the Network construct (or Network.fromAttributes) the rules belong to",
-      );
-    }
+    checkProps(this, FIREWALL_PROPS, props, "{ network, ssh, httpsEgress, ingress, egress }");
+    this.checkNetwork(props);
     this.network = props.network;
     this.rules = this.created;
     const logMetadata = props.logMetadata ?? "INCLUDE_ALL_METADATA";
@@ -301,6 +372,19 @@ export class Firewall extends Construct {
         this.created[DENY_INGRESS],
         "unlisted-egress-allowed",
         props.allowUnlistedEgress!,
+      );
+    }
+  }
+
+  /** The network the rules belong to: a Network or Network.fromAttributes. */
+  private checkNetwork(props: FirewallProps): void {
+    if (typeof props.network?.id !== "string" || typeof props.network.subnet !== "function") {
+      invalid(
+        this,
+        "network",
+        props.network,
+        props.network === undefined ? "is missing" : "is not a network",
+        "pass the Network construct (or Network.fromAttributes) the rules belong to",
       );
     }
   }

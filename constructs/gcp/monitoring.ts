@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { Token } from "cdktf";
+import { z } from "zod";
 import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monitoring-notification-channel";
 import { MonitoringAlertPolicy } from "@cdktf/provider-google/lib/monitoring-alert-policy";
 import { MonitoringUptimeCheckConfig } from "@cdktf/provider-google/lib/monitoring-uptime-check-config";
@@ -7,6 +8,15 @@ import { DataGoogleSecretManagerSecretVersion } from "@cdktf/provider-google/lib
 import { invalid } from "../core/errors";
 import { checkName } from "../core/naming";
 import { TOKEN_MARKER } from "../core/terraform-text";
+import {
+  checkedBy,
+  checkOptions,
+  checkProps,
+  constructRef,
+  missingCheckedBy,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkProjectId } from "./schemas";
 
@@ -125,6 +135,75 @@ export const MONITORING_LIMITS = {
   hostName: 253,
 } as const;
 
+const SECRET_REF = constructRef<ISecretRef>("a Secret construct, or { secretId }", ["secretId"]);
+
+/** Shapes and types of {@link MonitoringProps}; a webhook's URL is judged by `checkWebhookUrl`. */
+const MONITORING_PROPS = z.strictObject({
+  emails: z.array(z.string()).optional(),
+  webhooks: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        url: missingCheckedBy(z.string(), "checkWebhookUrl"),
+        authTokenSecret: SECRET_REF.optional(),
+      }),
+    )
+    .optional(),
+  pagerDuty: z.strictObject({ integrationKeySecret: SECRET_REF }).optional(),
+}) satisfies PropsSchema<MonitoringProps>;
+
+/**
+ * Shapes and types of {@link ThresholdAlert}. Left to the construct, whose messages are more
+ * specific: a missing title, severity, filter or runbook (`policy`, `checkFilter`: "is missing",
+ * the severities), and a threshold that is not a number (NaN included).
+ */
+const ALERT_SHAPE = {
+  name: z.string(),
+  title: missingCheckedBy(z.string(), "policy"),
+  severity: missingCheckedBy(stringOf<Severity>(), "policy"),
+  filter: missingCheckedBy(z.string(), "checkFilter"),
+  comparison: z.enum(["COMPARISON_GT", "COMPARISON_LT"]).optional(),
+  threshold: checkedBy<number>("thresholdAlert"),
+  durationSeconds: z.number().optional(),
+  aligner: z.enum(["ALIGN_MEAN", "ALIGN_MAX", "ALIGN_RATE", "ALIGN_SUM"]).optional(),
+  alignmentSeconds: z.number().optional(),
+  runbook: missingCheckedBy(z.string(), "policy"),
+};
+const THRESHOLD_ALERT = z.strictObject(ALERT_SHAPE) satisfies PropsSchema<ThresholdAlert>;
+const ABSENCE_ALERT = z.strictObject({
+  name: ALERT_SHAPE.name,
+  title: ALERT_SHAPE.title,
+  severity: ALERT_SHAPE.severity,
+  filter: ALERT_SHAPE.filter,
+  runbook: ALERT_SHAPE.runbook,
+  durationSeconds: ALERT_SHAPE.durationSeconds,
+}) satisfies PropsSchema<
+  Pick<ThresholdAlert, "name" | "title" | "severity" | "filter" | "runbook" | "durationSeconds">
+>;
+
+/**
+ * Shapes and types of {@link UptimeCheck}; a missing project, host or path is reported by
+ * `uptimeCheck` and `checkUptimeHost`, with an example.
+ */
+const UPTIME_CHECK = z.strictObject({
+  name: z.string(),
+  projectId: missingCheckedBy(z.string(), "uptimeCheck"),
+  host: missingCheckedBy(z.string(), "checkUptimeHost"),
+  path: missingCheckedBy(z.string(), "uptimeCheck"),
+  port: z.number().optional(),
+  useSsl: z.boolean().optional(),
+  severity: stringOf<Severity>().optional(),
+}) satisfies PropsSchema<UptimeCheck>;
+
+/**
+ * Where a method's bad options are named: under the alert's or check's name, as the construct's
+ * own checks name them (`sql-cpu.threshold`), or under the method while the name is unusable.
+ */
+function optionsLabel(method: string, options: unknown): string {
+  const name = (options as { name?: unknown } | null | undefined)?.name;
+  return typeof name === "string" && /^[a-z][a-z0-9-]*$/.test(name) ? name : method;
+}
+
 const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -188,6 +267,7 @@ export class Monitoring extends Construct {
     if (props === null || typeof props !== "object") {
       invalid(this, "props", props, "are not an object", "pass { emails, webhooks, pagerDuty }");
     }
+    checkProps(this, MONITORING_PROPS, props, "{ emails, webhooks, pagerDuty }");
     const channels: MonitoringNotificationChannel[] = [];
     (props.emails ?? []).forEach((email, i) => {
       if (!isEmailAddress(email)) {
@@ -260,6 +340,13 @@ export class Monitoring extends Construct {
 
   /** An alert on a metric threshold, routed by severity. */
   thresholdAlert(alert: ThresholdAlert): MonitoringAlertPolicy {
+    checkOptions(
+      this,
+      optionsLabel("thresholdAlert", alert),
+      THRESHOLD_ALERT,
+      alert,
+      "{ name, title, severity, filter, threshold, runbook }",
+    );
     const name = this.claim(alert?.name);
     const duration = this.seconds(`${name}.durationSeconds`, alert.durationSeconds ?? 300, 0);
     const alignment = this.seconds(`${name}.alignmentSeconds`, alert.alignmentSeconds ?? 60, 60);
@@ -293,6 +380,13 @@ export class Monitoring extends Construct {
       "name" | "title" | "severity" | "filter" | "runbook" | "durationSeconds"
     >,
   ): MonitoringAlertPolicy {
+    checkOptions(
+      this,
+      optionsLabel("absenceAlert", alert),
+      ABSENCE_ALERT,
+      alert,
+      "{ name, title, severity, filter, runbook }",
+    );
     const name = this.claim(alert?.name);
     const duration = this.seconds(`${name}.durationSeconds`, alert.durationSeconds ?? 300, 120);
     const filter = this.checkFilter(name, alert.filter);
@@ -313,6 +407,13 @@ export class Monitoring extends Construct {
     readonly check: MonitoringUptimeCheckConfig;
     readonly alert: MonitoringAlertPolicy;
   } {
+    checkOptions(
+      this,
+      optionsLabel("uptimeCheck", check),
+      UPTIME_CHECK,
+      check,
+      "{ name, projectId, host, path }",
+    );
     const name = this.claim(check?.name);
     if (checkProjectId(this, `${name}.projectId`, check.projectId) === undefined) {
       invalid(this, `${name}.projectId`, check.projectId, "is missing", "give the project ID");

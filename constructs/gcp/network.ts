@@ -1,5 +1,6 @@
 import { Construct, type IConstruct } from "constructs";
 import { Token, type ITerraformDependable } from "cdktf";
+import { z } from "zod";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
@@ -13,6 +14,14 @@ import { type Cidr, findOverlap, parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName, type NameKind } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkProps,
+  missingCheckedBy,
+  optOutSchema,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkRegion } from "./regions";
 import { checkProjectId } from "./schemas";
@@ -118,6 +127,47 @@ export interface NetworkProps {
   readonly firewallPolicyEnforcementOrder?: FirewallPolicyEnforcementOrder;
 }
 
+/**
+ * Regions are judged by `checkRegion`, which says where regions are listed also when one is
+ * missing; ranges by `parseCidr`, whose message shows a range also when one is missing; enum
+ * values by the constructors, which list them.
+ */
+const REGION = checkedBy<string>("checkRegion");
+const CIDR = missingCheckedBy(z.string(), "parseCidr");
+
+const SECONDARY_RANGE = z.strictObject({
+  name: z.string(),
+  cidr: CIDR,
+}) satisfies PropsSchema<SecondaryRange>;
+
+const SUBNET_SPEC = z.strictObject({
+  region: REGION,
+  cidr: CIDR,
+  secondaryRanges: z.array(SECONDARY_RANGE).optional(),
+  flowLogs: z
+    .strictObject({
+      aggregationInterval:
+        stringOf<NonNullable<FlowLogOptions["aggregationInterval"]>>().optional(),
+      sampling: z.number().optional(),
+      metadata: stringOf<NonNullable<FlowLogOptions["metadata"]>>().optional(),
+    })
+    .optional(),
+  allowNonRfc1918: optOutSchema.optional(),
+}) satisfies PropsSchema<SubnetSpec>;
+
+/** Shapes and types of {@link NetworkProps}; `subnets` missing is reported by `checkSubnets`. */
+const NETWORK_PROPS = z.strictObject({
+  name: z.string().optional(),
+  subnets: missingCheckedBy(z.array(SUBNET_SPEC), "checkSubnets"),
+  privateServicesAccess: z.strictObject({ cidr: CIDR }).optional(),
+  nat: z.boolean().optional(),
+  routingMode: stringOf<"GLOBAL" | "REGIONAL">().optional(),
+  deleteDefaultInternetRoute: z.boolean().optional(),
+  internetRoutes: z.array(z.string()).optional(),
+  privateGoogleApisDns: z.boolean().optional(),
+  firewallPolicyEnforcementOrder: stringOf<FirewallPolicyEnforcementOrder>().optional(),
+}) satisfies PropsSchema<NetworkProps>;
+
 /** An existing subnet of an existing VPC (see {@link Network.fromAttributes}). */
 export interface SubnetAttributes {
   /** The subnet's region; one subnet per region. */
@@ -175,6 +225,34 @@ export interface NetworkAttributes {
    */
   readonly firewallPolicyEnforcementOrder?: FirewallPolicyEnforcementOrder;
 }
+
+const SUBNET_ATTRIBUTES = z.strictObject({
+  region: REGION,
+  selfLink: z.string().optional(),
+  name: z.string().optional(),
+  projectId: z.string().optional(),
+  cidr: z.string().optional(),
+  secondaryRanges: z.array(SECONDARY_RANGE).optional(),
+}) satisfies PropsSchema<SubnetAttributes>;
+
+/**
+ * Shapes and types of {@link NetworkAttributes}; which of selfLink, name and projectId must be
+ * given is judged by `checkNetworkLink`, a missing `subnets` or `rangeName` by the checks of
+ * {@link ImportedNetwork}.
+ */
+const NETWORK_ATTRIBUTES = z.strictObject({
+  selfLink: z.string().optional(),
+  name: z.string().optional(),
+  projectId: z.string().optional(),
+  subnets: missingCheckedBy(z.array(SUBNET_ATTRIBUTES), "checkSubnets"),
+  privateServicesAccess: z
+    .strictObject({
+      rangeName: missingCheckedBy(z.string(), "checkName"),
+      cidr: z.string().optional(),
+    })
+    .optional(),
+  firewallPolicyEnforcementOrder: stringOf<FirewallPolicyEnforcementOrder>().optional(),
+}) satisfies PropsSchema<NetworkAttributes>;
 
 /**
  * A subnetwork as the constructs that join it see it: created by {@link Network} or an existing
@@ -268,9 +346,7 @@ export class Network extends Construct implements INetwork {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { subnets: [{ region, cidr }] }");
-    }
+    checkProps(this, NETWORK_PROPS, props, "{ subnets: [{ region, cidr }] }");
     const name = checkName(this, "name", "network", props.name ?? DEFAULT_NAME);
     // Names derived from the VPC carry its name unless it is the default, so two networks in one
     // stack do not clash: trading-bot-prod-us-central1, or trading-bot-prod-dmz-us-central1.
@@ -718,6 +794,7 @@ class ImportedNetwork extends Construct implements INetwork {
         "pass { selfLink, subnets: [{ region, selfLink }] }",
       );
     }
+    checkProps(this, NETWORK_ATTRIBUTES, attrs, "{ selfLink, subnets: [{ region, selfLink }] }");
     const { project, name } = this.checkNetworkLink(attrs);
     this.projectId = project;
     this.name = name;

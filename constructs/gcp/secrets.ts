@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { z } from "zod";
 import { Token } from "cdktf";
 import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
@@ -6,6 +7,7 @@ import { invalid } from "../core/errors";
 import { prefixedName } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import type { OptOut } from "../core/opt-out";
+import { checkedBy, checkProps, constructRef, optOutSchema, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkMember, PUBLIC_MEMBERS, type IGrantable } from "./iam";
 import { checkRegion } from "./regions";
@@ -57,7 +59,26 @@ export interface SecretProps {
   readonly allowDeletion?: OptOut;
 }
 
-const PROPS = ["name", "replication", "rotation", "topics", "accessors", "allowDeletion"];
+/**
+ * Shapes and types of {@link SecretProps}. Unknown keys, here and inside `replication` and
+ * `rotation`, are refused before the schema runs by `rejectUnknownKeys`, which never echoes their
+ * values (one could be the secret); `replication` and `rotation` are judged whole by
+ * `checkReplication` and `checkRotation`, whose messages show the accepted forms.
+ */
+const SECRET_PROPS = z.strictObject({
+  name: z.string(),
+  replication: checkedBy<SecretReplication>("checkReplication").optional(),
+  rotation: checkedBy<SecretRotation>("checkRotation").optional(),
+  topics: z.array(z.string()).optional(),
+  accessors: z
+    .array(
+      constructRef<IGrantable>("a ServiceAccount, or { member: 'serviceAccount:...' }", ["member"]),
+    )
+    .optional(),
+  allowDeletion: optOutSchema.optional(),
+}) satisfies PropsSchema<SecretProps>;
+
+const PROPS = Object.keys(SECRET_PROPS.shape);
 const ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
 const MIN_PERIOD = 3600;
 const MAX_PERIOD = 3_153_600_000;
@@ -84,12 +105,14 @@ export class Secret extends Construct {
   constructor(scope: Construct, id: string, props: SecretProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { name: 'exchange-api-key' }");
+    const hintId =
+      typeof props?.name === "string" ? `${stack.prefix}-${props.name}` : "<secret-id>";
+    if (props !== null && typeof props === "object") {
+      // Before the schema: an unknown key may hold the secret's value, which is never echoed.
+      refuseProtectionFlags(this, props, "Secret");
+      rejectUnknownKeys(this, "", props, PROPS, hintId);
     }
-    const hintId = typeof props.name === "string" ? `${stack.prefix}-${props.name}` : "<secret-id>";
-    refuseProtectionFlags(this, props, "Secret");
-    rejectUnknownKeys(this, "", props, PROPS, hintId);
+    checkProps(this, SECRET_PROPS, props, "{ name: 'exchange-api-key' }");
     const deletion = deletionPolicy(this, props.allowDeletion);
     if (typeof props.name !== "string" || props.name.length === 0) {
       invalid(this, "name", props.name, "is missing", "pass a short name such as 'api-key'");
@@ -118,9 +141,6 @@ export class Secret extends Construct {
     });
     deletion.record(this.secret);
     this.accessors = new IamMembers(this, `secret/${this.secretId}`);
-    if (props.accessors !== undefined && !Array.isArray(props.accessors)) {
-      invalid(this, "accessors", props.accessors, "is not a list", "pass [serviceAccount, ...]");
-    }
     (props.accessors ?? []).forEach((a, i) => this.grant(`accessors[${i}]`, a));
   }
 
