@@ -1338,3 +1338,35 @@ describe("shapes checkov's checks see too", () => {
     ).toEqual(["publicly_accessible is true"]);
   });
 });
+
+describe("rules accept the constructs' opt-outs for the same risk", () => {
+  const reason = "review environment, torn down nightly, ticket OPS-77";
+  it.each([
+    ["GCP-SQL-006", "deletion-allowed", sql({ deletion_protection: false })],
+    ["GCP-SQL-007", "deletion-allowed", sql({ settings: { deletion_protection_enabled: false } })],
+    [
+      "GCP-SQL-002",
+      "sql-open-to-world",
+      sql({
+        settings: {
+          ip_configuration: { ipv4_enabled: true, authorized_networks: [{ value: "0.0.0.0/0" }] },
+        },
+      }),
+    ],
+    [
+      "GCP-FW-003",
+      "world-ingress",
+      fw({ source_ranges: ["0.0.0.0/0"], allow: [{ protocol: "all" }] }),
+    ],
+  ])("%s is suppressed by %s, with its reason", (id, optOut, spec) => {
+    const rule = ruleById(id)!;
+    const plain = findingsFor(rule, spec);
+    expect(plain).toHaveLength(1);
+    expect(plain[0].suppressed).toBeUndefined();
+    const opted = findingsFor(rule, {
+      ...spec,
+      config: { ...spec.config, "//": { opt_outs: [{ id: optOut, reason }] } },
+    });
+    expect(opted).toEqual([expect.objectContaining({ suppressed: reason })]);
+  });
+});

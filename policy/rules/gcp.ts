@@ -274,6 +274,7 @@ const firewallRules: Rule[] = [
     title: "Firewall does not open every port to the internet",
     types: [...FIREWALL, ...POLICY_RULE],
     fix: "List the ports the service needs in allow[].ports (e.g. 443) instead of protocol all or no ports.",
+    acceptedOptOuts: [OPT_OUT_IDS.worldIngress],
     check: (r) => worldPort(asVpcRule(r), "every", "every port"),
   },
   {
@@ -440,6 +441,7 @@ const sqlRules: Rule[] = [
     title: "Cloud SQL authorized networks do not include the internet",
     types: SQL,
     fix: "Remove 0.0.0.0/0 from settings.ip_configuration.authorized_networks; use private IP or the Cloud SQL Auth Proxy.",
+    acceptedOptOuts: [OPT_OUT_IDS.sqlOpenToWorld],
     check: (r) => {
       const networks = blocks(get(r.config, "settings.ip_configuration.authorized_networks"));
       const values = networks.map((n) => n.value);
@@ -505,6 +507,7 @@ const sqlRules: Rule[] = [
     title: "Cloud SQL instance keeps Terraform deletion protection",
     types: SQL,
     fix: "Leave deletion_protection at its default true; remove it deliberately in a reviewed change before a planned deletion.",
+    acceptedOptOuts: [OPT_OUT_IDS.deletionAllowed],
     check: (r) => requireFlag(r.config, "deletion_protection", true, true),
   },
   {
@@ -513,6 +516,7 @@ const sqlRules: Rule[] = [
     title: "Cloud SQL instance has API deletion protection",
     types: SQL,
     fix: "Set settings.deletion_protection_enabled = true so the instance cannot be deleted from the console or gcloud either.",
+    acceptedOptOuts: [OPT_OUT_IDS.deletionAllowed],
     check: (r) => requireFlag(r.config, "settings.deletion_protection_enabled", true, false),
   },
   {
@@ -740,6 +744,7 @@ const computeRules: Rule[] = [
     title: "VM has deletion protection",
     types: INSTANCE_TYPES,
     fix: "Set deletion_protection = true on instances that hold state or are hard to rebuild.",
+    acceptedOptOuts: [OPT_OUT_IDS.deletionAllowed],
     check: (r) => requireFlag(r.config, "deletion_protection", true, false),
   },
   {
