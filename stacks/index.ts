@@ -1,9 +1,11 @@
 import type { App } from "cdktf";
+import { z } from "zod";
 import { invalid } from "../constructs/core/errors";
+import { suggestion } from "../constructs/core/suggest";
 import type * as StockPilot from "./stockpilot";
-import { STOCKPILOT_EXAMPLES } from "./stockpilot.config";
+import { STOCKPILOT_EXAMPLES, stockpilotConfigSchema } from "./stockpilot.config";
 import type * as TradingBot from "./trading-bot";
-import { TRADING_BOT_EXAMPLES } from "./trading-bot.config";
+import { TRADING_BOT_EXAMPLES, tradingBotConfigSchema } from "./trading-bot.config";
 
 /** Settings that replace built-in examples: `{ "<system>": { "<environment>": {...} } }`. */
 export type SettingsOverrides = Readonly<
@@ -20,6 +22,7 @@ const SYSTEMS = [
   {
     system: "trading-bot",
     examples: TRADING_BOT_EXAMPLES,
+    schema: tradingBotConfigSchema,
     create: (app: App, settings: unknown, source: string) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { TradingBotStack } = require("./trading-bot") as typeof TradingBot;
@@ -29,6 +32,7 @@ const SYSTEMS = [
   {
     system: "stockpilot",
     examples: STOCKPILOT_EXAMPLES,
+    schema: stockpilotConfigSchema,
     create: (app: App, settings: unknown, source: string) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { StockPilotStack } = require("./stockpilot") as typeof StockPilot;
@@ -36,6 +40,58 @@ const SYSTEMS = [
     },
   },
 ] as const;
+
+/** The names of the reference systems. */
+export function systemNames(): string[] {
+  return SYSTEMS.map((s) => s.system);
+}
+
+function systemNamed(system: unknown, source: string) {
+  const found = SYSTEMS.find((s) => s.system === system);
+  if (!found) {
+    invalid(
+      source,
+      "system",
+      system,
+      "is not a reference system",
+      suggestion(system, systemNames(), `use one of ${systemNames().join(", ")}`),
+    );
+  }
+  return found;
+}
+
+/**
+ * The built-in example settings of a system, every environment, in the settings file's shape
+ * (`{ "<system>": { "<environment>": {...} } }`): a file to start from, which synthesizes exactly
+ * the built-in stacks when given back as `PLATFORM_SETTINGS`.
+ */
+export function exampleSettings(system: string): Record<string, Record<string, unknown>> {
+  const { examples } = systemNamed(system, "settings:example");
+  return { [system]: { ...examples } };
+}
+
+/**
+ * The JSON Schema of a system's settings file, generated from the zod schema the stack validates
+ * with (zod's own `toJSONSchema`), so editors can complete and check the file.
+ */
+export function settingsJsonSchema(system: string): Record<string, unknown> {
+  const { examples, schema } = systemNamed(system, "settings:schema");
+  const environment = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  delete (environment as { $schema?: string }).$schema;
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: `${system} settings (PLATFORM_SETTINGS)`,
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      [system]: {
+        type: "object",
+        additionalProperties: false,
+        properties: Object.fromEntries(Object.keys(examples).map((env) => [env, environment])),
+      },
+    },
+  };
+}
 
 /** One reference stack: a system in one environment, and the stack's name. */
 export interface ReferenceStack {

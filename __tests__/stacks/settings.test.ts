@@ -1,0 +1,78 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { exampleSettings, settingsJsonSchema, systemNames } from "../../stacks";
+
+const root = path.resolve(__dirname, "../..");
+
+function run(script: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["-r", "@swc-node/register", script, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, SWC_NODE_SOURCE_MAP_MODE: "none", ...env },
+  });
+}
+
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, "utf8");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("settings you can start from", () => {
+  it.each(systemNames())("the %s example validates against the generated JSON Schema", (system) => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = ajv.compile(settingsJsonSchema(system));
+    expect(validate(exampleSettings(system))).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    const broken = exampleSettings(system);
+    const env = Object.keys(broken[system])[0];
+    (broken[system][env] as Record<string, unknown>).projetcId = "typo";
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("the printed examples, fed back as PLATFORM_SETTINGS, synthesize byte-identical output", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    try {
+      const settings = Object.assign(
+        {},
+        ...systemNames().map((system) => {
+          const printed = run("stacks/settings-cli.ts", ["example", system]);
+          expect(printed.status).toBe(0);
+          return JSON.parse(printed.stdout) as object;
+        }),
+      );
+      const file = path.join(tmp, "settings.json");
+      fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+      const builtIn = run("main.ts", [], { CDKTF_OUTDIR: path.join(tmp, "a") });
+      const fromFile = run("main.ts", [], {
+        CDKTF_OUTDIR: path.join(tmp, "b"),
+        PLATFORM_SETTINGS: file,
+      });
+      expect(builtIn.status).toBe(0);
+      expect(fromFile.status).toBe(0);
+      const a = files(path.join(tmp, "a"));
+      expect(Object.keys(a).length).toBeGreaterThan(systemNames().length);
+      expect(files(path.join(tmp, "b"))).toEqual(a);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("a misspelt system is answered with the closest name, exit 2", () => {
+    const result = run("stacks/settings-cli.ts", ["schema", "stockpliot"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /"stockpliot" is not a reference system\.\n {2}Fix: did you mean stockpilot\?/,
+    );
+  });
+});
