@@ -65,7 +65,7 @@ describe("parseConfig", () => {
 
   it("reports an unknown key at the top level and nested", () => {
     expect(errorOf({ ...good, projectID: "x" }).message).toBe(
-      'settings.json: projectID = ["projectID"] is not a known setting.\n  Fix: remove it or check its spelling',
+      'settings.json: projectID = ["projectID"] is not a known setting.\n  Fix: did you mean projectId?',
     );
     expect(
       errorOf({ ...good, regions: [{ region: "us-east1", cidr: "10.0.0.0/20", zone: "b" }] })
@@ -134,5 +134,29 @@ describe("parseConfig with enumerations", () => {
     expect(() => parseConfig(schema, { tier: "HA" }, "s.json")).toThrow(
       's.json: tier = "HA" is not one of the allowed values.\n  Fix: use one of "ZONAL", "REGIONAL"',
     );
+  });
+});
+
+describe("a misspelt setting is answered with the closest names", () => {
+  const schema = z.strictObject({
+    projectId: z.string(),
+    regions: z.array(z.strictObject({ region: z.string(), subnetCidr: z.string() })).optional(),
+  });
+
+  it.each([
+    [
+      { projetcId: "x", projectId: "y" },
+      /projetcId = \["projetcId"\] is not a known setting\.\n {2}Fix: did you mean projectId\?/,
+    ],
+    [
+      {
+        projectId: "y",
+        regions: [{ region: "r", subnetCdir: "10.0.0.0/20", subnetCidr: "10.0.0.0/20" }],
+      },
+      /regions\[0\]\.subnetCdir = \["subnetCdir"\] is not a known setting\.\n {2}Fix: did you mean subnetCidr\?/,
+    ],
+    [{ projectId: "y", zzzzzzzz: 1 }, /Fix: remove it or check its spelling/],
+  ])("%j", (input, message) => {
+    expect(() => parseConfig(schema, input, "settings.json")).toThrow(message);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { type ErrorSource, ValidationError, ValidationErrors } from "./errors";
+import { suggestion } from "./suggest";
 
 /**
  * Validates configuration data (built-in example settings or a JSON file a team supplies) against a
@@ -18,7 +19,9 @@ export function parseConfig<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => issueToError(issue, input, source, kind));
+  const errors = result.error.issues.map((issue) =>
+    issueToError(issue, input, source, kind, schema),
+  );
   throw errors.length === 1 ? errors[0] : new ValidationErrors(errors);
 }
 
@@ -27,6 +30,7 @@ function issueToError(
   input: unknown,
   source: ErrorSource,
   known: "setting" | "prop",
+  schema: z.ZodType,
 ): ValidationError {
   const property = formatPath(issue.path) || "(root)";
   const value = "input" in issue ? issue.input : valueAt(input, issue.path);
@@ -38,7 +42,11 @@ function issueToError(
           property === "(root)" ? issue.keys.join(", ") : `${property}.${issue.keys.join(", ")}`,
         value: issue.keys,
         problem: `is not a known ${known}`,
-        fix: "remove it or check its spelling",
+        fix: suggestion(
+          issue.keys[0],
+          keysAt(schema, issue.path),
+          "remove it or check its spelling",
+        ),
       });
     case "invalid_type":
       return new ValidationError({
@@ -78,6 +86,43 @@ function kindOf(value: unknown): string {
   if (typeof value === "number") return `the number ${value}`;
   if (typeof value === "object") return "an object";
   return `a ${typeof value}`;
+}
+
+interface SchemaDef {
+  readonly type?: string;
+  readonly shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  readonly element?: { _zod: { def: SchemaDef } };
+  readonly innerType?: { _zod: { def: SchemaDef } };
+  readonly in?: { _zod: { def: SchemaDef } };
+  readonly valueType?: { _zod: { def: SchemaDef } };
+}
+
+/** The keys an object schema allows at a path (for "did you mean"); empty when unknown. */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  const unwrap = () => {
+    for (let i = 0; i < 10; i++) {
+      const next = def.innerType ?? def.in;
+      if (
+        !next ||
+        !["optional", "nullable", "default", "pipe", "readonly", "prefault"].includes(
+          def.type ?? "",
+        )
+      )
+        return;
+      def = next._zod.def;
+    }
+  };
+  unwrap();
+  for (const part of path) {
+    if (def.type === "array" && typeof part === "number" && def.element) def = def.element._zod.def;
+    else if (def.type === "record" && def.valueType) def = def.valueType._zod.def;
+    else if (def.type === "object" && def.shape && typeof part === "string" && def.shape[part]) {
+      def = def.shape[part]._zod.def;
+    } else return [];
+    unwrap();
+  }
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
