@@ -176,7 +176,7 @@ export class TradingBotStack extends PlatformStack {
       suppress(
         region.vm.instance,
         "GCP-VM-007",
-        "The exchanges allow-list this static address for API keys (seed §4.5); ingress is only what the firewall admits.",
+        "The exchanges allow-list this static address for API keys; ingress is only what the firewall admits.",
       );
     }
     suppress(

@@ -156,7 +156,7 @@ describe("CloudSqlPostgres defaults", () => {
 });
 
 describe("CloudSqlPostgres options", () => {
-  test("seed values: 4 vCPU REGIONAL primary, 2 vCPU DR replica in us-east1", () => {
+  test("the trading bot's sizes: 4 vCPU REGIONAL primary, 2 vCPU DR replica in us-east1", () => {
     const { stack, db } = make({
       tier: "db-custom-4-16384",
       availabilityType: "REGIONAL",

@@ -273,7 +273,7 @@ describe("stockpilot secrets", () => {
       ),
     );
 
-  it("has one secret per secret value of the seed's .env.production, and no value", () => {
+  it("has one secret per secret value of the services' .env.production, and no value", () => {
     expect(ids.sort()).toEqual(STOCKPILOT_SECRETS.map((s) => `stockpilot-prod-${s.name}`).sort());
     expect(resourcesOf(json, "google_secret_manager_secret_version")).toHaveLength(0);
     expect(JSON.stringify(json)).not.toMatch(/:password@|sk-\.\.\./);
@@ -301,7 +301,7 @@ describe("stockpilot secrets", () => {
 describe("stockpilot host", () => {
   const instance = findResource(json, "google_compute_instance");
 
-  it("is the seed's production host: e2-standard-4, 100 GB pd-ssd, Debian 12, static IP", () => {
+  it("is the production host: e2-standard-4, 100 GB pd-ssd, Debian 12, static IP", () => {
     expect(instance).toMatchObject({
       name: "stockpilot-prod-host",
       zone: "us-central1-a",

@@ -38,7 +38,7 @@ describe.each(environments)("trading-bot-%s", (env) => {
     }
   });
 
-  it("keeps backups with point-in-time recovery on the primary (seed §6.2)", () => {
+  it("keeps backups with point-in-time recovery on the primary", () => {
     const primary = configs(json, "google_sql_database_instance").find(
       (db) => db.master_instance_name === undefined,
     );
@@ -93,7 +93,7 @@ describe.each(environments)("trading-bot-%s", (env) => {
 });
 
 describe("trading-bot-prod", () => {
-  it("runs the primary in us-central1 and a DR replica in us-east1 with the seed's sizes", () => {
+  it("runs the primary in us-central1 and a DR replica in us-east1 at the production sizes", () => {
     const [primary, replica] = configs(prod, "google_sql_database_instance");
     expect(primary).toMatchObject({
       region: "us-central1",
@@ -112,7 +112,7 @@ describe("trading-bot-prod", () => {
     ]);
   });
 
-  it("gives the VMs' account exactly the five roles of seed §4.2, secrets one by one", () => {
+  it("gives the VMs' account exactly the five roles the services need, secrets one by one", () => {
     expect(configs(prod, "google_service_account").map((a) => a.account_id)).toEqual([
       "trading-bot-prod-build",
       "trading-bot-prod-vm",
@@ -155,7 +155,7 @@ describe("trading-bot-prod", () => {
     for (const output of Object.values(prod.output ?? {})) expect(output.sensitive).toBeUndefined();
   });
 
-  it("alerts with the seed's severities and pages through PagerDuty from Secret Manager", () => {
+  it("alerts with the platform's severities and pages through PagerDuty from Secret Manager", () => {
     const policies = configs(prod, "google_monitoring_alert_policy");
     const bySeverity = (s: string) =>
       policies.filter((p) => (p.user_labels as Record<string, string>).severity === s).length;
