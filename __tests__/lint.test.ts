@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import YAML from "yaml";
 
 const root = path.resolve(__dirname, "..");
 
@@ -47,7 +48,6 @@ describe("lint rule against provider package roots", () => {
 });
 
 describe("import rules (dependency-cruiser, .dependency-cruiser.cjs)", () => {
-
   /** Cruises a small tree written to a temporary directory with the project's own rule file. */
   function cruise(
     files: Record<string, string>,
@@ -124,5 +124,34 @@ describe("import rules (dependency-cruiser, .dependency-cruiser.cjs)", () => {
       "vocabulary/index.ts": "export const v = 1;\n",
     });
     expect(rules).toEqual([]);
+  });
+});
+
+describe("the CI workflow", () => {
+  // Parsed with the yaml library the project already uses; GitHub runs it, this checks its shape.
+  const parse = (text: string): unknown => YAML.parse(text);
+  const workflow = parse(fs.readFileSync(path.join(root, ".github/workflows/ci.yml"), "utf8")) as {
+    jobs: Record<string, { steps: { run?: string; uses?: string }[] }>;
+  };
+  const runs = (job: string) => workflow.jobs[job].steps.map((s) => s.run ?? s.uses ?? "");
+
+  it("tests with the same script a local CI run uses, then synthesizes", () => {
+    expect(runs("test")).toEqual(expect.arrayContaining([".ci/run", "npm run synth"]));
+  });
+
+  it("reviews audit/ against the target branch, comments the report and uploads SARIF", () => {
+    const review = runs("review").join("\n");
+    expect(review).toMatch(
+      /review -- audit --base "origin\/\$\{\{ github\.base_ref \}\}" --format md/,
+    );
+    expect(review).toMatch(/gh pr comment .* --body-file review\.md/);
+    expect(review).toContain("github/codeql-action/upload-sarif@v3");
+  });
+
+  it(".ci/run installs from scratch and runs the README's test command", () => {
+    const ci = fs.readFileSync(path.join(root, ".ci/run"), "utf8");
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    expect(readme).toContain("npm ci && npm test");
+    expect(ci).toMatch(/npm ci --no-audit --no-fund\nnpm test\n?$/);
   });
 });
