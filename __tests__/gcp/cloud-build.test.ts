@@ -586,3 +586,32 @@ describe("CloudBuildPipeline", () => {
     });
   });
 });
+
+describe("secret values in a build config", () => {
+  const config = (extra: string) =>
+    configFile(
+      `steps:\n  - id: test\n    name: gcr.io/cloud-builders/docker\n    args: ["build", "."]\n${extra}options:\n  logging: CLOUD_LOGGING_ONLY\n`,
+    );
+
+  it.each<[string, RegExp]>([
+    [
+      "    env: ['GITHUB_TOKEN=ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE']\n",
+      /steps\[0\]\.env\[0\] looks like a GitHub token/,
+    ],
+    [
+      "    env: ['DATABASE_URL=postgres://app:hunter2@db/app']\n",
+      /steps\[0\]\.env\[0\] looks like a URL with a password/,
+    ],
+    [
+      "substitutions:\n  _API_KEY: 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6'\n",
+      /substitutions\._API_KEY looks like a random-looking value/,
+    ],
+  ])("refuses %p", (extra, message) => {
+    expect(() => loadBuildConfig("test", config(extra))).toThrow(message);
+  });
+
+  it("accepts ordinary env and substitutions", () => {
+    const file = config("    env: ['LOG_LEVEL=info']\nsubstitutions:\n  _FLAG: 'on'\n");
+    expect(loadBuildConfig("test", file).substitutions).toEqual({ _FLAG: "on" });
+  });
+});

@@ -2,16 +2,28 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { ValidationError } from "../../constructs/core/errors";
-import { TEMPLATES_DIR } from "../../constructs/core/templates";
-import { type VmProps, type VmService } from "../../constructs/gcp/vm";
-import { synthJson } from "../helpers/synth";
+import { renderTemplate, TEMPLATES_DIR } from "../../constructs/core/templates";
+import { TOKEN_MARKER } from "../../constructs/core/terraform-text";
+import { Network } from "../../constructs/gcp/network";
+import {
+  checkInstanceMetadata,
+  METADATA_TOTAL_MAX_BYTES,
+  METADATA_VALUE_MAX_BYTES,
+  Vm,
+  type VmProps,
+  type VmService,
+} from "../../constructs/gcp/vm";
+import { synthJson, testStack } from "../helpers/synth";
 import {
   bashSyntax,
   DIGEST,
   hasShellcheck,
   hasSystemdAnalyze,
   REGISTRY,
+  sa,
   setup,
   SHA,
   shellcheck,
@@ -224,5 +236,141 @@ describe("Vm memory limits", () => {
     ],
   ])("rejects memory %p", (memory, message) => {
     expect(() => limited(memory)).toThrow(message);
+  });
+});
+
+describe("every rendered script passes bash -n and shellcheck", () => {
+  // A VM with everything that reaches a shell line: host packages, files (one conditional),
+  // units to enable, memory limits, and a registry host Terraform computes.
+  const stack = testStack();
+  const repo = new ArtifactRegistryRepository(stack, "repo", {
+    repositoryId: "repo",
+    format: "DOCKER",
+    location: "us-central1",
+  });
+  const bucket = new StorageBucket(stack, "bucket", { name: "backups", location: "US" });
+  const pgDump = renderTemplate(stack, "pg-dump.sh.hbs", {
+    system: "stockpilot",
+    unit: "stockpilot-pg-dump",
+    database: "stockpilot",
+    bucket: bucket.name,
+    retentionDays: 30,
+    host: "10.20.0.3",
+    user: "stockpilot-prod-vm@example-stockpilot-prod.iam",
+  });
+  const network = new Network(stack, "network", {
+    subnets: [{ region: "us-central1", cidr: "10.10.0.0/20" }],
+  });
+  const vm = new Vm(stack, "vm", {
+    name: "host",
+    zone: "us-central1-a",
+    network,
+    machineType: "e2-standard-4",
+    serviceAccount: sa,
+    services: [
+      {
+        name: "api",
+        image: `${repo.location}-docker.pkg.dev/${repo.project}/repo/api:${SHA}`,
+        memoryMax: "2G",
+        memoryHigh: "1.5G",
+      },
+      { name: "worker", image: `${REGISTRY}/worker@${DIGEST}` },
+    ],
+    hostPackages: ["nginx", "postgresql-client"],
+    files: [
+      { path: "/opt/scripts/pg-dump.sh", content: pgDump, mode: "0750" },
+      {
+        path: "/etc/nginx/conf.d/tls.conf",
+        content: "server {}\n",
+        reloadService: "nginx",
+        onlyIfExists: "/etc/letsencrypt/live/example.com/fullchain.pem",
+      },
+    ],
+    enableUnits: ["nginx.service", "pg-dump.timer"],
+  });
+  const scripts: [string, string][] = [
+    ["startup", vm.renderedStartupScript],
+    ["deploy", vm.renderedDeployScript],
+    ["pg-dump", pgDump],
+  ];
+
+  it.each(scripts)("%s passes bash -n", (_, script) => {
+    expect(bashSyntax(script)).toEqual({ status: 0, stderr: "" });
+  });
+
+  (hasShellcheck ? it.each(scripts) : it.skip.each(scripts))(
+    "%s passes shellcheck -S warning",
+    (_, script) => {
+      // What the VM runs: Terraform has put a value where each reference was.
+      expect(shellcheck(script.replace(TOKEN_MARKER, "tfvalue"))).toEqual({
+        status: 0,
+        stdout: "",
+      });
+    },
+  );
+
+  it("quotes the values Terraform fills in where they land in a shell line", () => {
+    expect(vm.renderedStartupScript).toMatch(
+      /^gcloud auth configure-docker --quiet '\$\{TfToken\[TOKEN\.\d+\]\}-docker\.pkg\.dev,us-central1-docker\.pkg\.dev'$/m,
+    );
+    expect(vm.renderedDeployScript).toMatch(/^ {4}pinned="\$\{TfToken\[TOKEN\.\d+\]\}-docker/m);
+    expect(pgDump).toContain('object="gs://${TfToken[');
+  });
+
+  it("leaves safe values bare, so the reference stacks' scripts do not change", () => {
+    expect(vm.renderedStartupScript).toContain("for pkg in nginx postgresql-client; do");
+    expect(vm.renderedStartupScript).toContain(
+      "systemctl enable --now nginx.service pg-dump.timer",
+    );
+    expect(vm.renderedStartupScript).toContain(
+      "if [ -e /etc/letsencrypt/live/example.com/fullchain.pem ]; then",
+    );
+    expect(vm.renderedDeployScript).toContain('  worker)\n    pinned="us-central1-docker.pkg.dev/');
+  });
+});
+
+describe("checkInstanceMetadata", () => {
+  const stack = testStack();
+
+  it("refuses a value over 256 KiB, naming the limit and the size", () => {
+    const big = "x".repeat(METADATA_VALUE_MAX_BYTES + 1);
+    expect(() => checkInstanceMetadata(stack, { "startup-script": big })).toThrow(
+      /metadata\.startup-script = "\(262145 bytes\)" is 262145 bytes; Compute Engine takes at most 262144 bytes \(256 KiB\) per metadata value/,
+    );
+    expect(checkInstanceMetadata(stack, { "startup-script": big.slice(1) })).toBeDefined();
+  });
+
+  it("counts UTF-8 bytes, not characters", () => {
+    expect(() =>
+      checkInstanceMetadata(stack, { x: "é".repeat(METADATA_VALUE_MAX_BYTES / 2 + 1) }),
+    ).toThrow(/is 262146 bytes/);
+  });
+
+  it("refuses more than 512 KiB of keys and values in total", () => {
+    const half = "x".repeat(METADATA_VALUE_MAX_BYTES);
+    expect(() => checkInstanceMetadata(stack, { a: half, b: half })).toThrow(
+      /metadata = "\(524290 bytes in total\)" is 524290 bytes in all; Compute Engine takes at most 524288 bytes \(512 KiB\)/,
+    );
+    expect(METADATA_TOTAL_MAX_BYTES).toBe(524288);
+  });
+
+  it("refuses a credential in any metadata value", () => {
+    expect(() => checkInstanceMetadata(stack, { note: "AKIAIOSFODNN7EXAMPLE" })).toThrow(
+      /metadata\.note = "\(not shown\)" holds an AWS access key ID/,
+    );
+  });
+
+  it("refuses a VM whose startup script is too large, at synth time", () => {
+    const content = "# filler line of a large host file\n".repeat(8000);
+    expect(() =>
+      setup({
+        files: [
+          { path: "/etc/a.conf", content },
+          { path: "/etc/b.conf", content },
+        ],
+      }),
+    ).toThrow(
+      /metadata\.startup-script = "\(\d+ bytes\)" is \d+ bytes; Compute Engine takes at most 262144/,
+    );
   });
 });

@@ -335,5 +335,14 @@ describe("help example: vm.md", () => {
     expect(vm.renderedStartupScript).toContain(
       "gcloud auth configure-docker --quiet us-central1-docker.pkg.dev\n",
     );
+    // secrets: the ID in env, and access for the VM's account on that secret only.
+    expect(vm.renderedUnits["core-engine"]).toContain(
+      "--env DB_PASSWORD_SECRET=trading-bot-prod-db-password $IMAGE",
+    );
+    expect(
+      findResource(json, "google_secret_manager_secret_iam_member", {
+        role: "roles/secretmanager.secretAccessor",
+      }).member,
+    ).toMatch(/google_service_account\..*\.email/);
   });
 });

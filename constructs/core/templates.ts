@@ -2,13 +2,25 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Handlebars from "handlebars";
 import { invalid, type ErrorSource } from "./errors";
+import { TOKEN_MARKER } from "./terraform-text";
 
 /**
  * Synth-time templates: the files in the project's `templates/` directory (startup scripts,
  * systemd units, deploy scripts), rendered with handlebars in strict mode (a variable the
  * template uses but the caller did not give throws) and without HTML escaping (the output is
- * shell and systemd text, not HTML). Values inserted into such files must be validated by the
- * caller with strict patterns; the renderer does not quote anything.
+ * shell and systemd text, not HTML). Callers validate values for their grammar; the templates
+ * then insert every value through a helper that quotes it for its context or refuses it:
+ *
+ * - `{{shq v}}` a shell word: bare when it holds only `[A-Za-z0-9_@%+=:,./-]`, otherwise
+ *   single-quoted with `'\''` for each `'` (cdktf references end up inside the quotes);
+ * - `{{shdq v}}` text inside a double-quoted shell string: `\`, `` ` ``, `"` and `$` are
+ *   backslash-escaped (cdktf references are kept);
+ * - `{{word v}}` a plain word of `[A-Za-z0-9._:/@+=,-]` (and cdktf references), for systemd
+ *   and nginx lines and connection strings, where quoting rules differ: anything else is refused;
+ * - `{{comment v}}` text in a comment line: refused when it holds a line break;
+ * - `{{hostnames v}}` a space-separated list of RFC 1123 host names.
+ *
+ * A refused value is a ValidationError naming the template, the line and the helper.
  */
 
 /** The directory templates are read from, relative to this module (never the working directory). */
@@ -18,6 +30,9 @@ const TEMPLATE_NAME = /^[a-z0-9][a-z0-9._-]*\.hbs$/;
 
 /** Block helpers whose first argument must be given: strict mode does not check helper arguments. */
 const CHECKED_HELPERS = ["if", "unless", "each", "with"] as const;
+/** The quoting helpers (see below): their argument is checked the same way. */
+const QUOTING_HELPER_NAMES = ["shq", "shdq", "word", "comment", "hostnames"] as const;
+const ARGUMENT_HELPERS: readonly string[] = [...CHECKED_HELPERS, ...QUOTING_HELPER_NAMES];
 
 /** Raised by a checked helper; turned into a ValidationError naming the variable. */
 class MissingHelperArgument extends Error {
@@ -43,6 +58,126 @@ for (const name of CHECKED_HELPERS) {
       throw new MissingHelperArgument(locationKey(options.loc?.start));
     }
     return builtin.apply(this, args);
+  });
+}
+
+/** Raised by a quoting helper for a value it cannot put into its context. */
+class TemplateValueError extends Error {
+  constructor(
+    readonly helper: string,
+    readonly value: unknown,
+    readonly problem: string,
+    readonly line: string,
+  ) {
+    super(`{{${helper}}} at line ${line}: ${problem}`);
+  }
+}
+
+/** Characters that mean nothing to the shell outside quotes (as Python's shlex.quote). */
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/** A word that systemd, nginx and libpq read literally. */
+const PLAIN_WORD = /^[A-Za-z0-9._:/@+=,-]+$/;
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const RFC1123_HOST = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * True for an RFC 1123 host name: dot-separated labels of letters, digits and hyphens, each 1–63
+ * characters and not starting or ending with a hyphen, at most 253 characters in all.
+ */
+export function isHostName(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 253 && RFC1123_HOST.test(value);
+}
+
+/**
+ * Quotes `value` as one shell word: unchanged when every character is safe outside quotes,
+ * otherwise in single quotes, each `'` written as `'\''`. The empty string is `''`.
+ */
+export function shellQuote(value: string): string {
+  if (value.includes("\0")) throw new Error("a shell word cannot hold a NUL byte");
+  if (SHELL_SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Escapes `value` for the inside of a double-quoted shell string: `\`, `` ` ``, `"` and `$`
+ * get a backslash. Complete cdktf token markers are kept, so Terraform fills in references.
+ */
+export function shellDoubleQuoted(value: string): string {
+  if (value.includes("\0")) throw new Error("a shell string cannot hold a NUL byte");
+  return mapLiterals(value, (text) => text.replace(/[\\`"$]/g, "\\$&"));
+}
+
+/** Applies `f` to the parts of `text` outside complete cdktf token markers. */
+function mapLiterals(text: string, f: (literal: string) => string): string {
+  let out = "";
+  let last = 0;
+  for (const match of text.matchAll(TOKEN_MARKER)) {
+    out += f(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + f(text.slice(last));
+}
+
+type Helper = (value: unknown, fail: (problem: string) => never) => string;
+
+const QUOTING_HELPERS: Readonly<Record<(typeof QUOTING_HELPER_NAMES)[number], Helper>> = {
+  shq: (value, fail) => {
+    const text = scalar(value, fail);
+    if (text.includes("\0")) fail("holds a NUL byte, which no shell word can");
+    return shellQuote(text);
+  },
+  shdq: (value, fail) => {
+    const text = scalar(value, fail);
+    if (text.includes("\0")) fail("holds a NUL byte, which no shell string can");
+    return shellDoubleQuoted(text);
+  },
+  word: (value, fail) => {
+    const text = scalar(value, fail);
+    const literal = text.replace(TOKEN_MARKER, "");
+    if (literal !== "" && !PLAIN_WORD.test(literal)) {
+      fail("is not one plain word of letters, digits and . _ : / @ + = , -");
+    }
+    if (text === "") fail("is empty");
+    return text;
+  },
+  comment: (value, fail) => {
+    const text = scalar(value, fail);
+    if (/[\r\n\0]/.test(text)) fail("holds a line break, which would end the comment");
+    return text;
+  },
+  hostnames: (value, fail) => {
+    const text = scalar(value, fail);
+    const names = text.split(" ");
+    const bad = names.find((n) => !isHostName(n));
+    if (bad !== undefined) {
+      fail(`has ${JSON.stringify(bad)}, which is not an RFC 1123 host name`);
+    }
+    return text;
+  },
+};
+
+function scalar(value: unknown, fail: (problem: string) => never): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return fail(`is a ${value === null ? "null" : typeof value}, not text or a number`);
+}
+
+for (const [name, helper] of Object.entries(QUOTING_HELPERS)) {
+  env.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+    const options = args[args.length - 1] as Handlebars.HelperOptions & {
+      loc?: hbs.AST.SourceLocation;
+    };
+    const line = String(options.loc?.start.line ?? "?");
+    if (args.length !== 2) {
+      throw new TemplateValueError(name, undefined, "takes exactly one value", line);
+    }
+    const value = args[0];
+    if (value === undefined || value === null) {
+      throw new MissingHelperArgument(locationKey(options.loc?.start));
+    }
+    return helper(value, (problem) => {
+      throw new TemplateValueError(name, value, problem, line);
+    });
   });
 }
 
@@ -101,6 +236,15 @@ export function renderTemplate(
   try {
     return template.render(data);
   } catch (error) {
+    if (error instanceof TemplateValueError) {
+      return invalid(
+        source,
+        `template ${name}`,
+        error.value,
+        `${error.problem} ({{${error.helper}}} at line ${error.line}; ${what})`,
+        "fix the value passed to the template; it must fit the grammar of the line it lands in",
+      );
+    }
     const missing = missingVariable(template, error);
     if (missing === undefined) throw error;
     return invalid(
@@ -141,7 +285,7 @@ function helperArguments(program: hbs.AST.Program): Map<string, string> {
     const n = node as Partial<hbs.AST.BlockStatement> & { body?: unknown };
     if (
       (n.type === "BlockStatement" || n.type === "MustacheStatement") &&
-      (CHECKED_HELPERS as readonly string[]).includes(n.path?.original ?? "") &&
+      ARGUMENT_HELPERS.includes(n.path?.original ?? "") &&
       n.params?.[0]?.type === "PathExpression"
     ) {
       const param = n.params[0] as hbs.AST.PathExpression;

@@ -13,6 +13,7 @@ import { IapTunnelInstanceIamMember } from "@cdktf/provider-google/lib/iap-tunne
 import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import { detectSecret } from "../../vocabulary/secrets";
 import { invalid, type ErrorSource } from "../core/errors";
 import { prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
@@ -598,6 +599,31 @@ export function loadBuildConfig(source: ErrorSource, file: string): BuildConfig 
       "substitutions is not a mapping of _NAME: 'text'",
       "use user substitutions such as _FLAG: 'value'",
     );
+  }
+  // Step env and substitutions are written into the trigger, readable by anyone who can view it.
+  const values: [string, string, string][] = [
+    ...steps.flatMap((st, i) =>
+      (st.env ?? []).map((e, j): [string, string, string] => {
+        const eq = e.indexOf("=");
+        return [
+          `steps[${i}].env[${j}]`,
+          eq > 0 ? e.slice(0, eq) : "",
+          eq > 0 ? e.slice(eq + 1) : e,
+        ];
+      }),
+    ),
+    ...Object.entries(substitutions as Record<string, string>).map(
+      ([k, v]): [string, string, string] => [`substitutions.${k}`, k, v],
+    ),
+  ];
+  for (const [where, name, value] of values) {
+    const finding = detectSecret(value, name);
+    if (finding) {
+      bad(
+        `${where} looks like ${finding.description}, which the trigger would show to anyone who can view it`,
+        "keep it in Secret Manager and have the step read it as the build account (gcloud secrets versions access)",
+      );
+    }
   }
   const config: BuildConfig = {
     file: shown,

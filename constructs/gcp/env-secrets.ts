@@ -1,11 +1,14 @@
 import type { IConstruct } from "constructs";
+import { detectSecret, type SecretFinding } from "../../vocabulary/secrets";
 import { invalid } from "../core/errors";
 
 /**
  * The environment variables of a VM's services, which are written into unit files and so into
- * the instance metadata: names, values safe in a unit file, and the heuristics that keep secret
- * values out (a name that announces a secret is refused; `<NAME>_SECRET` carries a Secret Manager
- * secret's name for the service to read at run time).
+ * the instance metadata: names, values safe in a unit file, and what keeps secret values out: a
+ * name that announces a secret value is refused, and so is a value that is a secret by its shape
+ * (a known credential format, a URL with a password, or a random-looking value under a secret
+ * name: `vocabulary/secrets.ts`). `<NAME>_SECRET` carries a Secret Manager secret's ID for the
+ * service to read at run time.
  */
 
 /**
@@ -26,11 +29,39 @@ export function isSecretValueName(name: string): boolean {
   return SECRET_VALUE_NAME.test(name);
 }
 
+/** True for an environment variable name, `[A-Z_][A-Z0-9_]*`. */
+export function isEnvName(name: unknown): name is string {
+  return typeof name === "string" && ENV_NAME.test(name);
+}
+
+/**
+ * Refuses a value that is a secret by its shape (`name` is the variable or flag it is given
+ * under, for the entropy check). The value itself is never shown in the error.
+ */
+export function refuseSecretValue(
+  scope: IConstruct,
+  property: string,
+  value: unknown,
+  name?: string,
+): void {
+  if (typeof value !== "string") return;
+  const finding: SecretFinding | undefined = detectSecret(value, name);
+  if (finding === undefined) return;
+  invalid(
+    scope,
+    property,
+    "(not shown)",
+    `looks like ${finding.description}, which would be readable in the VM's metadata and unit files by anyone who can view the instance`,
+    "store it in Secret Manager and pass the Secret through the service's secrets prop (secrets: { NAME: secret }), so the service reads it at run time",
+  );
+}
+
 /**
  * Checks one environment variable of a service (`property` is the env prop, e.g.
  * `services[0].env`): a name of `[A-Z_][A-Z0-9_]*` that does not announce a secret value, a value
- * of {@link UNIT_FILE_WORD}, and for a name ending in `_SECRET` a value that is a secret's name.
- * A value under a secret-looking name is never shown in the error.
+ * that is not a secret by its shape, a value of {@link UNIT_FILE_WORD}, and for a name ending in
+ * `_SECRET` a value that is a secret's ID. A value that may be a secret is never shown in the
+ * error.
  */
 export function checkEnv(
   scope: IConstruct,
@@ -56,6 +87,7 @@ export function checkEnv(
       `store it in Secret Manager and pass its name instead, e.g. ${key}_SECRET: "<secret id>", for the service to read at run time`,
     );
   }
+  refuseSecretValue(scope, `${property}.${key}`, value, key);
   if (typeof value !== "string" || !UNIT_FILE_WORD.test(value)) {
     invalid(
       scope,

@@ -1,4 +1,5 @@
 import type { IConstruct } from "constructs";
+import { findSecretShape } from "../../vocabulary/secrets";
 import { invalid } from "../core/errors";
 import { escapeTerraformText } from "../core/terraform-text";
 import type { VmFile } from "./vm";
@@ -6,7 +7,9 @@ import type { VmFile } from "./vm";
 /**
  * What a VM's startup script sets up on the host besides the containers: Debian packages to
  * install, files to write (through a quoted heredoc, escaped for Terraform), and units to enable.
- * Everything here lands unquoted in a shell script, so it is checked against strict patterns.
+ * Everything here lands in a shell script, so it is checked against strict patterns and then
+ * quoted by the template; file contents that hold a secret by its shape are refused, since they
+ * would be readable in the instance metadata.
  */
 
 /** Debian policy §5.6.1: lowercase letters, digits, `+`, `-`, `.`; alphanumeric first; ≥ 2. */
@@ -122,6 +125,16 @@ export function checkHostFiles(
         typeof content === "string" ? "(contains a NUL byte)" : content,
         "is not text",
         "pass the file's text as a string without NUL bytes",
+      );
+    }
+    const shape = findSecretShape(content);
+    if (shape) {
+      invalid(
+        scope,
+        `${p}.content`,
+        "(not shown)",
+        `holds ${shape.description}, which would be readable in the VM's metadata by anyone who can view the instance`,
+        "keep the secret in Secret Manager and have the host or service read it at run time (gcloud secrets versions access)",
       );
     }
     const marker = /^# managed-by: vm-construct.*$/m.exec(content);

@@ -1,22 +1,55 @@
 import type { IConstruct } from "constructs";
-import { Token } from "cdktf";
+import { Token, Tokenization } from "cdktf";
 import { invalid } from "../core/errors";
+import { isHostName } from "../core/templates";
 import { TOKEN_MARKER } from "../core/terraform-text";
 
 /**
  * The images a VM names: the container images of its services (`<host>/<path>/<image>:<tag>` or
  * `...@sha256:<digest>`, pinned), the registry hosts docker needs credentials for, and the boot
  * disk's Compute Engine image.
+ *
+ * A container reference is checked against the OCI distribution reference grammar:
+ *
+ *     reference       := name [ ":" tag ] [ "@" digest ]
+ *     name            := [domain "/"] remote-name          (at most 255 characters)
+ *     domain          := host [ ":" port-number ]
+ *     host            := domain-name | "[" IPv6 "]"
+ *     domain-name     := domain-component [ "." domain-component ]*
+ *     domain-component:= [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
+ *     remote-name     := path-component [ "/" path-component ]*
+ *     path-component  := [a-z0-9]+ ( ( [._] | "__" | "-"+ ) [a-z0-9]+ )*
+ *     tag             := [\w][\w.-]{0,127}
+ *     digest          := algorithm ":" hex            (sha256: 64, sha512: 128 lowercase hex)
+ *
+ * so nothing a shell or unit file would interpret (`$(...)`, backticks, `;`, spaces, quotes,
+ * newlines) can be part of one. The domain is required here (a VM pulls fully qualified images
+ * only) and must be an RFC 1123 host name with a dot, or an IPv6 literal.
  */
 
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?`;
+const TAG_PATTERN = "[\\w][\\w.-]{0,127}";
+const DIGEST_PATTERN = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+/** The reference grammar, anchored; groups: domain, remote-name, tag, digest. */
+const REFERENCE = new RegExp(
+  `^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`,
+);
+/** The longest name (domain and remote name) the distribution grammar allows. */
+const NAME_MAX_LENGTH = 255;
+/** Digest algorithms a registry accepts, with their hex length. */
+const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
 /** A registry host name, optionally with a port. */
-const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?$/;
-const PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const HOST_PORT = /^([^:]+)(?::([0-9]{1,5}))?$/;
 const COMMIT_SHA = /^[0-9a-f]{7,40}$/;
 /** Artifact Registry and Container Registry hosts: docker pulls from them as the VM's account. */
 const GOOGLE_REGISTRY = /(^|\.)(pkg\.dev|gcr\.io)$/;
+/**
+ * What a cdktf reference stands in as while the grammar is checked: a lowercase word, valid as
+ * a domain component and as a path component.
+ */
+const TOKEN_PROBE = "tftoken";
 const BOOT_IMAGE =
   /^(?:projects\/)?([a-z][-a-z0-9]{4,28}[a-z0-9])\/(?:global\/images\/)?(?:family\/)?([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
 /** Google image projects whose images lack apt or gcloud, or are not Linux. */
@@ -34,11 +67,45 @@ export interface ContainerImage {
   readonly repository: string;
 }
 
+/** The parts of a reference that matched the grammar. */
+interface ParsedReference {
+  readonly domain: string | undefined;
+  readonly remoteName: string;
+  readonly tag: string | undefined;
+  readonly digest: string | undefined;
+}
+
+/** Parses a reference with the distribution grammar; undefined when it does not match. */
+export function parseImageReference(reference: string): ParsedReference | undefined {
+  const match = REFERENCE.exec(reference);
+  if (!match) return undefined;
+  return { domain: match[1], remoteName: match[2], tag: match[3], digest: match[4] };
+}
+
+/**
+ * True when every `${TfToken[...]}` in `text` is a complete marker of a token cdktf created
+ * (looked up in its token map), so it will be replaced by a Terraform reference. A string that
+ * merely looks like a token is not one.
+ */
+function tokensAreReal(text: string): boolean {
+  if (!Token.isUnresolved(text)) return !text.includes("TfToken[");
+  const literal = text.replace(TOKEN_MARKER, "");
+  if (literal.includes("TfToken[")) return false;
+  try {
+    Tokenization.reverseString(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks a container image given as a reference string or as an object with a `uri` (the
- * `ImageRef` of `ArtifactRegistry.image()`): fully qualified, and pinned to a commit SHA tag
- * (7–40 lowercase hex digits) or a `@sha256:` digest. The host and path may be references
- * Terraform computes; the image name and its tag or digest must be plain strings.
+ * `ImageRef` of `ArtifactRegistry.image()`) against the distribution reference grammar: fully
+ * qualified (a registry host), and pinned to a commit SHA tag (7–40 lowercase hex digits) or a
+ * digest (`@sha256:<64 hex>`). The host and the path before the image name may hold references
+ * Terraform computes (real cdktf tokens only, each standing where a grammar word may); the image
+ * name and its tag or digest must be plain strings.
  */
 export function checkContainerImage(
   scope: IConstruct,
@@ -46,29 +113,55 @@ export function checkContainerImage(
   ref: unknown,
 ): ContainerImage {
   const uri: unknown = typeof ref === "string" ? ref : (ref as { uri?: unknown } | null)?.uri;
-  const bad = (problem: string, fix: string): never => invalid(scope, property, uri, problem, fix);
+  const bad: (problem: string, fix: string) => never = (problem, fix) =>
+    invalid(scope, property, uri, problem, fix);
+  const grammar = `write <registry host>[:<port>]/<path>/<image>:<commit sha> or ...@sha256:<digest>, with lowercase path components of letters, digits and single . _ __ or - separators, e.g. ${EXAMPLE}`;
   if (typeof uri !== "string" || uri === "") {
     return bad("is not an image reference", `pass a pinned reference such as ${EXAMPLE}`);
   }
-  // Tokens (a registry host computed by Terraform) stand in as a plain word for the checks.
-  const probe = uri.replace(TOKEN_MARKER, "tftoken");
-  const [named, digest, extra] = probe.split("@");
-  const slash = named.lastIndexOf("/");
-  const colon = named.lastIndexOf(":");
-  const repo = colon > slash ? named.slice(0, colon) : named;
-  const tag = colon > slash ? named.slice(colon + 1) : undefined;
-  const [host, ...path] = repo.split("/");
-  const hostOk = HOST.test(host) || host.includes("tftoken");
-  if (
-    extra !== undefined ||
-    !hostOk ||
-    path.length === 0 ||
-    !path.every((c) => PATH_COMPONENT.test(c))
-  ) {
+  if (!tokensAreReal(uri)) {
     bad(
-      "is not a fully qualified image reference",
-      `write <registry host>/<path>/<image>:<commit sha> or ...@sha256:<digest>, e.g. ${EXAMPLE}`,
+      "holds text that looks like a Terraform reference but is not one",
+      `pass a reference built from the constructs' attributes (registry.image(...)), or a plain reference such as ${EXAMPLE}`,
     );
+  }
+  const probe = uri.replace(TOKEN_MARKER, TOKEN_PROBE);
+  const parsed = parseImageReference(probe);
+  if (parsed === undefined) {
+    if (/[^A-Za-z0-9._:/@[\]-]/.test(probe)) {
+      bad(
+        "contains characters no image reference may hold (spaces, quotes, $, ;, `, line breaks, ...)",
+        grammar,
+      );
+    }
+    const at = probe.indexOf("@");
+    if (at >= 0 && !new RegExp(`^${DIGEST_PATTERN}$`).test(probe.slice(at + 1))) {
+      bad("has an invalid digest", "use @sha256:<64 lowercase hex digits>");
+    }
+    bad("is not an image reference by the OCI distribution grammar", grammar);
+  }
+  // A host Terraform computes (a token for the whole host) counts as qualified.
+  const computedHost = Token.isUnresolved(uri.split("/")[0]);
+  const qualified = /[.[]/.test(parsed.domain?.replace(/:[0-9]+$/, "") ?? "") || computedHost;
+  if (parsed.domain === undefined || !qualified) {
+    bad("is not a fully qualified image reference (it names no registry host)", grammar);
+  }
+  const name = `${parsed.domain}/${parsed.remoteName}`;
+  if (name.length > NAME_MAX_LENGTH) {
+    bad(
+      `has a name of ${name.length} characters; the distribution grammar allows at most ${NAME_MAX_LENGTH}`,
+      "use a shorter registry path or image name",
+    );
+  }
+  const [, hostPart, port] = HOST_PORT.exec(parsed.domain) ?? [];
+  if (
+    (hostPart !== undefined && !hostPart.startsWith("[") && !isHostName(hostPart)) ||
+    (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+  ) {
+    bad("has a registry host that is not an RFC 1123 host name with a port of 1–65535", grammar);
+  }
+  if (parsed.remoteName.split("/").length < 2) {
+    bad("has no path below the registry host", grammar);
   }
   const last = uri.slice(uri.lastIndexOf("/") + 1);
   if (Token.isUnresolved(last)) {
@@ -77,9 +170,15 @@ export function checkContainerImage(
       "give the image name and its tag or digest as plain strings",
     );
   }
-  if (tag !== undefined && !TAG.test(tag)) bad("has an invalid tag", `e.g. ${EXAMPLE}`);
+  const { tag, digest } = parsed;
   if (digest !== undefined) {
-    if (!DIGEST.test(digest)) bad("has an invalid digest", "use @sha256:<64 hex digits>");
+    const [algorithm, hex] = digest.split(":");
+    if (DIGEST_HEX_LENGTH[algorithm] !== hex.length || !/^[0-9a-f]+$/.test(hex)) {
+      bad(
+        "has an invalid digest",
+        "use @sha256:<64 lowercase hex digits> (or @sha512:<128>), as `docker buildx imagetools inspect` prints it",
+      );
+    }
   } else if (tag === undefined || tag === "latest") {
     bad(
       tag === undefined ? "has no tag, which means latest" : "uses the moving tag latest",
@@ -91,15 +190,32 @@ export function checkContainerImage(
       `tag images with the commit SHA (7–40 hex digits) or pin a @sha256: digest, e.g. ${EXAMPLE}`,
     );
   }
+  // The tag and digest hold no tokens (checked above), so they are a plain suffix of `uri`.
+  const suffix = (tag !== undefined ? `:${tag}` : "") + (digest !== undefined ? `@${digest}` : "");
   return {
     image: uri,
     host: uri.split("/")[0],
-    repository: uri.replace(/@sha256:[0-9a-f]+$/, "").replace(/:[^/:]+$/, ""),
+    repository: uri.slice(0, uri.length - suffix.length),
   };
 }
 
 /**
- * The registry hosts docker is given credentials for: `given` (checked to be a host name), or
+ * True for a registry host: an RFC 1123 host name with a dot, optionally with a port of 1–65535.
+ */
+export function isRegistryHost(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const [, host, port] = HOST_PORT.exec(value) ?? [];
+  return (
+    host !== undefined &&
+    host.includes(".") &&
+    isHostName(host) &&
+    (port === undefined || (Number(port) >= 1 && Number(port) <= 65535))
+  );
+}
+
+/**
+ * The registry hosts docker is given credentials for: `given` (checked to be an RFC 1123 host
+ * name, optionally with a port), or
  * else the Artifact Registry / Container Registry hosts among `imageHosts` (and hosts Terraform
  * computes), each once, in order.
  */
@@ -110,12 +226,12 @@ export function registryHosts(
   imageHosts: readonly string[],
 ): string[] {
   if (given !== undefined) {
-    if (typeof given !== "string" || !HOST.test(given)) {
+    if (!isRegistryHost(given)) {
       invalid(
         scope,
         property,
         given,
-        "is not a registry host name",
+        "is not a registry host name (RFC 1123, with a dot, optionally :<port>)",
         "use the Artifact Registry host, e.g. us-central1-docker.pkg.dev",
       );
     }

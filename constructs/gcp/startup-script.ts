@@ -2,16 +2,18 @@ import type { IConstruct } from "constructs";
 import { invalid } from "../core/errors";
 import { renderTemplate } from "../core/templates";
 import { hasTerraformTemplateSequence } from "../core/terraform-text";
-import { checkEnv, UNIT_FILE_WORD } from "./env-secrets";
+import { checkEnv, isEnvName, refuseSecretValue, UNIT_FILE_WORD } from "./env-secrets";
 import type { HostFile } from "./host-config";
 import { checkContainerImage } from "./image-reference";
+import { Secret } from "./secrets";
 import type { VmService } from "./vm";
 
 /**
  * What a VM runs at boot, rendered at synth time from `templates/`: one systemd unit per service
  * (and a slice for its memory limits), `/opt/scripts/deploy.sh`, and the startup script that
- * installs docker, the host packages and files and those units. The services are checked here,
- * since their names, arguments and limits go into the units unquoted.
+ * installs docker, the host packages and files and those units. The services are checked here
+ * for the grammar of each line they land in; the templates then quote every value for its
+ * context (`{{shq}}`, `{{shdq}}`, `{{word}}`: constructs/core/templates.ts).
  */
 
 const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -36,7 +38,10 @@ export interface CheckedService {
   readonly host: string;
   /** The image without its tag or digest: deploy.sh adds the released commit SHA. */
   readonly repository: string;
+  /** The env variables, then `<NAME>_SECRET=<secret id>` for each of `secrets`. */
   readonly env: readonly { name: string; value: string }[];
+  /** The Secret Manager secrets the service reads, to grant the VM's account access to. */
+  readonly secrets: readonly Secret[];
   readonly args: readonly string[];
   /** Empty when not set (the templates test them with `if`). */
   readonly memoryMax: string;
@@ -81,7 +86,8 @@ export function renderStartupScript(
   const slices: Record<string, string> = {};
   for (const s of services) {
     const slice = s.memoryMax !== "" || s.memoryHigh !== "";
-    const variables = { instanceName, ...s, slice };
+    // The Secret constructs are granted by the Vm; the unit gets their IDs in env.
+    const variables = { instanceName, ...s, secrets: undefined, slice };
     units[s.name] = render(scope, "container.service.hbs", "container unit", variables);
     if (slice) {
       slices[s.name] = render(scope, "container.slice.hbs", "container slice", variables);
@@ -97,19 +103,27 @@ export function renderStartupScript(
     registryHosts: input.registryHosts.join(","),
     opsAgent: input.opsAgent,
     helpers: input.files.length > 0 || Object.keys(slices).length > 0,
-    hostPackages: input.hostPackages.join(" "),
+    hostPackages: input.hostPackages,
     files: input.files,
-    enableUnits: input.enableUnits.join(" "),
+    enableUnits: input.enableUnits,
     serviceNames,
     slicedNames: Object.keys(slices).join(" "),
     services: services.map((s) => ({
       name: s.name,
-      unit: units[s.name].trimEnd(),
-      slice: slices[s.name]?.trimEnd() ?? "",
+      unit: heredocBody(units[s.name].trimEnd(), "EOF_CONTAINER_UNIT"),
+      slice: heredocBody(slices[s.name]?.trimEnd() ?? "", "EOF_CONTAINER_SLICE"),
     })),
-    deployScript: deployScript.trimEnd(),
+    deployScript: heredocBody(deployScript.trimEnd(), "EOF_DEPLOY_SCRIPT"),
   });
   return { startupScript, units, slices, deployScript };
+}
+
+/** A text for a quoted heredoc with a fixed delimiter: no line of it may be the delimiter. */
+function heredocBody(text: string, delimiter: string): string {
+  if (text.split("\n").includes(delimiter)) {
+    throw new Error(`a rendered file has the line ${delimiter}, which would end its heredoc`);
+  }
+  return text;
 }
 
 function render(
@@ -175,7 +189,11 @@ export function checkServices(
     const env = Object.entries(s.env ?? {}).map(([key, value]) =>
       checkEnv(scope, `${p}.env`, key, value),
     );
+    const secrets = checkSecrets(scope, `${p}.secrets`, s.secrets, env);
     const args = (s.args ?? []).map((arg, j) => {
+      // `--api-token=<value>`: the flag names the value, for the entropy check.
+      const flag = typeof arg === "string" ? /^--?([A-Za-z][A-Za-z0-9_-]*)=/.exec(arg) : null;
+      refuseSecretValue(scope, `${p}.args[${j}]`, arg, flag?.[1].replace(/-/g, "_").toUpperCase());
       if (typeof arg !== "string" || arg === "" || !UNIT_FILE_WORD.test(arg)) {
         invalid(
           scope,
@@ -203,11 +221,59 @@ export function checkServices(
       image,
       host,
       repository,
-      env,
+      env: [...env, ...secrets.map((x) => ({ name: x.variable, value: x.secret.secretId }))],
+      secrets: secrets.map((x) => x.secret),
       args,
       memoryMax: memoryMax?.text ?? "",
       memoryHigh: memoryHigh?.text ?? "",
     };
+  });
+}
+
+/**
+ * Checks a service's `secrets`: each key an env name whose `<KEY>_SECRET` variable is not also
+ * in `env`, each value a {@link Secret} construct. The variable carries the secret's ID.
+ */
+function checkSecrets(
+  scope: IConstruct,
+  property: string,
+  secrets: unknown,
+  env: readonly { name: string }[],
+): { variable: string; secret: Secret }[] {
+  if (secrets === undefined) return [];
+  if (secrets === null || typeof secrets !== "object" || Array.isArray(secrets)) {
+    invalid(scope, property, secrets, "is not a map of names to Secrets", "pass { NAME: secret }");
+  }
+  return Object.entries(secrets as Record<string, unknown>).map(([key, secret]) => {
+    if (!isEnvName(key)) {
+      invalid(
+        scope,
+        `${property} key`,
+        key,
+        "is not an environment variable name",
+        "use uppercase letters, digits and underscores, not starting with a digit",
+      );
+    }
+    if (!(secret instanceof Secret)) {
+      invalid(
+        scope,
+        `${property}.${key}`,
+        secret,
+        "is not a Secret construct",
+        "pass the Secret (new Secret(stack, id, { name })); its ID is passed to the service and the VM's account may read it",
+      );
+    }
+    const variable = `${key}_SECRET`;
+    if (env.some((e) => e.name === variable)) {
+      invalid(
+        scope,
+        `${property}.${key}`,
+        variable,
+        "is also given in env",
+        `drop ${variable} from env: secrets sets it to the secret's ID`,
+      );
+    }
+    return { variable, secret };
   });
 }
 

@@ -1,7 +1,8 @@
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { Token } from "cdktf";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
+import { findSecretShape } from "../../vocabulary/secrets";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { recordOptOut, type OptOut } from "../core/opt-out";
@@ -12,6 +13,7 @@ import { checkBootImage, registryHosts } from "./image-reference";
 import { checkMachineType } from "./machine-types";
 import type { INetwork, ISubnetwork } from "./network";
 import { checkRegion, checkZone } from "./regions";
+import type { Secret } from "./secrets";
 import { checkServices, renderStartupScript } from "./startup-script";
 
 /**
@@ -35,12 +37,25 @@ export interface VmService {
   readonly image: VmImage;
   /**
    * Environment variables: names `[A-Z_][A-Z0-9_]*`, values of `[A-Za-z0-9._:/@+=,-]` only (they
-   * are written into the unit file). Never secret values: pass the Secret Manager secret's name,
-   * in a variable ending in `_SECRET`, and read it at run time with the VM's service account.
+   * are written into the unit file and so into the instance metadata). Never secret values: a
+   * name that announces one (`*_PASSWORD`, `*_TOKEN`, `*_API_KEY`, ...) is refused, and so is a
+   * value that is a secret by its shape (a known key or token format, a URL with a password, a
+   * random-looking value under a secret-like name). Use {@link secrets} instead.
    * @default {}
    */
   readonly env?: Readonly<Record<string, string>>;
-  /** Arguments after the image, each of `[A-Za-z0-9._:/@+=,-]`. @default [] */
+  /**
+   * Secret Manager secrets the service reads at run time, by variable: `{ DB_PASSWORD: secret }`
+   * gives the VM's service account `roles/secretmanager.secretAccessor` on that secret and sets
+   * `DB_PASSWORD_SECRET=<the secret's ID>` in the service's environment; the service fetches
+   * the value with its credentials. The value never reaches the JSON, the metadata or the unit.
+   * @default {}
+   */
+  readonly secrets?: Readonly<Record<string, Secret>>;
+  /**
+   * Arguments after the image, each of `[A-Za-z0-9._:/@+=,-]`; secret-shaped values are refused
+   * as in {@link env}. @default []
+   */
   readonly args?: readonly string[];
   /**
    * Hard memory limit (systemd `MemoryMax`): a size in bytes or with a `K`, `M`, `G` or `T` suffix
@@ -186,6 +201,10 @@ const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DEFAULT_SA = /(-compute@developer\.gserviceaccount\.com|@appspot\.gserviceaccount\.com)$/;
 const SA_EMAIL = /^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/;
 const MAX_TAGS = 64;
+/** Compute Engine: one metadata value holds at most 256 KiB. */
+export const METADATA_VALUE_MAX_BYTES = 256 * 1024;
+/** Compute Engine: all metadata keys and values of an instance together at most 512 KiB. */
+export const METADATA_TOTAL_MAX_BYTES = 512 * 1024;
 
 /**
  * A Compute Engine VM that runs containers under systemd: a startup script rendered at synth time
@@ -262,6 +281,10 @@ export class Vm extends Construct {
     this.tags = this.checkTags(props.networkTags ?? []);
     const services = checkServices(this, props.services);
     this.serviceAccount = props.serviceAccount;
+    // Each service reads its secrets as the VM's account: access to those secrets only.
+    for (const secret of new Set(services.flatMap((s) => s.secrets))) {
+      secret.grantAccess(props.serviceAccount);
+    }
     this.services = services.map((s) => ({ name: s.name, image: s.image }));
     const hosts = registryHosts(
       this,
@@ -337,14 +360,14 @@ export class Vm extends Construct {
         enableVtpm: true,
         enableIntegrityMonitoring: true,
       },
-      metadata: {
+      metadata: checkInstanceMetadata(this, {
         "enable-oslogin": "TRUE",
         "block-project-ssh-keys": "TRUE",
         "serial-port-enable": "FALSE",
         // Not metadata_startup_script: changing that one replaces the instance (blocked by
         // deletion protection, and downtime); this key is updated in place.
         "startup-script": this.renderedStartupScript,
-      },
+      }),
       tags: this.tags.length > 0 ? [...this.tags] : undefined,
       canIpForward: false,
       deletionProtection,
@@ -513,4 +536,52 @@ export class Vm extends Construct {
     }
     return value;
   }
+}
+
+/**
+ * Compute Engine's limits, which otherwise fail only at apply: each value at most 256 KiB, all
+ * keys and values at most 512 KiB (UTF-8 bytes, measured with references as written and the
+ * Terraform escapes counted). And the last sweep of the secret boundary: no value holds a
+ * credential by its shape.
+ */
+export function checkInstanceMetadata(
+  scope: IConstruct,
+  metadata: Record<string, string>,
+): Record<string, string> {
+  let total = 0;
+  for (const [key, value] of Object.entries(metadata)) {
+    const bytes = Buffer.byteLength(value, "utf8");
+    total += Buffer.byteLength(key, "utf8") + bytes;
+    if (bytes > METADATA_VALUE_MAX_BYTES) {
+      invalid(
+        scope,
+        `metadata.${key}`,
+        `(${bytes} bytes)`,
+        `is ${bytes} bytes; Compute Engine takes at most ${METADATA_VALUE_MAX_BYTES} bytes (256 KiB) per metadata value`,
+        key === "startup-script"
+          ? "make the files smaller or fewer (large files belong in a bucket or an image the VM reads at boot)"
+          : "make the value smaller",
+      );
+    }
+    const shape = findSecretShape(value);
+    if (shape) {
+      invalid(
+        scope,
+        `metadata.${key}`,
+        "(not shown)",
+        `holds ${shape.description}, readable by anyone who can view the instance`,
+        "keep secrets in Secret Manager and pass them through a service's secrets prop",
+      );
+    }
+  }
+  if (total > METADATA_TOTAL_MAX_BYTES) {
+    invalid(
+      scope,
+      "metadata",
+      `(${total} bytes in total)`,
+      `is ${total} bytes in all; Compute Engine takes at most ${METADATA_TOTAL_MAX_BYTES} bytes (512 KiB) of metadata keys and values per instance`,
+      "make the startup script smaller (fewer or smaller files)",
+    );
+  }
+  return metadata;
 }
