@@ -117,6 +117,7 @@ export const OPT_OUT_IDS = {
   escalationRole: "escalation-role",
   /** A role that belongs on one resource, granted on a whole project. */
   projectWideResourceRole: "project-wide-resource-role",
+  adminPolicy: "admin-policy", // AdministratorAccess, PowerUserAccess or IAMFullAccess on a role
 } as const;
 
 /** Attribute names that hold credentials. */
