@@ -108,7 +108,7 @@ describe("RegionalPlatform names the prop the user wrote", () => {
           network: { subnet: () => ({}) },
           primary: which === "primary" ? { ...bad, region: "us-central1" } : good,
           backups: which === "backup" ? [bad] : [],
-          vm: {},
+          vm: { services: [] },
           database: {},
         } as never),
     ).toThrow(message);

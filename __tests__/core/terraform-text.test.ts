@@ -30,9 +30,9 @@ describe("escapeTerraformText", () => {
       "//": { note: "${keep}" },
       n: 1,
     });
-    // Text a construct already escaped holds no live sequence and is not escaped again.
+    // Every text is escaped exactly once, here: what looks escaped already is user text too.
     expect(escapeTerraformValue({ script: "echo $${HOME} %%{x}" })).toEqual({
-      script: "echo $${HOME} %%{x}",
+      script: "echo $$${HOME} %%%{x}",
     });
     const clean = { a: ["x"], b: { c: "y" } };
     expect(escapeTerraformValue(clean)).toBe(clean);

@@ -79,8 +79,10 @@ describe("Vm host packages, files and units", () => {
   });
 
   it("escapes a literal ${ or %{ so that Terraform writes it unchanged", () => {
-    expect(script).toContain('echo "$${HOME}" %%{x}\n');
+    // The script holds the file as written; the stack's text aspect escapes it in the JSON.
+    expect(script).toContain('echo "${HOME}" %{x}\n');
     const metadata = instanceOf(stack).metadata as Record<string, string>;
+    expect(metadata["startup-script"]).toContain('echo "$${HOME}" %%{x}\n');
     const literal = metadata["startup-script"].replace(/\$\$\{|%%\{/g, "");
     expect(literal).not.toMatch(/[$%]\{/);
   });
@@ -139,7 +141,10 @@ describe("Vm host packages, files and units", () => {
     [{ hostPackages: ["-y"] }, /hostPackages\[0\] = "-y" is not a Debian package name/],
     [{ hostPackages: ["a"] }, /hostPackages\[0\] = "a" is not a Debian package name/],
     [{ hostPackages: ["nginx", "nginx"] }, /hostPackages\[1\] = "nginx" is listed twice/],
-    [{ hostPackages: "nginx" as never }, /hostPackages = "nginx" is not a list/],
+    [
+      { hostPackages: "nginx" as never },
+      /hostPackages = "nginx" has the wrong type\.\n {2}Fix: give an array, not the string "nginx"/,
+    ],
     [
       { files: [{ path: "etc/x.conf", content: "x" }] },
       /files\[0\].path = "etc\/x.conf" is not a plain absolute path/,
@@ -178,7 +183,10 @@ describe("Vm host packages, files and units", () => {
       },
       /files\[1\].path = "\/etc\/x" is listed twice/,
     ],
-    [{ files: [{ path: "/etc/x", content: 42 as never }] }, /files\[0\].content = 42 is not text/],
+    [
+      { files: [{ path: "/etc/x", content: 42 as never }] },
+      /files\[0\]\.content = 42 has the wrong type\.\n {2}Fix: give a string, not the number 42/,
+    ],
     [
       { files: [{ path: "/etc/x", content: "a\0b" }] },
       /files\[0\].content = "\(contains a NUL byte\)" is not text/,

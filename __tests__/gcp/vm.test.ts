@@ -1,3 +1,4 @@
+import { optOutsOf } from "../../constructs/core/opt-out";
 import { TerraformOutput } from "cdktf";
 import { ValidationError } from "../../constructs/core/errors";
 import { Network } from "../../constructs/gcp/network";
@@ -120,7 +121,7 @@ describe("Vm options", () => {
     const { stack, vm } = setup({
       networkTags: ["trading-bot-vm", "egress-exchanges"],
       bootDisk: { sizeGb: 100, type: "pd-ssd", image: "debian-cloud/debian-12-bookworm-v20250101" },
-      deletionProtection: false,
+      allowDeletion: { reason: "review environment, destroyed when the branch merges" },
       machineType: "n2-custom-4-16384",
     });
     const instance = instanceOf(stack);
@@ -137,6 +138,24 @@ describe("Vm options", () => {
       deletion_protection: false,
       machine_type: "n2-custom-4-16384",
     });
+    expect(optOutsOf(vm.instance)).toEqual([
+      { id: "deletion-allowed", reason: "review environment, destroyed when the branch merges" },
+    ]);
+  });
+
+  it("refuses deletionProtection: false, which would turn protection off without a reason", () => {
+    expect(() => setup({ deletionProtection: false } as never)).toThrow(
+      /deletionProtection = false is not a prop of Vm.*allowDeletion: \{ reason \}/s,
+    );
+  });
+
+  it("drops prevent_destroy of the static address only with allowDeletion", () => {
+    const reason = "review environment, destroyed when the branch merges";
+    const kept = setup({ externalIp: "static" });
+    expect(kept.vm.address?.lifecycle).toEqual({ preventDestroy: true });
+    const dropped = setup({ externalIp: "static", allowDeletion: { reason } });
+    expect(dropped.vm.address?.lifecycle).toBeUndefined();
+    expect(optOutsOf(dropped.vm.address!)).toEqual([{ id: "deletion-allowed", reason }]);
   });
 
   it("accepts a subnet instead of network + region", () => {
@@ -257,7 +276,9 @@ describe("Vm validation", () => {
   });
 
   it("rejects a non-boolean opsAgent", () => {
-    expect(() => setup({ opsAgent: "yes" as never })).toThrow(/opsAgent = "yes" is not a boolean/);
+    expect(() => setup({ opsAgent: "yes" as never })).toThrow(
+      /opsAgent = "yes" has the wrong type\.\n {2}Fix: give a boolean, not the string "yes"/,
+    );
   });
 
   it("rejects a second VM of the same name", () => {

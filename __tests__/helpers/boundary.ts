@@ -374,7 +374,7 @@ export const SWEEP_CASES: readonly SweepCase[] = [
       services: richServices(),
       registryHost: "us-central1-docker.pkg.dev",
       opsAgent: true,
-      deletionProtection: true,
+      allowDeletion: { reason: "review environment, destroyed when the branch merges" },
       hostPackages: ["nginx", "certbot"],
       files: richVmFiles(),
       enableUnits: ["nginx.service"],

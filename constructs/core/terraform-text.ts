@@ -12,9 +12,9 @@ import { TerraformElement, TerraformOutput, Tokenization, type IAspect } from "c
  *   references the library creates between resources) are kept, so references still work.
  * - {@link TerraformTextAspect}, which every `PlatformStack` adds, applies it to every string
  *   attribute of every resource, data source and provider, and to output descriptions, as the
- *   stack is synthesized, to each string that still holds a sequence Terraform would evaluate
- *   (text a construct already escaped, such as a startup script, is left as it is). A construct
- *   therefore cannot forget to escape a prop.
+ *   stack is synthesized. Constructs never escape by hand (a startup script, a build step's
+ *   `${_SUBSTITUTION}`, a user's description all go through this one place), so the provider
+ *   receives every text exactly as written, and a construct cannot forget to escape a prop.
  *
  * Escape-hatch overrides (`addOverride`) are not touched: they are raw Terraform on purpose.
  */
@@ -57,7 +57,7 @@ export function hasTerraformTemplateSequence(text: string): boolean {
 /** Escapes every string inside plain objects and arrays; tokens and other values are kept. */
 export function escapeTerraformValue<T>(value: T): T {
   if (typeof value === "string") {
-    return (hasTerraformTemplateSequence(value) ? escapeTerraformText(value) : value) as T;
+    return (/[$%]\{/.test(value) ? escapeTerraformText(value) : value) as T;
   }
   if (Array.isArray(value)) {
     let changed = false;

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
+import { z } from "zod";
+import { checkProps, constructRef, type PropsSchema } from "../core/props";
 import { Token } from "cdktf";
 import { parseDocument } from "yaml";
 import {
@@ -18,7 +20,6 @@ import { invalid, type ErrorSource } from "../core/errors";
 import { prefixedName } from "../core/naming";
 import { PlatformStack } from "../core/stack";
 import { TEMPLATES_DIR } from "../core/templates";
-import { escapeTerraformText } from "../core/terraform-text";
 import type { ArtifactRegistry } from "./artifact-registry";
 import { checkRegion } from "./regions";
 import { IamMembers, ServiceAccount } from "./service-account";
@@ -64,7 +65,22 @@ export interface CloudBuildPipelineProps {
   readonly buildConfig?: string;
 }
 
-/** One step of a Cloud Build config, as read from the file (before Terraform escaping). */
+const CLOUD_BUILD_PIPELINE_PROPS = z.strictObject({
+  name: z.string().optional(),
+  github: z.strictObject({
+    owner: z.string(),
+    repository: z.string(),
+    connection: z.string().optional(),
+  }),
+  branch: z.string().optional(),
+  services: z.array(z.string()),
+  registry: constructRef<ArtifactRegistry>("an ArtifactRegistry", ["repositoryId"]),
+  vm: constructRef<Vm>("the Vm that runs the services", ["instanceName", "services"]),
+  location: z.string().optional(),
+  buildConfig: z.string().optional(),
+}) satisfies PropsSchema<CloudBuildPipelineProps>;
+
+/** One step of a Cloud Build config, as read from the file. */
 export interface BuildStep {
   readonly id: string;
   readonly name: string;
@@ -155,9 +171,7 @@ export class CloudBuildPipeline extends Construct {
   constructor(scope: Construct, id: string, props: CloudBuildPipelineProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(this, "props", props, "are missing", "pass { github, services, registry, vm }");
-    }
+    checkProps(this, CLOUD_BUILD_PIPELINE_PROPS, props, "{ github, services, registry, vm }");
     const name = props.name ?? "release";
     if (typeof name !== "string" || !PIPELINE_NAME.test(name)) {
       invalid(
@@ -340,13 +354,13 @@ export class CloudBuildPipeline extends Construct {
         ...source,
         includedFiles: [`app/${service}/**`],
         serviceAccount: sa.account.id,
-        substitutions: escapeAll({
+        substitutions: {
           _LOCATION: registry.region,
           _REPO_NAME: registry.repositoryId,
           _SERVICE_NAME: service,
           _INSTANCE_NAME: vm.instanceName,
           _ZONE: vm.zone,
-        }),
+        },
         buildAttribute: build,
         // The first build after an apply should find its permissions in place.
         dependsOn: [
@@ -467,10 +481,6 @@ function imagesOf(vm: Vm): ReadonlyMap<string, string> {
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function escapeAll(values: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeTerraformText(v)]));
 }
 
 /**
@@ -684,29 +694,30 @@ function checkSubstitutions(source: ErrorSource, config: BuildConfig): void {
   }
 }
 
-/** The config as the trigger's inline `build`, every string escaped for Terraform. */
+/**
+ * The config as the trigger's inline `build`. Cloud Build's own `${_SUBSTITUTION}` syntax reaches
+ * the provider as written: the stack-wide text aspect escapes it for Terraform
+ * (`constructs/core/terraform-text.ts`).
+ */
 function inlineBuild(config: BuildConfig): CloudbuildTriggerBuild {
-  const e = escapeTerraformText;
-  const list = (values: readonly string[] | undefined) => values?.map(e);
+  const list = (values: readonly string[] | undefined) => values?.slice();
   const step: CloudbuildTriggerBuildStep[] = config.steps.map((s) => ({
-    id: e(s.id),
-    name: e(s.name),
+    id: s.id,
+    name: s.name,
     args: list(s.args),
-    entrypoint: s.entrypoint === undefined ? undefined : e(s.entrypoint),
+    entrypoint: s.entrypoint,
     env: list(s.env),
-    dir: s.dir === undefined ? undefined : e(s.dir),
+    dir: s.dir,
     waitFor: list(s.waitFor),
     timeout: s.timeout,
   }));
-  const options = Object.fromEntries(
-    Object.entries(config.options).map(([k, v]) => [k, typeof v === "string" ? e(v) : v]),
-  );
+  const options = Object.fromEntries(Object.entries(config.options).map(([k, v]) => [k, v]));
   return {
     step,
     images: config.images.length > 0 ? list(config.images) : undefined,
     options,
     substitutions:
-      Object.keys(config.substitutions).length > 0 ? escapeAll(config.substitutions) : undefined,
+      Object.keys(config.substitutions).length > 0 ? { ...config.substitutions } : undefined,
     timeout: config.timeout,
     tags: config.tags.length > 0 ? list(config.tags) : undefined,
   };

@@ -1,8 +1,37 @@
 import type { IConstruct } from "constructs";
 import { findSecretShape } from "../../vocabulary/secrets";
 import { invalid } from "../core/errors";
-import { escapeTerraformText } from "../core/terraform-text";
-import type { VmFile } from "./vm";
+
+/** A file the startup script writes on the VM at every boot. */
+export interface VmFile {
+  /**
+   * Absolute path: `/` then components of `[A-Za-z0-9._@+-]`, no `.` or `..`, no trailing `/`.
+   * Not under `/proc`, `/sys`, `/dev`, `/run`, `/boot`, and not a file the construct writes itself
+   * (units, slices, deploy.sh, the Ops agent config). Parent directories are created.
+   */
+  readonly path: string;
+  /**
+   * The file's text, written as is through a quoted heredoc (no shell expansion); a final newline
+   * is added when missing. It may contain Terraform references (a bucket name, a private IP):
+   * they are resolved at apply time. A literal `${` or `%{` is escaped so Terraform leaves it
+   * alone. Never put secret values here: they would be in the instance metadata.
+   */
+  readonly content: string;
+  /** Octal permissions `0644`, `0755`, `0600`, ...; never world-writable or setuid. @default "0644" */
+  readonly mode?: string;
+  /**
+   * A systemd unit to `reload-or-restart` when the file was written or removed, e.g. `nginx`.
+   * It runs at the end of the startup script, after the containers are up.
+   * @default none
+   */
+  readonly reloadService?: string;
+  /**
+   * Write the file only while this absolute path exists on the VM, and remove it otherwise: for
+   * configuration that needs something created later by hand, such as a TLS certificate.
+   * @default always written
+   */
+  readonly onlyIfExists?: string;
+}
 
 /**
  * What a VM's startup script sets up on the host besides the containers: Debian packages to
@@ -196,7 +225,7 @@ export function checkHostFiles(
     const text = content === "" || content.endsWith("\n") ? content : `${content}\n`;
     return {
       path,
-      body: escapeTerraformText(text),
+      body: text,
       delimiter,
       mode,
       reloadService: (reload as string | undefined) ?? "",

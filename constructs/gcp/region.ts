@@ -60,7 +60,8 @@ const REGIONAL_PLATFORM_PROPS = z.strictObject({
   network: constructRef<INetwork>("a Network, or Network.fromAttributes(...)", ["subnet"]),
   primary: REGION_SPEC,
   backups: z.array(REGION_SPEC).optional(),
-  vm: z.looseObject({}),
+  // The Vm's own schema checks the rest when each region's VM is made.
+  vm: z.looseObject({ services: z.array(z.looseObject({})) }),
   database: z.looseObject({}),
 });
 

@@ -1,12 +1,67 @@
 import type { IConstruct } from "constructs";
 import { invalid } from "../core/errors";
 import { renderTemplate } from "../core/templates";
-import { hasTerraformTemplateSequence } from "../core/terraform-text";
 import { checkEnv, isEnvName, refuseSecretValue, UNIT_FILE_WORD } from "./env-secrets";
 import type { HostFile } from "./host-config";
 import { checkContainerImage } from "./image-reference";
 import { Secret } from "./secrets";
-import type { VmService } from "./vm";
+
+/**
+ * A container image: a reference string, or an object with a `uri` such as the `ImageRef` that
+ * `ArtifactRegistry.image()` returns. The reference is `<host>/<path>/<image>:<tag>` or
+ * `...@sha256:<digest>`.
+ */
+export type VmImage = string | { readonly uri: string };
+
+/** One container the VM runs as a systemd service. */
+export interface VmService {
+  /**
+   * The service's name: systemd unit `<name>.service`, container name and the argument of
+   * `/opt/scripts/deploy.sh`. RFC 1035, at most 63 characters.
+   */
+  readonly name: string;
+  /**
+   * The image, fully qualified and pinned: tagged with a commit SHA (7–40 hex digits) or given by
+   * `@sha256:` digest. `latest`, other tags and untagged images are refused (they can move).
+   */
+  readonly image: VmImage;
+  /**
+   * Environment variables: names `[A-Z_][A-Z0-9_]*`, values of `[A-Za-z0-9._:/@+=,-]` only (they
+   * are written into the unit file and so into the instance metadata). Never secret values: a
+   * name that announces one (`*_PASSWORD`, `*_TOKEN`, `*_API_KEY`, ...) is refused, and so is a
+   * value that is a secret by its shape (a known key or token format, a URL with a password, a
+   * random-looking value under a secret-like name). Use {@link secrets} instead.
+   * @default {}
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Secret Manager secrets the service reads at run time, by variable: `{ DB_PASSWORD: secret }`
+   * gives the VM's service account `roles/secretmanager.secretAccessor` on that secret and sets
+   * `DB_PASSWORD_SECRET=<the secret's ID>` in the service's environment; the service fetches
+   * the value with its credentials. The value never reaches the JSON, the metadata or the unit.
+   * @default {}
+   */
+  readonly secrets?: Readonly<Record<string, Secret>>;
+  /**
+   * Arguments after the image, each of `[A-Za-z0-9._:/@+=,-]`; secret-shaped values are refused
+   * as in {@link env}. @default []
+   */
+  readonly args?: readonly string[];
+  /**
+   * Hard memory limit (systemd `MemoryMax`): a size in bytes or with a `K`, `M`, `G` or `T` suffix
+   * (base 1024), e.g. `"2G"`, `"1536M"`, `"1.5G"`; at least `1M`. The limit is set on a slice
+   * `<name>.slice` that holds the container (`docker run --cgroup-parent`), since the container
+   * does not run in the unit's own cgroup; docker gets `--memory` too.
+   * @default no limit
+   */
+  readonly memoryMax?: string;
+  /**
+   * Memory throttling threshold (systemd `MemoryHigh`) on the same slice: above it the kernel
+   * reclaims the container's memory aggressively. Same format; at most `memoryMax`.
+   * @default no threshold
+   */
+  readonly memoryHigh?: string;
+}
 
 /**
  * What a VM runs at boot, rendered at synth time from `templates/`: one systemd unit per service
@@ -132,13 +187,9 @@ function render(
   what: string,
   variables: Record<string, unknown>,
 ): string {
-  const text = renderTemplate(scope, template, variables, what);
-  // Terraform reads `${` and `%{` in strings as interpolation; only cdktf tokens may use them,
-  // and file contents escaped as `$${` / `%%{` (see escapeTerraformText).
-  if (hasTerraformTemplateSequence(text)) {
-    throw new Error(`templates/${template} produced "\${" or "%{", which Terraform interpolates`);
-  }
-  return text;
+  // A literal `${` or `%{` (a shell expansion, a file's text) reaches the VM as written: the
+  // stack-wide text aspect escapes it for Terraform (constructs/core/terraform-text.ts).
+  return renderTemplate(scope, template, variables, what);
 }
 
 /**

@@ -3,106 +3,34 @@ import { Token } from "cdktf";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { findSecretShape } from "../../vocabulary/secrets";
+import { z } from "zod";
+import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { invalid } from "../core/errors";
 import { checkName, prefixedName } from "../core/naming";
 import { recordOptOut, type OptOut } from "../core/opt-out";
+import {
+  checkedBy,
+  checkProps,
+  objectCheckedBy,
+  constructRef,
+  optOutSchema,
+  refusedProtectionFlags as refusedFlags,
+  stringMap,
+  stringOf,
+  type PropsSchema,
+} from "../core/props";
+import type { Secret } from "./secrets";
 import { PlatformStack } from "../core/stack";
-import { checkEnableUnits, checkHostFiles, checkHostPackages } from "./host-config";
+import { checkEnableUnits, checkHostFiles, checkHostPackages, type VmFile } from "./host-config";
 import type { IServiceAccount } from "./iam";
 import { checkBootImage, registryHosts } from "./image-reference";
 import { checkMachineType } from "./machine-types";
 import type { INetwork, ISubnetwork } from "./network";
 import { checkRegion, checkZone } from "./regions";
-import type { Secret } from "./secrets";
-import { checkServices, renderStartupScript } from "./startup-script";
+import { checkServices, renderStartupScript, type VmImage, type VmService } from "./startup-script";
 
-/**
- * A container image: a reference string, or an object with a `uri` such as the `ImageRef` that
- * `ArtifactRegistry.image()` returns. The reference is `<host>/<path>/<image>:<tag>` or
- * `...@sha256:<digest>`.
- */
-export type VmImage = string | { readonly uri: string };
-
-/** One container the VM runs as a systemd service. */
-export interface VmService {
-  /**
-   * The service's name: systemd unit `<name>.service`, container name and the argument of
-   * `/opt/scripts/deploy.sh`. RFC 1035, at most 63 characters.
-   */
-  readonly name: string;
-  /**
-   * The image, fully qualified and pinned: tagged with a commit SHA (7–40 hex digits) or given by
-   * `@sha256:` digest. `latest`, other tags and untagged images are refused (they can move).
-   */
-  readonly image: VmImage;
-  /**
-   * Environment variables: names `[A-Z_][A-Z0-9_]*`, values of `[A-Za-z0-9._:/@+=,-]` only (they
-   * are written into the unit file and so into the instance metadata). Never secret values: a
-   * name that announces one (`*_PASSWORD`, `*_TOKEN`, `*_API_KEY`, ...) is refused, and so is a
-   * value that is a secret by its shape (a known key or token format, a URL with a password, a
-   * random-looking value under a secret-like name). Use {@link secrets} instead.
-   * @default {}
-   */
-  readonly env?: Readonly<Record<string, string>>;
-  /**
-   * Secret Manager secrets the service reads at run time, by variable: `{ DB_PASSWORD: secret }`
-   * gives the VM's service account `roles/secretmanager.secretAccessor` on that secret and sets
-   * `DB_PASSWORD_SECRET=<the secret's ID>` in the service's environment; the service fetches
-   * the value with its credentials. The value never reaches the JSON, the metadata or the unit.
-   * @default {}
-   */
-  readonly secrets?: Readonly<Record<string, Secret>>;
-  /**
-   * Arguments after the image, each of `[A-Za-z0-9._:/@+=,-]`; secret-shaped values are refused
-   * as in {@link env}. @default []
-   */
-  readonly args?: readonly string[];
-  /**
-   * Hard memory limit (systemd `MemoryMax`): a size in bytes or with a `K`, `M`, `G` or `T` suffix
-   * (base 1024), e.g. `"2G"`, `"1536M"`, `"1.5G"`; at least `1M`. The limit is set on a slice
-   * `<name>.slice` that holds the container (`docker run --cgroup-parent`), since the container
-   * does not run in the unit's own cgroup; docker gets `--memory` too.
-   * @default no limit
-   */
-  readonly memoryMax?: string;
-  /**
-   * Memory throttling threshold (systemd `MemoryHigh`) on the same slice: above it the kernel
-   * reclaims the container's memory aggressively. Same format; at most `memoryMax`.
-   * @default no threshold
-   */
-  readonly memoryHigh?: string;
-}
-
-/** A file the startup script writes on the VM at every boot. */
-export interface VmFile {
-  /**
-   * Absolute path: `/` then components of `[A-Za-z0-9._@+-]`, no `.` or `..`, no trailing `/`.
-   * Not under `/proc`, `/sys`, `/dev`, `/run`, `/boot`, and not a file the construct writes itself
-   * (units, slices, deploy.sh, the Ops agent config). Parent directories are created.
-   */
-  readonly path: string;
-  /**
-   * The file's text, written as is through a quoted heredoc (no shell expansion); a final newline
-   * is added when missing. It may contain Terraform references (a bucket name, a private IP):
-   * they are resolved at apply time. A literal `${` or `%{` is escaped so Terraform leaves it
-   * alone. Never put secret values here: they would be in the instance metadata.
-   */
-  readonly content: string;
-  /** Octal permissions `0644`, `0755`, `0600`, ...; never world-writable or setuid. @default "0644" */
-  readonly mode?: string;
-  /**
-   * A systemd unit to `reload-or-restart` when the file was written or removed, e.g. `nginx`.
-   * It runs at the end of the startup script, after the containers are up.
-   * @default none
-   */
-  readonly reloadService?: string;
-  /**
-   * Write the file only while this absolute path exists on the VM, and remove it otherwise: for
-   * configuration that needs something created later by hand, such as a TLS certificate.
-   * @default always written
-   */
-  readonly onlyIfExists?: string;
-}
+export type { VmImage, VmService } from "./startup-script";
+export type { VmFile } from "./host-config";
 
 /** The boot disk. */
 export interface VmBootDisk {
@@ -178,8 +106,13 @@ export interface VmProps {
    * Logging. @default true
    */
   readonly opsAgent?: boolean;
-  /** Refuse `terraform destroy` of the instance. @default true */
-  readonly deletionProtection?: boolean;
+  /**
+   * Let Terraform delete the instance and its static address (dev and review environments),
+   * with a reason: deletion protection and `prevent_destroy` are off, and the decision is
+   * recorded as the opt-out `deletion-allowed`. There is no `deletionProtection: false`.
+   * @default undefined (the instance has deletion protection, the address `prevent_destroy`)
+   */
+  readonly allowDeletion?: OptOut;
   /**
    * Debian packages installed on the host (when missing) before the files are written, e.g.
    * `["nginx", "certbot"]`. Names as Debian policy allows: lowercase letters, digits, `+`, `-`
@@ -196,6 +129,58 @@ export interface VmProps {
    */
   readonly enableUnits?: readonly string[];
 }
+
+const VM_SERVICE = z.strictObject({
+  name: z.string(),
+  // checkContainerImage parses the reference and says what a pinned image looks like.
+  image: checkedBy<VmImage>("checkContainerImage"),
+  env: stringMap.optional(),
+  // Names and values are checked by checkServices, which says what a variable name may be.
+  secrets: checkedBy<Readonly<Record<string, Secret>>>("checkServices").optional(),
+  args: z.array(z.string()).optional(),
+  // checkServices explains the systemd size format.
+  memoryMax: checkedBy<string>("checkServices").optional(),
+  memoryHigh: checkedBy<string>("checkServices").optional(),
+}) satisfies PropsSchema<VmService>;
+
+const VM_FILE = z.strictObject({
+  path: z.string(),
+  content: z.string(),
+  mode: z.string().optional(),
+  reloadService: z.string().optional(),
+  onlyIfExists: z.string().optional(),
+}) satisfies PropsSchema<VmFile>;
+
+const VM_PROPS = z.strictObject({
+  name: z.string(),
+  zone: z.string(),
+  network: constructRef<INetwork>("a Network, or Network.fromAttributes(...)", [
+    "subnet",
+  ]).optional(),
+  region: z.string().optional(),
+  subnet: constructRef<ISubnetwork>("a subnet: network.subnet(region)", ["selfLink"]).optional(),
+  // checkMachineType names the closest catalogued types.
+  machineType: checkedBy<string>("checkMachineType"),
+  allowUnknownMachineType: optOutSchema.optional(),
+  serviceAccount: constructRef<IServiceAccount>("a ServiceAccount", ["email"]),
+  bootDisk: z
+    .strictObject({
+      sizeGb: z.number().optional(),
+      type: stringOf<"pd-balanced" | "pd-ssd" | "pd-standard">().optional(),
+      image: z.string().optional(),
+    })
+    .optional(),
+  externalIp: stringOf<"static" | "none">().optional(),
+  networkTags: z.array(z.string()).optional(),
+  services: z.array(VM_SERVICE),
+  registryHost: z.string().optional(),
+  opsAgent: z.boolean().optional(),
+  allowDeletion: optOutSchema.optional(),
+  ...refusedFlags,
+  hostPackages: z.array(z.string()).optional(),
+  files: z.array(objectCheckedBy(VM_FILE, "checkHostFiles")).optional(),
+  enableUnits: z.array(z.string()).optional(),
+}) satisfies PropsSchema<VmProps>;
 
 const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DEFAULT_SA = /(-compute@developer\.gserviceaccount\.com|@appspot\.gserviceaccount\.com)$/;
@@ -241,15 +226,14 @@ export class Vm extends Construct {
   constructor(scope: Construct, id: string, props: VmProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    if (props === undefined || props === null || typeof props !== "object") {
-      invalid(
-        this,
-        "props",
-        props,
-        "are missing",
-        "pass { name, zone, network, machineType, serviceAccount, services }",
-      );
-    }
+    checkProps(
+      this,
+      VM_PROPS,
+      props,
+      "{ name, zone, network, machineType, serviceAccount, services }",
+    );
+    refuseProtectionFlags(this, props, "Vm");
+    const deletion = deletionPolicy(this, props.allowDeletion);
     const name = checkName(this, "name", "instance", props.name);
     this.instanceName = stack.claimName(
       this,
@@ -293,11 +277,6 @@ export class Vm extends Construct {
       services.map((s) => s.host),
     );
     const opsAgent = this.checkBoolean("opsAgent", props.opsAgent, true);
-    const deletionProtection = this.checkBoolean(
-      "deletionProtection",
-      props.deletionProtection,
-      true,
-    );
     const hostPackages = checkHostPackages(this, props.hostPackages ?? []);
     const files = checkHostFiles(
       this,
@@ -333,8 +312,9 @@ export class Vm extends Construct {
         networkTier: "PREMIUM",
         description: `External IP of ${this.instanceName}; third parties allow-list it`,
         // Losing the address means asking every exchange to allow-list a new one.
-        lifecycle: { preventDestroy: true },
+        lifecycle: deletion.lifecycle(),
       });
+      deletion.record(this.address);
     }
 
     this.instance = new ComputeInstance(this, "instance", {
@@ -370,10 +350,11 @@ export class Vm extends Construct {
       }),
       tags: this.tags.length > 0 ? [...this.tags] : undefined,
       canIpForward: false,
-      deletionProtection,
+      deletionProtection: deletion.protect,
       allowStoppingForUpdate: true,
       scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE", preemptible: false },
     });
+    deletion.record(this.instance);
     if (machineType.acceptedUnknown) {
       recordOptOut(this.instance, "unknown-machine-type", machineType.acceptedUnknown);
     }
