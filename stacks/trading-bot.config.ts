@@ -64,8 +64,16 @@ export const tradingBotConfigSchema = z
           .min(1, "list at least one on-call address"),
         /** A relay that posts to Telegram (the bot token stays in Secret Manager). */
         telegramRelayUrl: z.url({ protocol: /^https$/, error: "use an https:// URL" }).optional(),
-        /** Page through PagerDuty for high and critical alerts (key in Secret Manager). */
-        pagerDuty: z.boolean(),
+        /**
+         * Page through PagerDuty for high and critical alerts: the ID of an EXISTING Secret
+         * Manager secret holding the integration key, created with a version before the first
+         * deploy (the notification channel reads it at plan time, so it cannot be created by the
+         * same deploy). Omit for no PagerDuty.
+         */
+        pagerDutyKeySecret: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,255}$/, "give the secret's ID, e.g. trading-bot-pagerduty-key")
+          .optional(),
       })
       .strict(),
     /** The GitHub repository the release pipeline builds from. */
@@ -130,7 +138,7 @@ export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment
     ],
     databaseAvailability: "ZONAL",
     privateServicesCidr: "10.130.0.0/20",
-    alerts: { emails: ["dev-alerts@example.com"], pagerDuty: false },
+    alerts: { emails: ["dev-alerts@example.com"] },
   },
   staging: {
     ...shared,
@@ -146,7 +154,7 @@ export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment
     ],
     databaseAvailability: "ZONAL",
     privateServicesCidr: "10.120.0.0/20",
-    alerts: { emails: ["staging-alerts@example.com"], pagerDuty: false },
+    alerts: { emails: ["staging-alerts@example.com"] },
   },
   prod: {
     ...shared,
@@ -173,7 +181,7 @@ export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment
     alerts: {
       emails: ["oncall@example.com"],
       telegramRelayUrl: "https://alerts-relay.example.com/telegram",
-      pagerDuty: true,
+      pagerDutyKeySecret: "trading-bot-pagerduty-integration-key",
     },
     labels: { "cost-center": "trading" },
   },

@@ -89,11 +89,6 @@ export class TradingBotStack extends PlatformStack {
     secrets["db-admin-password"] = new Secret(this, "secret-db-admin-password", {
       name: "db-admin-password",
     });
-    if (config.alerts.pagerDuty) {
-      secrets["pagerduty-integration-key"] = new Secret(this, "secret-pagerduty", {
-        name: "pagerduty-integration-key",
-      });
-    }
     this.secrets = secrets;
 
     this.registry = new ArtifactRegistry(this, "registry", {
@@ -113,12 +108,13 @@ export class TradingBotStack extends PlatformStack {
         services: TRADING_SERVICES.map((name) => ({
           name,
           image: this.registry.image(name, { tag: config.release }),
-          env: {
-            SERVICE_NAME: name,
-            PROJECT_ID: projectId,
-            EXCHANGE_API_KEY_SECRET: "exchange-api-key",
-            EXCHANGE_API_SECRET_SECRET: "exchange-api-secret",
-            TELEGRAM_BOT_TOKEN_SECRET: "telegram-bot-token",
+          env: { SERVICE_NAME: name, PROJECT_ID: projectId },
+          // Each service is told the real secret ID (`<prefix>-exchange-api-key`) by the Secret
+          // that owns it, as <VAR>_SECRET, and the VM's account may read exactly these.
+          secrets: {
+            EXCHANGE_API_KEY: secrets["exchange-api-key"],
+            EXCHANGE_API_SECRET: secrets["exchange-api-secret"],
+            TELEGRAM_BOT_TOKEN: secrets["telegram-bot-token"],
           },
         })),
       },
@@ -129,7 +125,8 @@ export class TradingBotStack extends PlatformStack {
         iamUsers: [this.vmAccount],
       },
     });
-    this.platform.database.grantClient(this.vmAccount);
+    // Connect, and log in as the IAM database user made by iamUsers above.
+    this.platform.database.grantClient(this.vmAccount, { iamLogin: true });
 
     this.firewall = new Firewall(this, "firewall", {
       network: this.network,
@@ -198,7 +195,11 @@ export class TradingBotStack extends PlatformStack {
   }
 
   private alerting(config: TradingBotConfig): Monitoring {
-    const pagerDutyKey = this.secrets["pagerduty-integration-key"];
+    // An existing secret (see TradingBotConfig alerts.pagerDutyKeySecret): the channel reads its
+    // latest version at plan time, which a secret made by the same deploy would not have yet.
+    const pagerDutyKey = config.alerts.pagerDutyKeySecret
+      ? { secretId: config.alerts.pagerDutyKeySecret }
+      : undefined;
     const monitoring = new Monitoring(this, "monitoring", {
       emails: config.alerts.emails,
       webhooks: config.alerts.telegramRelayUrl

@@ -112,7 +112,7 @@ describe("trading-bot-prod", () => {
     ]);
   });
 
-  it("gives the VMs' account exactly the five roles the services need, secrets one by one", () => {
+  it("gives the VMs' account exactly the six roles the services need, secrets one by one", () => {
     expect(configs(prod, "google_service_account").map((a) => a.account_id)).toEqual([
       "trading-bot-prod-build",
       "trading-bot-prod-vm",
@@ -127,6 +127,8 @@ describe("trading-bot-prod", () => {
       new Set([
         "roles/secretmanager.secretAccessor",
         "roles/cloudsql.client",
+        // IAM database login as the user iamUsers creates; without it the login is refused.
+        "roles/cloudsql.instanceUser",
         "roles/artifactregistry.reader",
         "roles/logging.logWriter",
         "roles/monitoring.metricWriter",
@@ -135,6 +137,13 @@ describe("trading-bot-prod", () => {
     // secretAccessor is per secret, on the three runtime secrets only: not the admin password.
     expect(secrets).toHaveLength(3);
     expect(project).not.toContain("roles/secretmanager.secretAccessor");
+    // Both Cloud SQL roles are limited to the platform's instances by an IAM condition.
+    const sql = grantsTo("google_project_iam_member").filter((g) =>
+      String(g.role).startsWith("roles/cloudsql."),
+    );
+    expect(sql).toHaveLength(2);
+    for (const g of sql)
+      expect(g.condition).toMatchObject({ title: expect.stringMatching(/only$/) });
   });
 
   it("pins every container to the release commit and gives each VM a static IP output", () => {
@@ -177,6 +186,13 @@ describe("trading-bot-prod", () => {
       (c) => c.type === "pagerduty",
     );
     expect(JSON.stringify(pagerDuty)).toMatch(/data\.google_secret_manager_secret_version/);
+    // The key's secret exists before the deploy: the stack reads it and never creates it.
+    const data = (prod.data ?? {}) as Record<string, Record<string, { secret?: string }>>;
+    const reads = Object.values(data.google_secret_manager_secret_version ?? {});
+    expect(reads.map((r) => r.secret)).toEqual(["trading-bot-pagerduty-integration-key"]);
+    expect(configs(prod, "google_secret_manager_secret").map((s) => s.secret_id)).not.toContain(
+      "trading-bot-prod-pagerduty-integration-key",
+    );
   });
 
   it("reaches the package mirrors by host name, never by opening egress to the world", () => {
