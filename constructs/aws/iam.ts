@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import { z } from "zod";
 import { IamRole as IamRoleResource } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -298,7 +298,14 @@ export class IamRole extends Construct implements IGrantablePrincipal {
 
   private add(property: string, statement: PolicyStatement): void {
     const rendered = this.checkStatement(property, statement);
-    const key = JSON.stringify(rendered);
+    // Attribute getters mint a new token on every call: compare what the tokens refer to.
+    const key = JSON.stringify(
+      Tokenization.resolve(rendered, {
+        scope: TerraformStack.of(this),
+        preparing: false,
+        resolver: new DefaultTokenResolver(new StringConcat()),
+      }),
+    );
     const existing = this.sids.get(statement.sid);
     if (existing === key) return;
     if (existing !== undefined) {
