@@ -105,6 +105,7 @@ describe("SecretsManagerSecret", () => {
       block_public_policy: true,
     });
     expect(s.rotation).toBeDefined();
+    expect(s.kmsKeyArn).toBe(KEY_ARN);
     const docs = (json.data as Record<string, Record<string, { statement: unknown[] }>>)
       .aws_iam_policy_document;
     expect(Object.values(docs)[0].statement).toEqual([

@@ -194,6 +194,11 @@ export class SecretsManagerSecret extends Construct {
     return this.secret.arn;
   }
 
+  /** The customer-managed key's ARN, when the secret has one (what readers need kms:Decrypt on). */
+  get kmsKeyArn(): string | undefined {
+    return this.kmsKey?.keyArn;
+  }
+
   /** The secret's name. */
   get secretName(): string {
     return this.secret.name;
