@@ -135,7 +135,8 @@ interface Exposure {
   readonly ports: PortRange;
   readonly cidr: Cidr;
   readonly call: RuleCall;
-  readonly resource: VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule;
+  /** The rule resource, once created. */
+  resource?: VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule;
   /** Opt-out ids already recorded on the resource. */
   readonly recorded: Set<string>;
 }
@@ -180,13 +181,10 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
     });
     if (acceptOptOut(this, "allowAllOutbound", props.allowAllOutbound)) {
       const call = { label: "allowAllOutbound", allowWorld: props.allowAllOutbound };
-      for (const cidr of ["0.0.0.0/0", "::/0"]) {
-        this.addRule("egress", call, Cidr.parse(cidr), "all", ALL_PORTS, {
-          description: "All outbound traffic (allowAllOutbound)",
-          cidr: cidr,
-        });
-      }
-      this.judgeWorld("egress");
+      this.addRules("egress", call, "all", ALL_PORTS, "All outbound traffic (allowAllOutbound)", [
+        { cidr: Cidr.parse("0.0.0.0/0"), config: { cidrIpv4: "0.0.0.0/0" } },
+        { cidr: Cidr.parse("::/0"), config: { cidrIpv6: "::/0" } },
+      ]);
     }
   }
 
@@ -251,24 +249,16 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
     }
     const ports = this.checkPort(`${method}(port)`, port, protocol);
     const text = this.checkText(`${method}(description)`, description);
-    const index = this.calls++;
+    const index = this.calls;
     const call: RuleCall = {
       label: `${method} #${index} (${JSON.stringify(text)})`,
       allowWorld: acceptOptOut(this, `${method}.allowWorld`, opts.allowWorld)
         ? opts.allowWorld
         : undefined,
     };
-    const created: (VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule)[] = [];
-    const target = this.peerTargets(`${method}(peer)`, peer);
-    for (const t of target) {
-      created.push(
-        this.addRule(direction, call, t.cidr, protocol, ports, {
-          description: text,
-          ...t.config,
-        }),
-      );
-    }
-    this.judgeWorld(direction);
+    const targets = this.peerTargets(`${method}(peer)`, peer);
+    const created = this.addRules(direction, call, protocol, ports, text, targets);
+    this.calls++;
     return created as never;
   }
 
@@ -350,71 +340,103 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
     return [{ config: { referencedSecurityGroupId: id } }];
   }
 
-  private addRule(
+  /**
+   * Adds one rule resource per target, after every check: a duplicate or a world exposure without
+   * its opt-out throws before anything is created, so a refused call leaves the group as it was.
+   */
+  private addRules(
     direction: "ingress" | "egress",
     call: RuleCall,
-    cidr: Cidr | undefined,
     protocol: Protocol,
     ports: PortRange,
-    config: { description: string; [key: string]: string },
-  ): VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule {
-    const peerKey = Object.entries(config)
-      .filter(([k]) => k !== "description")
-      .map(([k, v]) => `${k}=${v}`)
-      .join();
-    const key = `${direction}|${protocol}|${ports.from}-${ports.to}|${peerKey}`;
-    const earlier = this.keys.get(key);
-    if (earlier !== undefined) {
-      invalid(
-        this,
-        `${call.label.split(" ")[0]}(peer)`,
-        peerKey,
-        `repeats ${earlier}: the same peer on the same ${protocol} ports`,
-        "add each rule once; AWS refuses a duplicate rule",
-      );
+    description: string,
+    targets: readonly { cidr?: Cidr; config: Record<string, string> }[],
+  ): (VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule)[] {
+    const method = call.label.split(" ")[0];
+    const keys = new Map<string, string>();
+    for (const t of targets) {
+      const peerKey = Object.entries(t.config)
+        .map(([k, v]) => `${k}=${v}`)
+        .join();
+      const key = `${direction}|${protocol}|${ports.from}-${ports.to}|${peerKey}`;
+      const earlier = this.keys.get(key) ?? keys.get(key);
+      if (earlier !== undefined) {
+        invalid(
+          this,
+          `${method}(peer)`,
+          Object.values(t.config)[0],
+          `repeats ${earlier}: the same peer on the same ${protocol} ports`,
+          "add each rule once; AWS refuses a duplicate rule",
+        );
+      }
+      keys.set(key, call.label);
     }
-    this.keys.set(key, call.label);
-    const { description, ...peer } = config;
-    const rule = {
-      securityGroupId: this.securityGroup.id,
-      description,
-      ipProtocol: protocol === "all" ? "-1" : protocol,
-      ...(protocol === "all" ? {} : { fromPort: ports.from, toPort: ports.to }),
-      ...peer,
-    };
+    const pending = targets.map((t) =>
+      t.cidr
+        ? ({ direction, protocol, ports, cidr: t.cidr, call, recorded: new Set() } as Exposure)
+        : undefined,
+    );
+    const needs = this.judgeWorld(
+      direction,
+      call,
+      pending.filter((e) => e !== undefined),
+    );
+
     const list = direction === "ingress" ? this.ingress : this.egress;
-    const id = `${direction}-${list.length}`;
-    const resource =
-      direction === "ingress"
-        ? new VpcSecurityGroupIngressRule(this, id, rule)
-        : new VpcSecurityGroupEgressRule(this, id, rule);
-    (list as (VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule)[]).push(resource);
-    if (cidr) {
-      this.exposures.push({
-        direction,
-        protocol,
-        ports,
-        cidr,
-        call,
-        resource,
-        recorded: new Set(),
-      });
+    const created = targets.map((t, i) => {
+      const rule = {
+        securityGroupId: this.securityGroup.id,
+        description,
+        ipProtocol: protocol === "all" ? "-1" : protocol,
+        ...(protocol === "all" ? {} : { fromPort: ports.from, toPort: ports.to }),
+        ...t.config,
+      };
+      const id = `${direction}-${list.length}`;
+      const resource =
+        direction === "ingress"
+          ? new VpcSecurityGroupIngressRule(this, id, rule)
+          : new VpcSecurityGroupEgressRule(this, id, rule);
+      (list as (VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule)[]).push(resource);
+      const exposure = pending[i];
+      if (exposure) {
+        exposure.resource = resource;
+        this.exposures.push(exposure);
+      }
+      return resource;
+    });
+    keys.forEach((label, key) => this.keys.set(key, label));
+    for (const [e, ids] of needs) {
+      for (const id of [
+        OPT_OUT_IDS.adminPortFromWorld,
+        OPT_OUT_IDS.worldIngress,
+        OPT_OUT_IDS.egressToWorld,
+      ]) {
+        if (!ids.has(id) || e.recorded.has(id)) continue;
+        e.recorded.add(id);
+        recordOptOut(e.resource!, id, e.call.allowWorld!);
+      }
     }
-    return resource;
+    return created;
   }
 
   /**
    * Judges world exposure on the union of ranges, across every rule of the group in one direction
-   * that opens the same protocol and port (`all` counts for tcp and udp). Ingress from the world
-   * needs no opt-out only on tcp 80 and 443; anything else, and any egress to the world, needs
-   * `allowWorld` on every rule taking part, which is then recorded on each of them.
+   * that opens the same protocol and port (`all` counts for tcp and udp), the `pending` rules of
+   * the current call included. Ingress from the world needs no opt-out only on tcp 80 and 443;
+   * anything else, and any egress to the world, needs `allowWorld` on every rule taking part.
+   * Returns the opt-out ids each rule taking part needs.
    */
-  private judgeWorld(direction: "ingress" | "egress"): void {
+  private judgeWorld(
+    direction: "ingress" | "egress",
+    current: RuleCall,
+    pending: readonly Exposure[],
+  ): Map<Exposure, Set<string>> {
     const needs = new Map<Exposure, Set<string>>();
     const exposedBy = new Map<Exposure, Set<string>>();
     const partnersOf = new Map<Exposure, Set<Exposure>>();
+    const all = [...this.exposures, ...pending];
     for (const protocol of ["tcp", "udp"] as const) {
-      const rules = this.exposures.filter(
+      const rules = all.filter(
         (e) => e.direction === direction && (e.protocol === protocol || e.protocol === "all"),
       );
       if (rules.length === 0) continue;
@@ -435,7 +457,9 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
           what.add(
             id === OPT_OUT_IDS.adminPortFromWorld
               ? `${ADMIN_PORTS[segment.from]} (tcp/${segment.from})`
-              : `${e.protocol}:${formatPorts(e.protocol, e.ports)}`,
+              : e.protocol === "all"
+                ? "every protocol"
+                : `${e.protocol}:${formatPorts(e.protocol, e.ports)}`,
           );
           exposedBy.set(e, what);
           const partners = partnersOf.get(e) ?? new Set<Exposure>();
@@ -444,22 +468,16 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
         }
       }
     }
-    for (const e of needs.keys()) {
+    // The current call is named first when it lacks the opt-out itself.
+    const order = [...needs.keys()].sort(
+      (a, b) => Number(b.call === current) - Number(a.call === current),
+    );
+    for (const e of order) {
       if (e.call.allowWorld === undefined) {
         this.refuseWorld(e, exposedBy.get(e)!, partnersOf.get(e)!);
       }
     }
-    for (const [e, ids] of needs) {
-      for (const id of [
-        OPT_OUT_IDS.adminPortFromWorld,
-        OPT_OUT_IDS.worldIngress,
-        OPT_OUT_IDS.egressToWorld,
-      ]) {
-        if (!ids.has(id) || e.recorded.has(id)) continue;
-        e.recorded.add(id);
-        recordOptOut(e.resource, id, e.call.allowWorld!);
-      }
-    }
+    return needs;
   }
 
   private refuseWorld(e: Exposure, exposed: Set<string>, partners: Set<Exposure>): never {
@@ -476,7 +494,9 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
             .map((p) => p.call.label)
             .filter((l, i, all) => all.indexOf(l) === i)
             .join(" and ")}`;
-    const list = [...exposed];
+    const list = [...exposed].sort(
+      (a, b) => Number(b.includes("(tcp/")) - Number(a.includes("(tcp/")),
+    );
     const what =
       list.length > 1 ? `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}` : list[0];
     if (e.direction === "egress") {
