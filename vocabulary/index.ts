@@ -118,6 +118,8 @@ export const OPT_OUT_IDS = {
   /** A role that belongs on one resource, granted on a whole project. */
   projectWideResourceRole: "project-wide-resource-role",
   adminPolicy: "admin-policy", // AdministratorAccess, PowerUserAccess or IAMFullAccess on a role
+  accessLogsOff: "access-logs-off", // an S3 bucket or CloudFront distribution without access logs
+  legacyTls: "legacy-tls", // a CloudFront distribution on the default certificate (TLSv1 minimum)
 } as const;
 
 /** Attribute names that hold credentials. */
