@@ -203,7 +203,7 @@ function bucketNameProblem(name: unknown): string | undefined {
 }
 
 /** An id for IAM statement ids: letters and digits only, PascalCase. */
-function sidOf(text: string): string {
+export function sidOf(text: string): string {
   return text
     .split(/[^A-Za-z0-9]+/)
     .filter((p) => p !== "")
