@@ -1,12 +1,22 @@
-import { type ErrorSource, invalid } from "../core/errors";
+import type { ErrorSource } from "../core/errors";
 import type { OptOut } from "../core/opt-out";
-// Resolved relative to this module (compiled to require("./data/...")), so no machine path leaks.
-import postgres13 from "./data/postgres-13-settings.json";
-import postgres14 from "./data/postgres-14-settings.json";
-import postgres15 from "./data/postgres-15-settings.json";
-import postgres16 from "./data/postgres-16-settings.json";
-import postgres17 from "./data/postgres-17-settings.json";
-import { distance } from "fastest-levenshtein";
+import {
+  COMPRESSION_BUILD_VALUES,
+  POSTGRES_MAJOR_ORIGIN,
+  POSTGRES_MAJOR_SETTINGS,
+  checkSetting,
+  checkSettings,
+  settingSpec,
+  type FlagSpec,
+  type FlagValue,
+  type PostgresEngine,
+  type PostgresMajor,
+  type PostgresSettingsOrigin,
+} from "../core/postgres-settings";
+
+// The catalogues and the engine-generic checks live in core/postgres-settings (RDS uses them
+// too); this module says what Cloud SQL adds and manages, and keeps its public names.
+export { COMPRESSION_BUILD_VALUES, type FlagSpec, type FlagValue, type PostgresSettingsOrigin };
 
 // ---------------------------------------------------------------------------------------------
 // Versions and their settings
@@ -25,43 +35,10 @@ export const POSTGRES_VERSIONS: readonly PostgresVersion[] = [
   "POSTGRES_17",
 ];
 
-/** What a database flag accepts, as read from `pg_settings`. */
-export interface FlagSpec {
-  readonly type: "bool" | "integer" | "real" | "enum" | "string";
-  readonly min?: number;
-  readonly max?: number;
-  readonly enumValues?: readonly string[];
-  /** The unit integer values are counted in (`ms`, `kB`, `8kB`, ...). */
-  readonly unit?: string;
+/** `15` for `POSTGRES_15`. */
+function major(version: PostgresVersion): PostgresMajor {
+  return Number(version.slice("POSTGRES_".length)) as PostgresMajor;
 }
-
-/** A flag value as given in props; booleans become `on`/`off`, numbers their decimal text. */
-export type FlagValue = string | number | boolean;
-
-/** How a settings file was made: the generator, the exact server version and its binaries. */
-export interface PostgresSettingsOrigin {
-  readonly by: string;
-  readonly command: string;
-  readonly postgresMajor: number;
-  /** `SHOW server_version` of the server the settings were read from, e.g. `16.14`. */
-  readonly postgresVersion: string;
-  /** The npm package the server binaries came from, with its exact version. */
-  readonly serverBinaries: string;
-  readonly query: string;
-}
-
-interface SettingsFile {
-  readonly generated: PostgresSettingsOrigin;
-  readonly settings: Readonly<Record<string, FlagSpec>>;
-}
-
-const FILES: Readonly<Record<PostgresVersion, SettingsFile>> = {
-  POSTGRES_13: postgres13 as unknown as SettingsFile,
-  POSTGRES_14: postgres14 as unknown as SettingsFile,
-  POSTGRES_15: postgres15 as unknown as SettingsFile,
-  POSTGRES_16: postgres16 as unknown as SettingsFile,
-  POSTGRES_17: postgres17 as unknown as SettingsFile,
-};
 
 /**
  * Every settable setting of each PostgreSQL major, generated from the `pg_settings` of a real
@@ -69,22 +46,16 @@ const FILES: Readonly<Record<PostgresVersion, SettingsFile>> = {
  */
 export const POSTGRES_SETTINGS: Readonly<
   Record<PostgresVersion, Readonly<Record<string, FlagSpec>>>
-> = Object.fromEntries(POSTGRES_VERSIONS.map((v) => [v, FILES[v].settings])) as Record<
-  PostgresVersion,
-  Readonly<Record<string, FlagSpec>>
->;
+> = Object.fromEntries(
+  POSTGRES_VERSIONS.map((v) => [v, POSTGRES_MAJOR_SETTINGS[major(v)]]),
+) as Record<PostgresVersion, Readonly<Record<string, FlagSpec>>>;
 
 /** Where the settings of each major were read from (exact server version and binaries). */
 export const POSTGRES_SETTINGS_ORIGIN: Readonly<Record<PostgresVersion, PostgresSettingsOrigin>> =
-  Object.fromEntries(POSTGRES_VERSIONS.map((v) => [v, FILES[v].generated])) as Record<
+  Object.fromEntries(POSTGRES_VERSIONS.map((v) => [v, POSTGRES_MAJOR_ORIGIN[major(v)]])) as Record<
     PostgresVersion,
     PostgresSettingsOrigin
   >;
-
-/** `15` for `POSTGRES_15`. */
-function major(version: PostgresVersion): string {
-  return version.slice("POSTGRES_".length);
-}
 
 // ---------------------------------------------------------------------------------------------
 // What Cloud SQL adds, and what it manages itself
@@ -109,17 +80,6 @@ export const CLOUD_SQL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "pgaudit.log": { type: "string" },
   "pgaudit.log_parameter": bool,
   "pgaudit.log_relation": bool,
-};
-
-/**
- * Enum values PostgreSQL has only when it is built with LZ4 (`--with-lz4`, 14 and later) or
- * Zstandard (`--with-zstd`, 15 and later). Cloud SQL's servers are; the binaries the settings files
- * are read from are not, so their `pg_settings` lacks these values. Added where the setting is an
- * enum in that version (`wal_compression` is a boolean before 15).
- */
-export const COMPRESSION_BUILD_VALUES: Readonly<Record<string, readonly string[]>> = {
-  default_toast_compression: ["lz4"],
-  wal_compression: ["lz4", "zstd"],
 };
 
 /**
@@ -191,18 +151,24 @@ export const DEFAULT_FLAGS: Readonly<Record<string, string>> = {
   log_temp_files: "0",
 };
 
+/** Cloud SQL as a {@link PostgresEngine}: its flags, what it manages, its `on`/`off` booleans. */
+const CLOUD_SQL: PostgresEngine = {
+  name: "Cloud SQL",
+  mapName: "flags",
+  ownSettings: CLOUD_SQL_FLAGS,
+  ownWhat: "a Cloud SQL flag the library knows",
+  managed: CLOUD_SQL_MANAGED_FLAGS,
+  unknownFix:
+    "check the name in the PostgreSQL documentation (pg_settings) and Cloud SQL's list of " +
+    "supported flags; if Cloud SQL takes it, set allowUnknownFlags: { reason }",
+};
+
 /**
  * What a flag accepts on a version: Cloud SQL's own flags first, then the version's PostgreSQL
  * setting (with the compression values of Cloud SQL's build). `undefined` when the name is unknown.
  */
 export function flagSpec(version: PostgresVersion, name: string): FlagSpec | undefined {
-  const cloudSql = own(CLOUD_SQL_FLAGS, name);
-  if (cloudSql !== undefined) return cloudSql;
-  const spec = own(POSTGRES_SETTINGS[version], name);
-  const extra = own(COMPRESSION_BUILD_VALUES, name);
-  if (spec === undefined || extra === undefined || spec.type !== "enum") return spec;
-  const values = spec.enumValues ?? [];
-  return { ...spec, enumValues: [...values, ...extra.filter((v) => !values.includes(v))] };
+  return settingSpec(CLOUD_SQL, major(version), name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,9 +194,6 @@ export interface CheckedFlags {
   readonly unknown: readonly string[];
 }
 
-const INTEGER_TEXT = /^-?\d+$/;
-const REAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
 /**
  * Checks one database flag against the settings of `options.version` and Cloud SQL's own flags,
  * and returns the value as the API takes it (text; booleans as `on`/`off`).
@@ -242,74 +205,11 @@ export function checkFlag(
   value: unknown,
   options: FlagCheckOptions,
 ): string {
-  const { version } = options;
-  const managed = own(CLOUD_SQL_MANAGED_FLAGS, name);
-  if (managed !== undefined) {
-    invalid(
-      source,
-      property,
-      value,
-      `sets ${name}, which Cloud SQL manages itself (${managed})`,
-      `leave ${name} out of flags`,
-    );
-  }
-  const spec = flagSpec(version, name);
-  if (spec === undefined) {
-    if (options.allowUnknown !== undefined) return unknownValue(source, property, name, value);
-    return unknownFlag(source, property, name, version);
-  }
-  const range = (): string =>
-    `${spec.min ?? "-∞"} to ${spec.max ?? "∞"}${spec.unit ? ` (in ${spec.unit})` : ""}`;
-  switch (spec.type) {
-    case "bool": {
-      if (value === true || value === "on") return "on";
-      if (value === false || value === "off") return "off";
-      return invalid(source, property, value, `is not a boolean for ${name}`, 'use "on" or "off"');
-    }
-    case "integer":
-    case "real": {
-      const text = typeof value === "number" ? String(value) : value;
-      const pattern = spec.type === "integer" ? INTEGER_TEXT : REAL_TEXT;
-      const number = typeof text === "string" && pattern.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(number)) {
-        invalid(
-          source,
-          property,
-          value,
-          `is not ${spec.type === "integer" ? "an integer" : "a number"} for ${name}`,
-          `use a plain ${spec.type === "integer" ? "integer" : "number"} from ${range()}`,
-        );
-      }
-      if (
-        (spec.min !== undefined && number < spec.min) ||
-        (spec.max !== undefined && number > spec.max)
-      ) {
-        invalid(
-          source,
-          property,
-          value,
-          `is out of range for ${name} on PostgreSQL ${major(version)}`,
-          `use a value from ${range()}`,
-        );
-      }
-      return String(number);
-    }
-    case "enum": {
-      const text = value === true ? "on" : value === false ? "off" : value;
-      if (typeof text !== "string" || !(spec.enumValues ?? []).includes(text)) {
-        invalid(
-          source,
-          property,
-          value,
-          `is not a value of ${name} on PostgreSQL ${major(version)}`,
-          `use one of ${(spec.enumValues ?? []).join(", ")}`,
-        );
-      }
-      return text;
-    }
-    default:
-      return oneLine(source, property, name, value);
-  }
+  return checkSetting(source, property, name, value, {
+    engine: CLOUD_SQL,
+    major: major(options.version),
+    allowUnknown: options.allowUnknown,
+  });
 }
 
 /**
@@ -322,90 +222,10 @@ export function checkFlags(
   flags: Readonly<Record<string, FlagValue>>,
   options: FlagCheckOptions,
 ): CheckedFlags {
-  if (flags === null || typeof flags !== "object" || Array.isArray(flags)) {
-    invalid(
-      source,
-      property,
-      flags,
-      "is not a map of flags",
-      "pass { log_min_duration_statement: 1000 }",
-    );
-  }
-  const names = Object.keys(flags).sort();
-  return {
-    flags: Object.fromEntries(
-      names.map((name) => [
-        name,
-        checkFlag(source, `${property}.${name}`, name, flags[name], options),
-      ]),
-    ),
-    unknown: names.filter((name) => flagSpec(options.version, name) === undefined),
-  };
-}
-
-function unknownFlag(
-  source: ErrorSource,
-  property: string,
-  name: string,
-  version: PostgresVersion,
-): never {
-  const elsewhere = POSTGRES_VERSIONS.filter((v) => own(POSTGRES_SETTINGS[v], name) !== undefined);
-  const close = closeMatches(name, [
-    ...Object.keys(POSTGRES_SETTINGS[version]),
-    ...Object.keys(CLOUD_SQL_FLAGS),
-  ]).filter((n) => own(CLOUD_SQL_MANAGED_FLAGS, n) === undefined);
-  const fixes = [
-    ...(elsewhere.length > 0
-      ? [`${name} is a setting of PostgreSQL ${elsewhere.map(major).join(", ")} only`]
-      : []),
-    ...(close.length > 0 ? [`did you mean ${close.join(", ")}?`] : []),
-  ];
-  return invalid(
-    source,
-    property,
-    name,
-    `is not a PostgreSQL ${major(version)} setting or a Cloud SQL flag the library knows`,
-    fixes.length > 0
-      ? fixes.join("; ")
-      : "check the name in the PostgreSQL documentation (pg_settings) and Cloud SQL's list of " +
-          "supported flags; if Cloud SQL takes it, set allowUnknownFlags: { reason }",
-  );
-}
-
-/** The value of a flag accepted through `allowUnknown`: one line of text. */
-function unknownValue(source: ErrorSource, property: string, name: string, value: unknown): string {
-  if (value === true) return "on";
-  if (value === false) return "off";
-  if (typeof value === "number" && !Number.isFinite(value)) {
-    invalid(source, property, value, `is not a finite number for ${name}`, "use a plain number");
-  }
-  return oneLine(source, property, name, value);
-}
-
-function oneLine(source: ErrorSource, property: string, name: string, value: unknown): string {
-  const text = typeof value === "number" ? String(value) : value;
-  if (typeof text !== "string" || /[\n\r\0]/.test(text)) {
-    invalid(source, property, value, `is not a text value for ${name}`, "use a one-line string");
-  }
-  return text;
-}
-
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
-
-/** Up to three names closest to `name` (edit distance, or one containing the other). */
-function closeMatches(name: string, candidates: readonly string[]): string[] {
-  const wanted = name.toLowerCase();
-  const limit = Math.max(2, Math.floor(wanted.length / 4));
-  return candidates
-    .map((c) => {
-      const lower = c.toLowerCase();
-      const contains = wanted.length >= 4 && (lower.includes(wanted) || wanted.includes(lower));
-      return { c, d: contains ? 0.5 : distance(wanted, lower) };
-    })
-    .filter((m) => m.d <= limit)
-    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
-    .slice(0, 3)
-    .map((m) => m.c);
+  const checked = checkSettings(source, property, flags, {
+    engine: CLOUD_SQL,
+    major: major(options.version),
+    allowUnknown: options.allowUnknown,
+  });
+  return { flags: checked.values, unknown: checked.unknown };
 }
