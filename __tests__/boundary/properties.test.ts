@@ -124,7 +124,7 @@ const badName = fc.oneof(
     "",
     "Bot",
     "a b",
-    "a".repeat(64),
+    "a".repeat(300), // over every length limit here (descriptions take 256, Secret IDs 255)
   ),
   fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !/^[A-Za-z0-9_-]*$/.test(s)),
 );
