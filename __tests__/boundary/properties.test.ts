@@ -126,7 +126,8 @@ const badName = fc.oneof(
     "a b",
     "a".repeat(300), // over every length limit here (descriptions take 256, Secret IDs 255)
   ),
-  fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !/^[A-Za-z0-9_-]*$/.test(s)),
+  // Characters no name or host takes ("." is left out: host names such as "0.a" are valid).
+  fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !/^[A-Za-z0-9_.-]*$/.test(s)),
 );
 /** Hostile text that no name of any construct accepts. */
 const hostileName = fc.constantFrom(

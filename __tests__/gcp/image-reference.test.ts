@@ -349,3 +349,15 @@ describe("the image reference grammar", () => {
     );
   });
 });
+
+describe("registry hosts that are addresses", () => {
+  it.each([
+    ["0.0", false],
+    ["10.0.0", false],
+    ["10.0.0.1", true],
+    ["10.0.0.1:5000", true],
+    ["registry.example.com:5000", true],
+  ])("%s -> %p", (host, ok) => {
+    expect(isRegistryHost(host)).toBe(ok);
+  });
+});

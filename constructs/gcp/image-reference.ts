@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import type { IConstruct } from "constructs";
 import { Token, Tokenization } from "cdktf";
 import { invalid } from "../core/errors";
@@ -205,12 +206,11 @@ export function checkContainerImage(
 export function isRegistryHost(value: unknown): value is string {
   if (typeof value !== "string") return false;
   const [, host, port] = HOST_PORT.exec(value) ?? [];
-  return (
-    host !== undefined &&
-    host.includes(".") &&
-    isHostName(host) &&
-    (port === undefined || (Number(port) >= 1 && Number(port) <= 65535))
-  );
+  if (host === undefined || !host.includes(".") || !isHostName(host)) return false;
+  // A name whose last label is all digits is an address: only a real IPv4 one ("0.0" is neither).
+  const last = host.slice(host.lastIndexOf(".") + 1);
+  if (/^[0-9]+$/.test(last) && !ipaddr.IPv4.isValidFourPartDecimal(host)) return false;
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
 }
 
 /**
