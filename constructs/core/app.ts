@@ -63,6 +63,9 @@ export function runApp(build: (app: App) => void, options: RunAppOptions = {}): 
     if (standalone) process.env[CLI_MARK] = "true";
     const app = new App({
       outdir: staging,
+      // cdktf records a stack trace for every construct and token; the JSON never shows them and
+      // recording them is a tenth of the synth (help/performance.md).
+      stackTraces: false,
       context: standalone ? { cdktfRelativeModules: relativeModules() } : undefined,
     });
     build(app);
