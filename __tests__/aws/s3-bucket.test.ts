@@ -416,12 +416,18 @@ describe("S3Bucket", () => {
       );
     });
 
-    it("opted out: records access-logs-off and suppresses AWS-S3-003 with the reason", () => {
+    it("opted out: records access-logs-off, which AWS-S3-003 accepts with the reason", () => {
       const stack = awsStack();
       const b = new S3Bucket(stack, "scratch", { withoutAccessLogs: { reason: REASON } });
       expect(optOutsOf(b.bucket)).toEqual([{ id: "access-logs-off", reason: REASON }]);
-      expect(suppressionsOf(b.bucket)).toEqual([{ id: "AWS-S3-003", reason: REASON }]);
+      // One decision, recorded once: no second suppress() on the bucket.
+      expect(suppressionsOf(b.bucket)).toEqual([]);
       expect(resourcesOf(synthJson(stack), "aws_s3_bucket_logging")).toEqual([]);
+      const json = JSON.parse(JSON.stringify(synthWithComments(stack))) as Json;
+      const findings = evaluate([parseStack("test", json)]).filter(
+        (f) => f.ruleId === "AWS-S3-003",
+      );
+      expect(findings).toEqual([expect.objectContaining({ suppressed: REASON })]);
     });
 
     it("opt-out needs a reason", () => {

@@ -120,7 +120,7 @@ export interface S3BucketProps {
   readonly receivesAccessLogs?: boolean;
   /**
    * No server access logs for this bucket, with a reason: recorded as the opt-out
-   * `access-logs-off` and as a suppression of AWS-S3-003 on the bucket.
+   * `access-logs-off`, which the review's AWS-S3-003 accepts as the reason.
    * @default undefined (access logs are required)
    */
   readonly withoutAccessLogs?: OptOut;
@@ -342,8 +342,8 @@ export class S3Bucket extends Construct {
         "receives the server access logs of other buckets; logging it into itself would log every delivery",
       );
     } else {
+      // AWS-S3-003 reads this opt-out as the reviewed decision: no second suppress() needed.
       recordOptOut(this.bucket, OPT_OUT_IDS.accessLogsOff, logs.optOut);
-      suppress(this.bucket, "AWS-S3-003", logs.optOut.reason);
     }
   }
 

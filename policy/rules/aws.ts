@@ -328,6 +328,7 @@ const s3Rules: Rule[] = [
     title: "S3 bucket has access logging",
     types: S3,
     fix: "Add aws_s3_bucket_logging with a target_bucket.",
+    acceptedOptOuts: [OPT_OUT_IDS.accessLogsOff],
     check: (r, context) =>
       blocks(r.config.logging).length > 0 || related(r, context, "aws_s3_bucket_logging").length > 0
         ? COMPLIANT
