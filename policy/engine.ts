@@ -131,6 +131,20 @@ export function formatFinding(f: Finding): string {
   return `${f.severity} ${f.ruleId}${checkov} ${f.stack} ${f.address}${where}: ${f.message}${suppressed}\n    Fix: ${f.fix}`;
 }
 
+/**
+ * One unsuppressed warning on one line, as a successful synth prints it: rule, where, what and
+ * the fix.
+ */
+export function formatWarningLine(f: Finding): string {
+  const where = f.constructPath ? ` (${f.constructPath})` : "";
+  return `WARN ${f.ruleId} ${f.stack} ${f.address}${where}: ${f.message} Fix: ${f.fix}`;
+}
+
+/** The unsuppressed findings below error level: what a passing synth still reports. */
+export function openWarnings(result: SynthCheckResult): Finding[] {
+  return result.findings.filter((f) => f.severity !== "error" && f.suppressed === undefined);
+}
+
 /** The message of a synth stopped by the policy check: every unsuppressed finding, errors first. */
 export function formatPolicyFailure(result: SynthCheckResult): string {
   const open = result.findings.filter((f) => f.suppressed === undefined);

@@ -9,13 +9,21 @@ import type { App } from "cdktf";
 import { runApp } from "../../constructs/core/app";
 import { invalid } from "../../constructs/core/errors";
 import { PlatformStack } from "../../constructs/core/stack";
+import { suppress } from "../../constructs/core/suppress";
 
 const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
+
+/** A network without instances: the egress warning (GCP-FW-005) is accepted for it. */
+function network(stack: PlatformStack, autoCreateSubnetworks: boolean): ComputeNetwork {
+  const vpc = new ComputeNetwork(stack, "vpc", { name: "test-dev-vpc", autoCreateSubnetworks });
+  suppress(vpc, "GCP-FW-005", "A test network without instances, so nothing can egress from it.");
+  return vpc;
+}
 
 function build(app: App): void {
   const stack = new PlatformStack(app, { system: "test", environment: "dev", backend });
   new GoogleProvider(stack, "google", { project: "test-project" });
-  new ComputeNetwork(stack, "vpc", { name: "test-dev-vpc" });
+  network(stack, false);
 }
 
 describe("runApp", () => {
@@ -135,5 +143,35 @@ describe("runApp", () => {
     expect(printed).toContain("GCP-GCS-001");
     expect(printed).toContain("google_storage_bucket.bucket");
     expect(printed).not.toMatch(/\n\s+at /);
+  });
+
+  it("prints each unsuppressed warning on one line with its rule and fix after a passing synth", () => {
+    const autoMode = (app: App) => {
+      const stack = new PlatformStack(app, { system: "test", environment: "dev", backend });
+      new GoogleProvider(stack, "google", { project: "test-project" });
+      // Auto mode: GCP-NET-003 is a warning, so the synth passes and names it.
+      network(stack, true);
+    };
+    expect(runApp(autoMode, { outdir, stderr })).toBe(true);
+    expect(fs.existsSync(stackFile())).toBe(true);
+    const lines = messages
+      .join("")
+      .split("\n")
+      .filter((l) => l !== "");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^WARN GCP-NET-003 test-dev google_compute_network\.vpc .*auto_create_subnetworks.* Fix: Set auto_create_subnetworks = false/,
+    );
+  });
+
+  it("prints no warning that a suppression accepted", () => {
+    const accepted = (app: App) => {
+      const stack = new PlatformStack(app, { system: "test", environment: "dev", backend });
+      new GoogleProvider(stack, "google", { project: "test-project" });
+      const vpc = network(stack, true);
+      suppress(vpc, "GCP-NET-003", "A throwaway test network whose auto subnets are never used.");
+    };
+    expect(runApp(accepted, { outdir, stderr })).toBe(true);
+    expect(messages).toEqual([]);
   });
 });

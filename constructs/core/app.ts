@@ -2,7 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { ValidationError } from "./errors";
-import { checkSynthesized, formatPolicyFailure } from "../../policy/engine";
+import {
+  checkSynthesized,
+  formatPolicyFailure,
+  formatWarningLine,
+  openWarnings,
+} from "../../policy/engine";
 
 interface Writer {
   write(text: string): unknown;
@@ -45,7 +50,9 @@ export function runByCdktfCli(): boolean {
  * `.terraform/` and the lock file, are kept).
  *
  * Before the move, the policy rules (`policy`) run over the synthesized JSON; an
- * unsuppressed error-level finding stops the synth with every finding listed.
+ * unsuppressed error-level finding stops the synth with every finding listed. Unsuppressed
+ * findings below error level do not stop it: each is printed on one line (`WARN <rule> <stack>
+ * <address>: <message> Fix: <fix>`) to `stderr` after the output was written.
  *
  * A {@link ValidationError} or a policy failure is printed without a stack trace, and the
  * process exit code is set to 1. Returns true on success.
@@ -100,6 +107,9 @@ export function runApp(build: (app: App) => void, options: RunAppOptions = {}): 
   }
   moveTree(staging, outdir);
   fs.rmSync(staging, { recursive: true, force: true });
+  // A passing synth still names what the review would flag, one line each, so a warning is seen
+  // when it is made and not first in the review report.
+  for (const warning of openWarnings(policy)) stderr.write(`${formatWarningLine(warning)}\n`);
   if (manifest) {
     const names = Object.keys(manifest.stacks);
     removeOrphanedStacks(outdir, names);
