@@ -67,6 +67,16 @@ function policyStatements(json: ReturnType<typeof synthJson>, role: string) {
 }
 
 describe("EcsFargateService", () => {
+  it("names the cluster it creates as given by clusterName", () => {
+    const { stack } = setup({ clusterName: "production-cluster" });
+    const json = synthJson(stack);
+    expect(findResource(json, "aws_ecs_cluster")).toMatchObject({
+      name: "production-cluster",
+      setting: [{ name: "containerInsights", value: "enabled" }],
+    });
+    expect(findResource(json, "aws_ecs_service")).toMatchObject({ name: "test-dev-api" });
+  });
+
   it("runs private, pinned, logged and rolled back on failure by default", () => {
     const { stack } = setup();
     const json = synthJson(stack);
@@ -257,6 +267,14 @@ describe("EcsFargateService", () => {
       /allowWritableRootFilesystem\.reason = "tmp" is too short/,
     ],
     [{ cluster: { clusterArn: "shared" } }, /cluster = "shared" is not an ARN/],
+    [{ clusterName: "prod cluster" }, /clusterName = "prod cluster" is not a valid name/],
+    [
+      {
+        cluster: { clusterArn: "arn:aws:ecs:ap-northeast-2:111122223333:cluster/shared" },
+        clusterName: "production-cluster",
+      },
+      /clusterName = "production-cluster" names a cluster to create, but cluster passes an existing one/,
+    ],
     [{ desiredCont: 2 }, /desiredCont/],
   ])("rejects %j", (override, message) => {
     const stack = awsStack();

@@ -60,6 +60,12 @@ export interface EcsFargateServiceProps {
   readonly vpc: IVpc;
   /** The cluster to run in. @default a new cluster `${prefix}-${name}` with Container Insights */
   readonly cluster?: IEcsCluster;
+  /**
+   * The name of the cluster created for the service (only without {@link cluster}), used as
+   * given: 1-255 letters, digits, hyphens and underscores, e.g. `production-cluster`.
+   * @default `${prefix}-${name}`
+   */
+  readonly clusterName?: string;
   readonly image: EcsImage;
   /** Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. @default 256 */
   readonly cpu?: number;
@@ -105,6 +111,7 @@ const ECS_PROPS = z.strictObject({
   cluster: constructRef<IEcsCluster>("an ECS cluster (an object with clusterArn)", [
     "clusterArn",
   ]).optional(),
+  clusterName: z.string().optional(),
   image: z.strictObject({
     repository: constructRef<IEcrRepository>("an EcrRepository", [
       "repositoryUrl",
@@ -265,10 +272,28 @@ export class EcsFargateService extends Construct {
     // Cluster
     let clusterArn: string;
     if (props.cluster !== undefined) {
+      if (props.clusterName !== undefined) {
+        invalid(
+          this,
+          "clusterName",
+          props.clusterName,
+          "names a cluster to create, but cluster passes an existing one",
+          "give either cluster (an existing cluster) or clusterName (the cluster to create)",
+        );
+      }
       clusterArn = checkArn(this, "cluster", props.cluster.clusterArn, "ecs");
     } else {
+      const clusterName =
+        props.clusterName === undefined
+          ? name
+          : stack.claimName(
+              this,
+              "clusterName",
+              "ecs-cluster" as NameKind,
+              checkAwsName(this, "clusterName", props.clusterName, SERVICE_NAME),
+            );
       this.cluster = new EcsCluster(this, "cluster", {
-        name,
+        name: clusterName,
         setting: [{ name: "containerInsights", value: "enabled" }],
       });
       clusterArn = this.cluster.arn;
