@@ -652,6 +652,8 @@ describe("Network.fromAttributes", () => {
       `${API}/projects/${HOST}/regions/us-east1/subnetworks/apps-us-east1`,
     );
     expect(east.cidr).toBeUndefined();
+    // Ranges not described are unknown (a GKE cluster takes its named ranges on trust), not none.
+    expect(east.secondaryRanges).toBeUndefined();
     expect(network.privateServices).toEqual({
       rangeName: "google-managed-services-shared",
       cidr: expect.objectContaining({ prefixLength: 16 }),
@@ -684,6 +686,13 @@ describe("Network.fromAttributes", () => {
     );
     expect(network.privateServices).toBeUndefined();
     expect(network.firewallPolicyEnforcementOrder).toBe("BEFORE_CLASSIC_FIREWALL");
+  });
+
+  it("states a subnet without secondary ranges when they are given as []", () => {
+    const { network } = imported({
+      subnets: [{ region: "us-east1", name: "apps-us-east1", secondaryRanges: [] }],
+    });
+    expect(network.subnet("us-east1").secondaryRanges).toEqual([]);
   });
 
   it("names the regions it has when asked for another", () => {

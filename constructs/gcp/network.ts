@@ -187,7 +187,11 @@ export interface SubnetAttributes {
   readonly projectId?: string;
   /** The subnet's primary IPv4 range, when you want constructs to know it. @default unknown */
   readonly cidr?: string;
-  /** The subnet's secondary ranges (GKE pods and services). @default [] */
+  /**
+   * The subnet's secondary ranges (GKE pods and services). Left out, they are unknown, and a
+   * construct that names a range (a GKE cluster's pods range, say) takes it on trust; `[]` states
+   * that the subnet has none. @default unknown
+   */
   readonly secondaryRanges?: readonly SecondaryRange[];
 }
 
@@ -991,7 +995,8 @@ class ImportedNetwork extends Construct implements INetwork {
         region,
         cidr,
         selfLink: `${COMPUTE_API}projects/${this.projectId}/regions/${region}/subnetworks/${name}`,
-        secondaryRanges,
+        // Not given is unknown, not none: constructs check a named range only when it is known.
+        secondaryRanges: spec.secondaryRanges === undefined ? undefined : secondaryRanges,
       });
     });
     return ranges;
