@@ -76,6 +76,22 @@ describe("Bucket", () => {
     expect(resourcesOf(json, "google_storage_bucket_iam_binding")).toEqual([]);
   });
 
+  it("grants read-write as objectUser, and a repeated grant once", () => {
+    const stack = testStack();
+    const bucket = new Bucket(stack, "b", { name: "b1", location: "us-east1" });
+    const first = bucket.grantReadWrite(sa);
+    expect(bucket.grantReadWrite(sa)).toBe(first);
+    bucket.grantRead(sa);
+    bucket.grantRead(sa);
+    const roles = resourcesOf(synthJson(stack), "google_storage_bucket_iam_member").map(
+      (r) => r.config.role,
+    );
+    expect(roles.sort()).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    expect(() => bucket.grantReadWrite({ member: "allUsers" })).toThrow(
+      /grantReadWrite\(grantee\) = "allUsers" makes the resource public/,
+    );
+  });
+
   it.each([
     [{ location: "moon" }, /location = "moon" is not a bucket location/],
     [{ name: "Bad_Name" }, /name = "Bad_Name" is not a valid bucket name/],

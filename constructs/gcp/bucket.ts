@@ -106,6 +106,8 @@ const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys
 export class Bucket extends Construct {
   /** The bucket (escape hatch). */
   readonly bucket: StorageBucket;
+  /** The member resources by `role member`, so a repeated grant is made once. */
+  private readonly grants = new Map<string, StorageBucketIamMember>();
 
   constructor(scope: Construct, id: string, props: BucketProps) {
     super(scope, id);
@@ -227,14 +229,29 @@ export class Bucket extends Construct {
     return this.grant("write", "roles/storage.objectCreator", grantee);
   }
 
+  /**
+   * Read, create, overwrite and delete objects (roles/storage.objectUser), additive: for a writer
+   * that replaces an object in place, which needs delete. Never the bucket's settings or IAM.
+   */
+  grantReadWrite(grantee: IGrantable): StorageBucketIamMember {
+    return this.grant("read-write", "roles/storage.objectUser", grantee);
+  }
+
+  /** Creates the member resource of (role, grantee) once; a repeated grant returns it. */
   private grant(kind: string, role: string, grantee: IGrantable): StorageBucketIamMember {
-    const member = checkMember(
-      this,
-      `grant${kind === "read" ? "Read" : "Write"}(grantee)`,
-      grantee?.member,
-    );
+    const method = { read: "grantRead", write: "grantWrite" }[kind] ?? "grantReadWrite";
+    const member = checkMember(this, `${method}(grantee)`, grantee?.member);
+    const key = `${role} ${member}`;
+    const existing = this.grants.get(key);
+    if (existing) return existing;
     const id = `${kind}-${this.node.children.filter((c) => c instanceof StorageBucketIamMember).length}`;
-    return new StorageBucketIamMember(this, id, { bucket: this.bucket.name, role, member });
+    const created = new StorageBucketIamMember(this, id, {
+      bucket: this.bucket.name,
+      role,
+      member,
+    });
+    this.grants.set(key, created);
+    return created;
   }
 
   private checkLocation(location: unknown): string {
