@@ -1,6 +1,13 @@
-import { Testing, TerraformStack } from "cdktf";
+import { type App, Testing, TerraformStack } from "cdktf";
+import { z } from "zod";
 import type { PlatformStack } from "../../constructs/core/stack";
-import { addReferenceStacks, referenceStackNames, referenceStacks } from "../../stacks";
+import {
+  addReferenceStacks,
+  createRegistry,
+  referenceStackNames,
+  referenceStacks,
+  referenceSystem,
+} from "../../stacks";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
 import { synthJson } from "../helpers/synth";
 
@@ -62,5 +69,95 @@ describe("addReferenceStacks", () => {
     [[], /settings\.json: \(root\) = \[\] is not an object/],
   ])("refuses the settings %j instead of ignoring them", (overrides, message) => {
     expect(() => stacksOf(overrides as never)).toThrow(message);
+  });
+});
+
+describe("a system's stacks as parts", () => {
+  const schema = z.strictObject({ environment: z.enum(["dev", "prod"]), kubernetes: z.boolean() });
+  /** A stack of the part's name, as a later Kubernetes stack names itself. */
+  const create = (suffix: string) => (app: App, settings: unknown) => {
+    const config = schema.parse(settings);
+    const name =
+      suffix === "" ? `parts-${config.environment}` : `parts-${config.environment}-${suffix}`;
+    return new TerraformStack(app, name);
+  };
+  const registry = createRegistry([
+    referenceSystem({
+      system: "parts",
+      examples: {
+        dev: { environment: "dev", kubernetes: false },
+        prod: { environment: "prod", kubernetes: true },
+      },
+      schema,
+      stacks: [
+        { suffix: "", create: create("") },
+        { suffix: "k8s", when: (settings) => settings.kubernetes, create: create("k8s") },
+      ],
+    }),
+  ]);
+  const built = (overrides = {}, only?: string[]) => {
+    const app = Testing.app();
+    registry.addReferenceStacks(app, overrides, "settings.json", only);
+    return app.node
+      .findAll()
+      .filter((c) => TerraformStack.isStack(c))
+      .map((s) => s.node.id);
+  };
+
+  it("lists every part whose condition the example settings meet, with its name and suffix", () => {
+    expect(registry.referenceStacks()).toEqual([
+      { system: "parts", environment: "dev", name: "parts-dev", part: "" },
+      { system: "parts", environment: "prod", name: "parts-prod", part: "" },
+      { system: "parts", environment: "prod", name: "parts-prod-k8s", part: "k8s" },
+    ]);
+    expect(built()).toEqual(registry.referenceStackNames());
+  });
+
+  it("builds a part selected alone, without its system's other parts", () => {
+    expect(built({}, ["parts-prod-k8s"])).toEqual(["parts-prod-k8s"]);
+    expect(built({}, ["parts-prod"])).toEqual(["parts-prod"]);
+  });
+
+  it("builds no stack for a part whose condition is false, and judges the given settings", () => {
+    expect(built({ parts: { prod: { environment: "prod", kubernetes: false } } })).toEqual([
+      "parts-dev",
+      "parts-prod",
+    ]);
+    expect(built({ parts: { dev: { environment: "dev", kubernetes: true } } })).toEqual([
+      "parts-dev",
+      "parts-dev-k8s",
+      "parts-prod",
+      "parts-prod-k8s",
+    ]);
+  });
+
+  it("refuses a selected part the settings do not build, and an unknown part name", () => {
+    expect(() => built({}, ["parts-dev-k8s"])).toThrow(
+      /stack selection: stacks = "parts-dev-k8s" is not built from the settings of parts\.dev/,
+    );
+    expect(() => built({}, ["parts-prod-gke"])).toThrow(
+      /stack selection: stacks = "parts-prod-gke" is not a reference stack\.\n {2}Fix: use one of parts-dev, parts-dev-k8s, parts-prod, parts-prod-k8s/,
+    );
+  });
+
+  it("reports bad settings of a part with a condition by their source", () => {
+    const bad = { parts: { prod: { environment: "prod", kubernetes: "yes" } } };
+    expect(() => built(bad, ["parts-prod-k8s"])).toThrow(
+      /settings\.json parts\.prod: kubernetes = "yes" has the wrong type/,
+    );
+  });
+
+  it("refuses two parts with one suffix, and a suffix that is not a word", () => {
+    const entry = (suffixes: string[]) =>
+      referenceSystem({
+        system: "parts",
+        examples: {},
+        schema,
+        stacks: suffixes.map((suffix) => ({ suffix, create: create(suffix) })),
+      });
+    expect(() => createRegistry([entry(["", ""])])).toThrow(/parts\.stacks\[1\]\.suffix = ""/);
+    expect(() => createRegistry([entry(["", "K8s"])])).toThrow(
+      /parts\.stacks\[1\]\.suffix = "K8s" is not a distinct part suffix/,
+    );
   });
 });
