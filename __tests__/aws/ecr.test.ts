@@ -146,7 +146,7 @@ describe("EcrRepository", () => {
   });
 
   it.each([
-    [{ name: "Bad Name" }, /name = "test-dev-Bad Name" is not a valid name/],
+    [{ name: "Bad Name" }, /name = "test-dev-Bad Name" is not a valid ECR repository name/],
     [{ lifecycle: { keepLastImages: 0 } }, /lifecycle\.keepLastImages = 0 is not a whole number/],
     [
       { lifecycle: { untaggedExpiryDays: 1.5 } },

@@ -267,7 +267,10 @@ describe("EcsFargateService", () => {
       /allowWritableRootFilesystem\.reason = "tmp" is too short/,
     ],
     [{ cluster: { clusterArn: "shared" } }, /cluster = "shared" is not an ARN/],
-    [{ clusterName: "prod cluster" }, /clusterName = "prod cluster" is not a valid name/],
+    [
+      { clusterName: "prod cluster" },
+      /clusterName = "prod cluster" is not a valid ECS cluster name/,
+    ],
     [
       {
         cluster: { clusterArn: "arn:aws:ecs:ap-northeast-2:111122223333:cluster/shared" },

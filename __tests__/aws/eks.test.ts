@@ -255,7 +255,10 @@ describe("EksCluster", () => {
     [{ diskSize: 10 }, /addNodeGroup\.diskSize = 10 is not a whole number from 20/],
     [{ amiType: "AL2_x86_64" }, /addNodeGroup\.amiType = "AL2_x86_64" is not an allowed value/],
     [{ metadataHopLimit: 3 }, /metadataHopLimit/],
-    [{ name: "Bad Name" }, /addNodeGroup\.name = "test-dev-eks-Bad Name" is not a valid name/],
+    [
+      { name: "Bad Name" },
+      /addNodeGroup\.name = "test-dev-eks-Bad Name" is not a valid EKS node group name/,
+    ],
     [{ sshKey: "k" }, /sshKey/],
   ])("addNodeGroup rejects %j", (override, message) => {
     const { cluster } = setup();
@@ -308,7 +311,7 @@ describe("EksCluster", () => {
       { secretsKey: { keyArn: "arn:aws:iam::111122223333:role/x" } },
       /secretsKey = .* is not an ARN of kms/,
     ],
-    [{ name: "bad name" }, /name = "test-dev-bad name" is not a valid name/],
+    [{ name: "bad name" }, /name = "test-dev-bad name" is not a valid EKS cluster name/],
     [{ deletionProtection: false }, /deletionProtection = false is not a prop of EksCluster/],
     [{ allowDeletion: { reason: "dev" } }, /allowDeletion\.reason = "dev" is too short/],
   ])("rejects %j", (override, message) => {

@@ -236,10 +236,19 @@ describe("RedisReplicationGroup", () => {
   });
 
   it.each([
-    [{ name: "Cache" }, /name = "Cache" is not a replication group id/],
-    [{ name: "a--b" }, /name = "a--b" is not a replication group id/],
-    [{ name: "cache-" }, /name = "cache-" is not a replication group id/],
-    [{ name: "c".repeat(41) }, /is not a replication group id/],
+    [{ name: "Cache" }, /name = "Cache" is not a valid ElastiCache replication group name/],
+    [
+      { name: "a--b" },
+      /name = "a--b" is not a valid ElastiCache replication group name: it has two consecutive hyphens/,
+    ],
+    [
+      { name: "cache-" },
+      /name = "cache-" is not a valid ElastiCache replication group name: it ends with a hyphen/,
+    ],
+    [
+      { name: "c".repeat(41) },
+      /is 41 characters long; an ElastiCache replication group name takes 1–40/,
+    ],
     [{ subnets: "public" }, /subnets = "public" is not a subnet tier/],
     [
       { engineVersion: "6.2" },
@@ -336,7 +345,7 @@ describe("RedisReplicationGroup", () => {
     const vpc = vpcIn(stack);
     new RedisReplicationGroup(stack, "a", { vpc, name: "cache" });
     expect(() => new RedisReplicationGroup(stack, "b", { vpc, name: "cache" })).toThrow(
-      /name = "cache" is already used by another elasticache in this stack/,
+      /name = "cache" is already used by another elasticache-group in this stack/,
     );
   });
 });

@@ -340,8 +340,8 @@ describe("IamRole", () => {
   });
 
   it.each([
-    [{ name: "bad name" }, /name = "bad name" is not a valid name/],
-    [{ name: "x".repeat(65) }, /name = "x{65}" is not a valid name/],
+    [{ name: "bad name" }, /name = "bad name" is not a valid IAM role name/],
+    [{ name: "x".repeat(65) }, /name = "x{65}" is 65 characters long; an IAM role name takes 1–64/],
     [{ path: "service-roles" }, /path = "service-roles" is not an IAM path/],
     [
       { maxSessionDuration: 600 },

@@ -167,7 +167,7 @@ describe("KmsKey", () => {
   });
 
   it.each([
-    [{ name: "bad name" }, /name = "sf-dev-bad name" is not a valid name/],
+    [{ name: "bad name" }, /name = "alias\/sf-dev-bad name" is not a valid KMS alias name/],
     [
       { deletionWindowDays: 3 },
       /deletionWindowDays = 3 is not a whole number of days from 7 to 30/,

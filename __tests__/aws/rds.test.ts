@@ -332,7 +332,7 @@ describe("RdsPostgres", () => {
   });
 
   it.each([
-    [{ name: "Bad_Name" }, /name = "sf-dev-Bad_Name" is not a valid name/],
+    [{ name: "Bad_Name" }, /name = "sf-dev-Bad_Name" is not a valid RDS instance name/],
     [
       { engineVersion: "12" },
       /engineVersion = "12" is not a PostgreSQL version the construct builds/,

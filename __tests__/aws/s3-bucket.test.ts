@@ -285,12 +285,15 @@ describe("S3Bucket", () => {
   });
 
   it.each([
-    ["ab", /name = "ab" is not a valid S3 bucket name: it has 2 characters/],
-    ["a".repeat(64), /is not a valid S3 bucket name: it has 64 characters/],
-    ["Reports", /name = "Reports" is not a valid S3 bucket name: only lowercase/],
-    ["my_bucket", /is not a valid S3 bucket name: only lowercase/],
-    ["-reports", /is not a valid S3 bucket name: only lowercase/],
-    ["acme..reports", /is not a valid S3 bucket name: two adjacent periods/],
+    ["ab", /name = "ab" is 2 characters long; an S3 bucket name takes 3–63/],
+    ["a".repeat(64), /is 64 characters long; an S3 bucket name takes 3–63/],
+    [
+      "Reports",
+      /name = "Reports" is not a valid S3 bucket name.*Fix: use lowercase letters, digits/s,
+    ],
+    ["my_bucket", /is not a valid S3 bucket name.*Fix: use lowercase letters, digits/s],
+    ["-reports", /is not a valid S3 bucket name.*Fix: use lowercase letters, digits/s],
+    ["acme..reports", /is not a valid S3 bucket name: it has two adjacent periods/],
     ["192.168.10.20", /is not a valid S3 bucket name: it is formatted as an IP address/],
     ["xn--reports", /the prefix "xn--" is reserved/],
     ["sthree-reports", /the prefix "sthree-" is reserved/],
@@ -441,7 +444,7 @@ describe("S3Bucket", () => {
     const { stack, logs } = withLogs();
     expect(
       () => new S3Bucket(stack, "again", { name: "test-dev-data", accessLogs: { bucket: logs } }),
-    ).toThrow(/name = "test-dev-data" is already used by another bucket in this stack/);
+    ).toThrow(/name = "test-dev-data" is already used by another s3-bucket in this stack/);
   });
 
   it.each([

@@ -223,12 +223,21 @@ describe("SecretsManagerSecret", () => {
     ],
     [{ recoveryWindowDays: 31 }, /recoveryWindowDays = 31 is not a whole number of days/],
     [{ recoveryWindowDays: 7.5 }, /recoveryWindowDays = 7\.5 is not a whole number of days/],
-    [{ name: "/leading" }, /name = "\/leading" is not a secret name \(segment 1 is ""\)/],
-    [{ name: "a//b" }, /name = "a\/\/b" is not a secret name \(segment 2 is ""\)/],
-    [{ name: "a/b c" }, /name = "a\/b c" is not a secret name \(segment 2 is "b c"\)/],
-    [{ name: "" }, /name = "" is not a secret name \(1-512 characters\)/],
-    [{ name: "x".repeat(513) }, /is not a secret name \(1-512 characters\)/],
-    [{ name: "app/db-abcdef" }, /name = "app\/db-abcdef" ends in a hyphen and six characters/],
+    [{ name: "/leading" }, /name = "\/leading" is not a secret path \(segment 1 is empty\)/],
+    [{ name: "a//b" }, /name = "a\/\/b" is not a secret path \(segment 2 is empty\)/],
+    [
+      { name: "a/b c" },
+      /name = "a\/b c" is not a valid Secrets Manager secret name.*Fix: use letters, digits and \/ _ \+ = \. @ -/s,
+    ],
+    [{ name: "" }, /name = "" is not a valid Secrets Manager secret name/],
+    [
+      { name: "x".repeat(513) },
+      /is 513 characters long; a Secrets Manager secret name takes 1–512/,
+    ],
+    [
+      { name: "app/db-abcdef" },
+      /name = "app\/db-abcdef" is not a valid Secrets Manager secret name: it ends in a hyphen and six characters/,
+    ],
     [
       { rotation: { lambdaArn: "rotate-db" } },
       /rotation\.lambdaArn = "rotate-db" is not an ARN of lambda/,
@@ -255,7 +264,7 @@ describe("SecretsManagerSecret", () => {
     const stack = testStack();
     new SecretsManagerSecret(stack, "a", { name: "app/db" });
     expect(() => new SecretsManagerSecret(stack, "b", { name: "app/db" })).toThrow(
-      /name = "app\/db" is already used by another secret in this stack/,
+      /name = "app\/db" is already used by another secretsmanager-secret in this stack/,
     );
   });
 

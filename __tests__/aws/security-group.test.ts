@@ -351,7 +351,7 @@ describe("SecurityGroup", () => {
     ],
     [{ vpc: undefined }, /vpc.*pass a Vpc \(or Vpc.fromAttributes\)/s],
     [{ vpc: "vpc-0123456789abcdef0" }, /vpc.*pass a Vpc/s],
-    [{ name: "bad?name" }, /name = "sf-dev-bad\?name" has characters AWS does not accept/],
+    [{ name: "bad?name" }, /name = "sf-dev-bad\?name" is not a valid security group name/],
     [{ allowAllOutbound: true }, /allowAllOutbound/],
     [{ ingress: [] }, /ingress/],
   ])("rejects props %j", (override, message) => {

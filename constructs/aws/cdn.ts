@@ -10,11 +10,11 @@ import { CloudwatchLogDeliveryDestination } from "@cdktf/provider-aws/lib/cloudw
 import { CloudwatchLogDelivery } from "@cdktf/provider-aws/lib/cloudwatch-log-delivery";
 import { OPT_OUT_IDS } from "../../vocabulary";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { checkedBy, checkProps, optOutSchema, stringOf, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkArn, checkAwsName } from "./common";
+import { checkArn } from "./common";
 import { S3Bucket, sidOf } from "./s3-bucket";
 
 /** CloudFront's edge-location sets, cheapest first. */
@@ -100,13 +100,6 @@ const STATIC_SITE_PROPS = z.strictObject({
   allowDeletion: optOutSchema.optional(),
 }) satisfies PropsSchema<StaticSiteProps>;
 
-const POLICY_NAME = {
-  pattern: /^[A-Za-z0-9_-]+$/,
-  max: 64,
-  describe: "letters, digits, - and _",
-  example: "signal-factory-prod-site",
-};
-
 /** Whether `host` is a DNS name CloudFront accepts as an alias (`*` only as the leftmost label). */
 export function isAliasHost(host: unknown): host is string {
   if (typeof host !== "string" || host.length > 253) return false;
@@ -146,7 +139,8 @@ export class StaticSite extends Construct {
     super(scope, id);
     const stack = PlatformStack.of(this);
     checkProps(this, STATIC_SITE_PROPS, props, "{ certificateArn, aliases, accessLogs }");
-    const name = checkAwsName(this, "id", `${stack.prefix}-${id}`, POLICY_NAME);
+    // One name for the origin access control and both policies: the tightest rule of the three.
+    const name = checkName(this, "id", "cloudfront-oac", `${stack.prefix}-${id}`);
     const tls = this.checkTls(props);
     const ttl = this.checkTtls(props);
     const priceClass = props.priceClass ?? "PriceClass_100";
@@ -177,14 +171,14 @@ export class StaticSite extends Construct {
     this.bucket = this.originBucket(props, id, logs);
 
     this.originAccessControl = new CloudfrontOriginAccessControl(this, "oac", {
-      name: stack.claimName(this, "id", "cloudfront-oac" as NameKind, name),
+      name: stack.claimName(this, "id", "cloudfront-oac", name),
       description: `Signed reads of ${this.bucket.bucketName} by ${name}`,
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
     });
     this.cachePolicy = new CloudfrontCachePolicy(this, "cache-policy", {
-      name: stack.claimName(this, "id", "cloudfront-cache-policy" as NameKind, name),
+      name: stack.claimName(this, "id", "cloudfront-cache-policy", name),
       comment: `Cache of ${name}: no cookies, headers or query strings in the key`,
       minTtl: ttl.min,
       defaultTtl: ttl.default,
@@ -198,7 +192,7 @@ export class StaticSite extends Construct {
       },
     });
     this.responseHeadersPolicy = new CloudfrontResponseHeadersPolicy(this, "headers-policy", {
-      name: stack.claimName(this, "id", "cloudfront-headers-policy" as NameKind, name),
+      name: stack.claimName(this, "id", "cloudfront-headers-policy", name),
       comment: `Security headers of ${name}`,
       securityHeadersConfig: {
         strictTransportSecurity: {
@@ -258,13 +252,13 @@ export class StaticSite extends Construct {
       const sourceName = name.slice(0, 60);
       const source = new CloudwatchLogDeliverySource(this, "log-source", {
         region: CLOUDFRONT_REGION,
-        name: stack.claimName(this, "id", "log-delivery-source" as NameKind, sourceName),
+        name: stack.claimName(this, "id", "log-delivery-source", sourceName),
         logType: "ACCESS_LOGS",
         resourceArn: this.distribution.arn,
       });
       const destination = new CloudwatchLogDeliveryDestination(this, "log-destination", {
         region: CLOUDFRONT_REGION,
-        name: stack.claimName(this, "id", "log-delivery-destination" as NameKind, sourceName),
+        name: stack.claimName(this, "id", "log-delivery-destination", sourceName),
         outputFormat: "json",
         deliveryDestinationConfiguration: [
           { destinationResourceArn: `${logs.bucket.bucketArn}/${logs.prefix.replace(/\/$/, "")}` },

@@ -13,8 +13,8 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import type { NameKind } from "../core/naming";
-import { checkArn, checkAwsName } from "./common";
+import { checkName } from "../core/naming";
+import { checkArn } from "./common";
 import type { IGrantablePrincipal, IKmsKey, PolicyStatement } from "./interfaces";
 
 /** Which images the repository keeps. */
@@ -71,13 +71,6 @@ const ECR_PROPS = z.strictObject({
   imageTagMutability: z.unknown().optional(),
   scanOnPush: z.unknown().optional(),
 }) satisfies PropsSchema<EcrRepositoryProps>;
-
-const ECR_NAME = {
-  pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
-  max: 256,
-  describe: "lowercase letters, digits and . _ -, with / between path parts",
-  example: "trading-bot-prod-api",
-};
 
 /** Pull: read the image manifest and layers. */
 export const ECR_PULL_ACTIONS = [
@@ -169,8 +162,8 @@ export class EcrRepository extends Construct implements IEcrRepository {
     const name = stack.claimName(
       this,
       "name",
-      "ecr-repository" as NameKind,
-      checkAwsName(this, "name", `${stack.prefix}-${props.name}`, ECR_NAME),
+      "ecr-repository",
+      checkName(this, "name", "ecr-repository", `${stack.prefix}-${props.name}`),
     );
     const keyArn =
       props.encryptionKey === undefined

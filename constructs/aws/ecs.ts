@@ -12,7 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { detectSecret } from "../../vocabulary/secrets";
 import { parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   checkedBy,
@@ -23,7 +23,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkArn, checkAwsName } from "./common";
+import { checkArn } from "./common";
 import { sidPart, whole, type IEcrRepository } from "./ecr";
 import { IamRole, ServicePrincipal } from "./iam";
 import type { ISecurityGroup, IVpc } from "./interfaces";
@@ -157,13 +157,6 @@ export const LOG_RETENTION_DAYS = [
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const SERVICE_NAME = {
-  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
-  max: 255,
-  describe: "letters, digits, hyphens and underscores",
-  example: "trading-bot-prod-api",
-};
-
 function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   for (let v = from; v <= to; v += step) out.push(v);
@@ -201,8 +194,8 @@ export class EcsFargateService extends Construct {
     const name = stack.claimName(
       this,
       "name",
-      "ecs-service" as NameKind,
-      checkAwsName(this, "name", `${stack.prefix}-${props.name}`, SERVICE_NAME),
+      "ecs-service",
+      checkName(this, "name", "ecs-service", `${stack.prefix}-${props.name}`),
     );
     const subnets = [...props.vpc.privateSubnetIds];
     if (subnets.length === 0) {
@@ -289,8 +282,8 @@ export class EcsFargateService extends Construct {
           : stack.claimName(
               this,
               "clusterName",
-              "ecs-cluster" as NameKind,
-              checkAwsName(this, "clusterName", props.clusterName, SERVICE_NAME),
+              "ecs-cluster",
+              checkName(this, "clusterName", "ecs-cluster", props.clusterName),
             );
       this.cluster = new EcsCluster(this, "cluster", {
         name: clusterName,

@@ -14,7 +14,7 @@ import { coversWholeInternet } from "../../vocabulary/ranges";
 import { parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   checkOptions,
@@ -27,7 +27,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkArn, checkAwsName } from "./common";
+import { checkArn } from "./common";
 import { whole } from "./ecr";
 import { LOG_RETENTION_DAYS, oneOf } from "./ecs";
 import { FederatedPrincipal, IamRole, ServicePrincipal } from "./iam";
@@ -188,13 +188,6 @@ const NODE_GROUP_OPTIONS = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
 }) satisfies PropsSchema<EksNodeGroupOptions>;
 
-const CLUSTER_NAME = {
-  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
-  max: 100,
-  describe: "letters, digits, hyphens and underscores, starting with a letter or digit",
-  example: "trading-bot-prod-eks",
-};
-const NODE_GROUP_NAME = { ...CLUSTER_NAME, max: 63, example: "trading-bot-prod-eks-general" };
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -248,8 +241,8 @@ export class EksCluster extends Construct {
     this.name = this.stack.claimName(
       this,
       "name",
-      "eks-cluster" as NameKind,
-      checkAwsName(this, "name", `${this.stack.prefix}-${shortName}`, CLUSTER_NAME),
+      "eks-cluster",
+      checkName(this, "name", "eks-cluster", `${this.stack.prefix}-${shortName}`),
     );
     const version = props.version ?? EKS_STANDARD_VERSIONS[EKS_STANDARD_VERSIONS.length - 1];
     const extended = this.checkVersion(version, props.allowExtendedSupport);
@@ -431,8 +424,8 @@ export class EksCluster extends Construct {
     const name = this.stack.claimName(
       this,
       `${p}.name`,
-      "eks-node-group" as NameKind,
-      checkAwsName(this, `${p}.name`, `${this.name}-${options.name}`, NODE_GROUP_NAME),
+      "eks-node-group",
+      checkName(this, `${p}.name`, "eks-node-group", `${this.name}-${options.name}`),
     );
     const capacityType = oneOf(this, `${p}.capacityType`, options.capacityType ?? "ON_DEMAND", [
       "ON_DEMAND",

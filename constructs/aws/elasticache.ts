@@ -9,7 +9,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { invalid } from "../core/errors";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import type { OptOut } from "../core/opt-out";
 import {
   constructRef,
@@ -29,7 +29,6 @@ export type RedisVersion = (typeof REDIS_VERSIONS)[number];
 /** Previous-generation node families: no Multi-AZ with automatic failover, or no longer sold. */
 const PREVIOUS_GENERATION = ["t1", "t2", "m1", "m2", "m3", "c1", "r3"];
 const NODE_TYPE = /^cache\.([a-z]+[0-9]+[a-z]*)\.(micro|small|medium|large|xlarge|[0-9]+xlarge)$/;
-const GROUP_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 const HHMM = "([01][0-9]|2[0-3]):([0-5][0-9])";
 const WEEK = 7 * 1440;
@@ -145,8 +144,12 @@ export class RedisReplicationGroup extends Construct {
     refuseProtectionFlags(this, props, "RedisReplicationGroup");
     const stack = PlatformStack.of(this);
     const deletion = deletionPolicy(this, props.allowDeletion);
-    const name = this.checkGroupId(props.name ?? `${stack.prefix}-${id}`);
-    stack.claimName(this, "name", "elasticache" as string as NameKind, name);
+    const name = stack.claimName(
+      this,
+      "name",
+      "elasticache-group",
+      checkName(this, "name", "elasticache-group", props.name ?? `${stack.prefix}-${id}`),
+    );
 
     const tier = props.subnets ?? "isolated";
     if (tier !== "isolated" && tier !== "private") {
@@ -363,19 +366,6 @@ export class RedisReplicationGroup extends Construct {
         description: `Redis from ${group.node?.path ?? "a security group"}`,
       }),
     );
-  }
-
-  private checkGroupId(name: unknown): string {
-    if (typeof name !== "string" || name.length > 40 || !GROUP_ID.test(name)) {
-      invalid(
-        this,
-        "name",
-        name,
-        "is not a replication group id (1-40 lowercase letters, digits and single hyphens, starting with a letter, not ending with a hyphen)",
-        'use e.g. "signal-factory-prod-cache"',
-      );
-    }
-    return name;
   }
 
   private checkNodeType(nodeType: unknown): string {

@@ -10,11 +10,11 @@ import {
 } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { OPT_OUT_IDS } from "../../vocabulary";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { checkedBy, checkProps, optOutSchema, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkArn, checkAwsName } from "./common";
+import { checkArn } from "./common";
 import type { IGrantablePrincipal, PolicyStatement } from "./interfaces";
 
 /**
@@ -150,8 +150,6 @@ export const ADMIN_MANAGED_POLICIES: readonly string[] = [
   "IAMFullAccess",
 ];
 
-/** The key `claimName` registers role names under (IAM role names are unique per account). */
-const ROLE_KIND = "iam-role" as string as NameKind;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 const SERVICE = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
 const POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy\/(.+\/)?([\w+=,.@-]+)$/;
@@ -189,13 +187,8 @@ export class IamRole extends Construct implements IGrantablePrincipal {
     const name = stack.claimName(
       this,
       "name",
-      ROLE_KIND,
-      checkAwsName(this, "name", props.name ?? `${stack.prefix}-${id}`, {
-        pattern: /^[\w+=,.@-]+$/,
-        max: 64,
-        describe: "letters, digits and +=,.@_-",
-        example: `${stack.prefix}-api-task`,
-      }),
+      "iam-role",
+      checkName(this, "name", "iam-role", props.name ?? `${stack.prefix}-${id}`),
     );
     const description = this.checkDescription(props.description);
     const path = props.path ?? "/";

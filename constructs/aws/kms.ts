@@ -12,7 +12,7 @@ import {
 } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import type { OptOut } from "../core/opt-out";
 import {
   checkedBy,
@@ -24,7 +24,6 @@ import {
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { suggestion } from "../core/suggest";
-import { checkAwsName } from "./common";
 import type { IGrantablePrincipal, IKmsKey } from "./interfaces";
 
 /**
@@ -96,8 +95,6 @@ const KMS_KEY_PROPS = z.strictObject({
   ...refusedProtectionFlags,
 }) satisfies PropsSchema<KmsKeyProps>;
 
-/** The register of names keys by kind; KMS aliases are a kind of their own. */
-const ALIAS_KIND = "kms-alias" as NameKind;
 const USE_ACTIONS = [
   "kms:Decrypt",
   "kms:DescribeKey",
@@ -152,16 +149,13 @@ export class KmsKey extends Construct implements IKmsKey {
     const stack = PlatformStack.of(this);
     const provider = checkProvider(this, "provider", props.provider);
     const deletion = deletionPolicy(this, props.allowDeletion);
-    const fullName = checkAwsName(this, "name", `${stack.prefix}-${props.name ?? id}`, {
-      pattern: /^[a-zA-Z0-9/_-]+$/,
-      max: 250,
-      describe: "letters, digits and /_-",
-      example: `${stack.prefix}-db`,
-    });
-    if (fullName.startsWith("aws/")) {
-      invalid(this, "name", fullName, "is reserved for AWS-managed keys", "choose another name");
-    }
-    const aliasName = stack.claimName(this, "name", ALIAS_KIND, `alias/${fullName}`);
+    const fullName = `${stack.prefix}-${props.name ?? id}`;
+    const aliasName = stack.claimName(
+      this,
+      "name",
+      "kms-alias",
+      checkName(this, "name", "kms-alias", `alias/${fullName}`),
+    );
     const description = props.description ?? fullName;
     if (typeof description !== "string" || description.length > 8192 || /[\0]/.test(description)) {
       invalid(

@@ -16,7 +16,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { deletionPolicy, refuseProtectionFlags, type DeletionPolicy } from "../core/deletion";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   POSTGRES_MAJORS,
@@ -36,7 +36,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkAwsName, checkAwsRegion } from "./common";
+import { checkAwsRegion } from "./common";
 import type { IGrantablePrincipal, IKmsKey, ISecurityGroup, IVpc } from "./interfaces";
 import { IamRole, ServicePrincipal } from "./iam";
 import { KmsKey, checkProvider } from "./kms";
@@ -303,16 +303,8 @@ const RDS_REPLICA_OPTIONS = z.strictObject({
   allowFrom: z.array(SECURITY_GROUP).optional(),
 }) satisfies PropsSchema<RdsReplicaOptions>;
 
-/** The register of names keys by kind; RDS identifiers are a kind of their own. */
-const RDS_KIND = "rds-instance" as NameKind;
 const POSTGRES_PORT = 5432;
 const LOG_EXPORTS = ["postgresql", "upgrade"];
-const IDENTIFIER = {
-  pattern: /^[a-z](?!.*--)([a-z0-9-]*[a-z0-9])?$/,
-  max: 63,
-  describe: "lowercase letters, digits and single hyphens, starting with a letter",
-  example: "signal-factory-prod-postgres",
-};
 const INSTANCE_CLASS =
   /^db\.[a-z]+\d+[a-z]*(-flex)?\.(micro|small|medium|large|xlarge|\d{1,2}xlarge|metal(-\d+xl)?)$/;
 const SQL_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
@@ -721,8 +713,8 @@ export class RdsPostgres extends Construct {
 
   /** @internal Claims `${prefix}-${short}` as an RDS identifier of the stack. */
   claimIdentifier(property: string, short: string): string {
-    const full = checkAwsName(this, property, `${this.stack.prefix}-${short}`, IDENTIFIER);
-    return this.stack.claimName(this, property, RDS_KIND, full);
+    const full = checkName(this, property, "rds-instance", `${this.stack.prefix}-${short}`);
+    return this.stack.claimName(this, property, "rds-instance", full);
   }
 
   private identityData(): { account: string; partition: string; region: string } {

@@ -19,6 +19,7 @@ import {
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { OPT_OUT_IDS } from "../../vocabulary";
 import { invalid } from "../core/errors";
+import { checkName } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
@@ -173,33 +174,7 @@ interface BucketStatement extends DataAwsIamPolicyDocumentStatement {
 
 /** Checks an S3 bucket name (the general-purpose bucket rules) and returns it. */
 export function checkBucketName(scope: Construct, property: string, name: unknown): string {
-  const problem = bucketNameProblem(name);
-  if (problem !== undefined) {
-    invalid(
-      scope,
-      property,
-      name,
-      `is not a valid S3 bucket name: ${problem}`,
-      'use 3-63 lowercase letters, digits and hyphens, e.g. "signal-factory-prod-reports"',
-    );
-  }
-  return name as string;
-}
-
-function bucketNameProblem(name: unknown): string | undefined {
-  if (typeof name !== "string") return "it is not a string";
-  if (name.length < 3 || name.length > 63) return `it has ${name.length} characters (3-63)`;
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name))
-    return "only lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
-  if (name.includes("..")) return "two adjacent periods";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "it is formatted as an IP address";
-  for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"]) {
-    if (name.startsWith(prefix)) return `the prefix "${prefix}" is reserved`;
-  }
-  for (const suffix of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]) {
-    if (name.endsWith(suffix)) return `the suffix "${suffix}" is reserved`;
-  }
-  return undefined;
+  return checkName(scope, property, "s3-bucket", name);
 }
 
 /** An id for IAM statement ids: letters and digits only, PascalCase. */
@@ -250,7 +225,7 @@ export class S3Bucket extends Construct {
     const name = stack.claimName(
       this,
       "name",
-      "bucket",
+      "s3-bucket",
       checkBucketName(this, "name", props.name ?? `${stack.prefix}-${id}`),
     );
     this.name = name;

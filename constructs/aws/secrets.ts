@@ -5,6 +5,7 @@ import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsman
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { invalid } from "../core/errors";
+import { checkName } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import type { OptOut } from "../core/opt-out";
 import {
@@ -72,8 +73,6 @@ const SECRET_PROPS = z.strictObject({
   ...refusedProtectionFlags,
 }) satisfies PropsSchema<SecretsManagerSecretProps>;
 
-const SEGMENT = /^[A-Za-z0-9_+=.@-]+$/;
-
 /**
  * A Secrets Manager secret without a value: Terraform creates the container, and the value is put
  * out of band (`aws secretsmanager put-secret-value --secret-id <name> --secret-string file://...`)
@@ -100,7 +99,7 @@ export class SecretsManagerSecret extends Construct {
     const name = stack.claimName(
       this,
       "name",
-      "secret",
+      "secretsmanager-secret",
       this.checkName(props.name ?? `${stack.prefix}-${id}`),
     );
     if (
@@ -245,31 +244,19 @@ export class SecretsManagerSecret extends Construct {
   }
 
   private checkName(name: unknown): string {
-    const fix =
-      'use "/"-separated segments of letters, digits and _+=.@-, e.g. "signal-factory/prod/db"';
-    if (typeof name !== "string" || name.length === 0 || name.length > 512) {
-      invalid(this, "name", name, "is not a secret name (1-512 characters)", fix);
-    }
-    const bad = name.split("/").findIndex((segment) => !SEGMENT.test(segment));
+    const checked = checkName(this, "name", "secretsmanager-secret", name);
+    // AWS accepts empty path segments; a name such as "/db" or "a//b" is a slip, not a path.
+    const bad = checked.split("/").findIndex((segment) => segment === "");
     if (bad >= 0) {
       invalid(
         this,
         "name",
-        name,
-        `is not a secret name (segment ${bad + 1} is ${JSON.stringify(name.split("/")[bad])})`,
-        fix,
+        checked,
+        `is not a secret path (segment ${bad + 1} is empty)`,
+        'use "/"-separated segments, e.g. "signal-factory/prod/db"',
       );
     }
-    if (/-[A-Za-z0-9]{6}$/.test(name)) {
-      invalid(
-        this,
-        "name",
-        name,
-        "ends in a hyphen and six characters, which reads as the random suffix of a secret ARN: a partial ARN could match another secret",
-        "end the name differently, e.g. with a word of another length",
-      );
-    }
-    return name;
+    return checked;
   }
 }
 

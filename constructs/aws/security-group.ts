@@ -7,7 +7,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { ADMIN_PORTS, OPT_OUT_IDS, WORLD_INGRESS_PORTS } from "../../vocabulary";
 import { Cidr, parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
-import type { NameKind } from "../core/naming";
+import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   checkOptions,
@@ -106,8 +106,6 @@ const RULE_OPTIONS = z.strictObject({
   allowWorld: optOutSchema.optional(),
 }) satisfies PropsSchema<RuleOptions>;
 
-/** The register of names keys by kind and name; security groups are a kind of their own. */
-const SECURITY_GROUP_KIND = "security-group" as NameKind;
 /** Characters AWS accepts in security group names and descriptions (VPC groups). */
 const AWS_TEXT = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]+$/;
 const PREFIX_LIST_ID = /^pl-[0-9a-f]{8,17}$/;
@@ -170,8 +168,12 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
     this.vpc = props.vpc;
     this.ingressRules = this.ingress;
     this.egressRules = this.egress;
-    const name = this.checkText("name", `${stack.prefix}-${props.name ?? id}`);
-    stack.claimName(this, "name", SECURITY_GROUP_KIND, name);
+    const name = stack.claimName(
+      this,
+      "name",
+      "security-group",
+      checkName(this, "name", "security-group", `${stack.prefix}-${props.name ?? id}`),
+    );
     const description = this.checkText("description", props.description);
     this.securityGroup = new AwsSecurityGroup(this, "group", {
       name,
@@ -576,15 +578,6 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
           ? `is ${value.length} characters long (AWS allows 255)`
           : "has characters AWS does not accept",
         "use at most 255 letters, digits, spaces and . _ - : / ( ) # , @ [ ] + = & ; { } ! $ *",
-      );
-    }
-    if (property === "name" && value.toLowerCase().startsWith("sg-")) {
-      invalid(
-        this,
-        property,
-        value,
-        'starts with "sg-", which AWS reserves',
-        "choose another name",
       );
     }
     return value;

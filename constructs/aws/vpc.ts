@@ -34,7 +34,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { availabilityZonesOf, checkAwsName, checkAwsRegion } from "./common";
+import { availabilityZonesOf, checkAwsRegion } from "./common";
 import type { IKmsKey, IVpc } from "./interfaces";
 
 /** How private subnets reach the internet. */
@@ -216,12 +216,6 @@ const VPC_MAX_PREFIX = 28;
 const NON_RFC1918 = "non-rfc1918-subnet";
 /** The opt-out recorded on a public subnet that gives instances public addresses. */
 const PUBLIC_IP_ON_LAUNCH = "public-ip-on-launch";
-const IAM_ROLE_NAME = {
-  pattern: /^[\w+=,.@-]+$/,
-  max: 64,
-  describe: "letters, digits and +=,.@_-",
-  example: "signal-factory-prod-vpc-flow-logs",
-};
 
 /** A subnet of a tier as created. */
 export interface VpcSubnet {
@@ -433,7 +427,12 @@ export class Vpc extends Construct implements IVpc {
       lifecycle: deletion.lifecycle(),
     });
     deletion.record(this.flowLogGroup);
-    const roleName = checkAwsName(this, "name", `${vpcName}-flow-logs`, IAM_ROLE_NAME);
+    const roleName = stack.claimName(
+      this,
+      "name",
+      "iam-role",
+      checkName(this, "name", "iam-role", `${vpcName}-flow-logs`),
+    );
     const account = new DataAwsCallerIdentity(this, "account");
     const partition = new DataAwsPartition(this, "partition");
     const trust = new DataAwsIamPolicyDocument(this, "flow-log-trust", {
