@@ -180,7 +180,7 @@ for (const regions of [1, 8, 32, 64]) {
       String(runs),
       path.join(outdir, `grow-${regions}`),
     ],
-    { cwd: root, env: { ...env, SWC_NODE_SOURCE_MAP_MODE: "none" }, encoding: "utf8" },
+    { cwd: root, env: { ...env, SWC_NODE_SOURCE_MAP_MODE: "store" }, encoding: "utf8" },
   );
   if (result.status !== 0) {
     console.error(`the ${regions}-region synth failed:\n${result.stdout}${result.stderr}`);

@@ -2,7 +2,7 @@
 // Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`) by self time per package or project
 // directory, and lists the costliest functions. Prints figures, asserts nothing.
 //
-//   CDKTF_OUTDIR=/tmp/out SWC_NODE_SOURCE_MAP_MODE=none \
+//   CDKTF_OUTDIR=/tmp/out SWC_NODE_SOURCE_MAP_MODE=store \
 //     node --cpu-prof --cpu-prof-dir=/tmp/prof -r @swc-node/register main.ts
 //   node .ci/profile-summary.mjs /tmp/prof/*.cpuprofile [--top 25]
 //

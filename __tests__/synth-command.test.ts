@@ -63,17 +63,39 @@ describe("npm run synth", () => {
   let cli: Run;
   let direct: Run;
   let directBad: Run;
+  let buggy: Run;
+  let buggyFile: string;
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-command-"));
     const bad = path.join(tmp, "bad-settings.json");
     fs.writeFileSync(bad, JSON.stringify({ "trading-bot": { prod: { environment: "prod" } } }));
+    // A real bug in an app (not an input error): its trace must name the TypeScript line.
+    buggyFile = path.join(tmp, "buggy-app.ts");
+    fs.writeFileSync(
+      buggyFile,
+      [
+        `import { runApp } from ${JSON.stringify(path.join(root, "constructs/core/app"))};`,
+        "",
+        "interface Settings {",
+        "  readonly database?: { readonly tier: string };",
+        "}",
+        "",
+        "runApp(() => {",
+        "  const settings: Settings = {};",
+        "  const tier: string = settings.database!.tier;",
+        "  console.log(tier);",
+        "});",
+        "",
+      ].join("\n"),
+    );
     // One CLI run only: its fixed cost is most of this test's time. On a failing app the CLI
     // relays the app's stderr and exits 1, so the direct run's failure is checked on its own.
-    [cli, direct, directBad] = await Promise.all([
+    [cli, direct, directBad, buggy] = await Promise.all([
       run(cdktf, ["synth", "--output", path.join(tmp, "cli")], {}),
       run(script, [], { CDKTF_OUTDIR: path.join(tmp, "direct") }),
       run(script, [], { CDKTF_OUTDIR: path.join(tmp, "direct-bad"), PLATFORM_SETTINGS: bad }),
+      run(script.replace(/main\.ts$/, buggyFile), [], { CDKTF_OUTDIR: path.join(tmp, "buggy") }),
     ]);
   }, 120_000);
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -105,5 +127,22 @@ describe("npm run synth", () => {
     );
     expect(directBad.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(path.join(tmp, "direct-bad", "stacks"))).toBe(false);
+  });
+
+  it("points a real bug's stack trace at the TypeScript source lines", () => {
+    expect(buggy.status).not.toBe(0);
+    expect(buggy.stderr).toContain("TypeError");
+    // Line 9 column 43 of the .ts file (`.tier` of `settings.database!.tier`), not a line of
+    // the compiled JS, which has the imports and interface erased.
+    expect(buggy.stderr).toMatch(/at build \(\S*buggy-app\.ts:9:43\)/);
+    // The frame of the runner itself, also by its TypeScript line: the `build(app)` call.
+    const appSource = fs
+      .readFileSync(path.join(root, "constructs/core/app.ts"), "utf8")
+      .split("\n");
+    const buildLine = appSource.findIndex((l) => l.trim() === "build(app);") + 1;
+    expect(buildLine).toBeGreaterThan(0);
+    expect(buggy.stderr).toMatch(
+      new RegExp(`at runApp \\(\\S*constructs/core/app\\.ts:${buildLine}:\\d+\\)`),
+    );
   });
 });

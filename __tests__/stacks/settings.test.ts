@@ -11,7 +11,7 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ["-r", "@swc-node/register", script, ...args], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, SWC_NODE_SOURCE_MAP_MODE: "none", ...env },
+    env: { ...process.env, SWC_NODE_SOURCE_MAP_MODE: "store", ...env },
   });
 }
 

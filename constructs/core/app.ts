@@ -58,6 +58,7 @@ export function runByCdktfCli(): boolean {
  * process exit code is set to 1. Returns true on success.
  */
 export function runApp(build: (app: App) => void, options: RunAppOptions = {}): boolean {
+  skipTokenCreationTraces();
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const stderr = options.stderr ?? process.stderr;
   const stdout = options.stdout ?? process.stdout;
@@ -117,6 +118,38 @@ export function runApp(build: (app: App) => void, options: RunAppOptions = {}): 
   }
   return true;
 }
+
+/**
+ * cdktf records where every token was created: each `Lazy` and intrinsic token calls
+ * `Error.captureStackTrace` on a plain `{ stack: "" }` object with an unlimited depth and reads
+ * the formatted stack at once. The JSON never shows it, and with source maps on (so that a real
+ * bug's stack trace names the TypeScript line) formatting each of those traces through the map
+ * doubled the synth's CPU time (help/performance.md). Stack traces of real errors (instances of
+ * `Error`) are formatted as before, source-mapped when the runtime maps them; only the traces of
+ * plain objects come out empty. Installed once per process, on top of whatever formatter is set.
+ */
+function skipTokenCreationTraces(): void {
+  const current = Error.prepareStackTrace as StackFormatter | undefined;
+  if (current?.[SKIPS_TOKEN_TRACES]) return;
+  const formatter: StackFormatter = (error, frames) => {
+    if (
+      error !== null &&
+      typeof error === "object" &&
+      Object.getPrototypeOf(error) === Object.prototype
+    ) {
+      return "";
+    }
+    if (current) return current(error, frames);
+    return `${String(error)}${frames.map((frame) => `\n    at ${String(frame)}`).join("")}`;
+  };
+  formatter[SKIPS_TOKEN_TRACES] = true;
+  Error.prepareStackTrace = formatter;
+}
+
+const SKIPS_TOKEN_TRACES = Symbol("skipsTokenTraces");
+type StackFormatter = ((error: unknown, frames: NodeJS.CallSite[]) => unknown) & {
+  [SKIPS_TOKEN_TRACES]?: boolean;
+};
 
 interface Manifest {
   readonly stacks: Record<
