@@ -211,6 +211,15 @@ describe("Workload defaults", () => {
     ]);
   });
 
+  it("leaves probes to a worker that neither has a port nor a Service", () => {
+    const stack = testStack();
+    new Workload(stack, "worker", { ...WORKER, probes: undefined });
+    const c = containerOf(synthJson(stack), "worker");
+    expect(c.liveness_probe).toBeUndefined();
+    expect(c.readiness_probe).toBeUndefined();
+    expect(c.port).toBeUndefined();
+  });
+
   it("reads secrets by reference and passes plain configuration as values", () => {
     const { json } = build({
       env: { LOG_LEVEL: "info" },
@@ -880,6 +889,12 @@ describe("Workload refusals", () => {
           "writablePaths[0]",
         ],
         ["a writable path with ..", { writablePaths: ["/var/../etc"] }, "writablePaths[0]"],
+        [
+          "a writable path listed twice",
+          { writablePaths: ["/var/cache", "/run", "/var/cache"] },
+          "writablePaths[2]",
+          /twice/,
+        ],
         ["a port out of range", { containerPort: 70000 }, "containerPort"],
         [
           "a Workload Identity annotation that is not a service account email",

@@ -1278,9 +1278,10 @@ export class Workload extends Construct implements IWorkload {
   }
 
   private writableOf(paths: readonly string[]) {
-    const all = paths.includes("/tmp") ? [...paths] : ["/tmp", ...paths];
+    const offset = paths.includes("/tmp") ? 0 : 1;
+    const all = offset === 0 ? [...paths] : ["/tmp", ...paths];
     all.forEach((path, i) => {
-      const property = `writablePaths[${paths.indexOf(path)}]`;
+      const property = `writablePaths[${i - offset}]`;
       if (typeof path !== "string" || !WRITABLE_PATH.test(path) || /(^|\/)\.\.?(\/|$)/.test(path)) {
         invalid(
           this,
