@@ -369,6 +369,9 @@ describe("EksCluster", () => {
         ]),
       }),
     ]);
+    // The trust IamRole checked is the one written: no placeholder key, no second statement.
+    expect(JSON.stringify(trust)).not.toContain("oidc-issuer");
+    expect(JSON.stringify(trust)).not.toContain("$${");
     expect(findResource(json, "aws_iam_role", { name: "test-dev-eks-trading-bot" })).toBeDefined();
     expect(resourcesOf(json, "aws_iam_role_policy")).toHaveLength(1);
   });

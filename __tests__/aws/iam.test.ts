@@ -1,4 +1,4 @@
-import { Token } from "cdktf";
+import { Fn, TerraformVariable, Token } from "cdktf";
 import { optOutsOf } from "../../constructs/core/opt-out";
 import {
   AccountRootPrincipal,
@@ -190,6 +190,71 @@ describe("IamRole", () => {
           ],
         },
       ]);
+    });
+
+    it("takes a Terraform reference in a condition key and keeps it a reference", () => {
+      const stack = testStack();
+      const issuer = Fn.replace(
+        new TerraformVariable(stack, "issuer_url", { type: "string" }).stringValue,
+        "https://",
+        "",
+      );
+      new IamRole(stack, "irsa", {
+        ...BASE,
+        assumedBy: FederatedPrincipal(OIDC, {
+          StringEquals: {
+            [`${issuer}:sub`]: "system:serviceaccount:app:api",
+            [`${issuer}:aud`]: "sts.amazonaws.com",
+          },
+        }),
+      });
+      const ref = '${replace(var.issuer_url, "https://", "")}';
+      expect(documentOf(synthJson(stack), "assume-role").statement).toEqual([
+        expect.objectContaining({
+          condition: [
+            {
+              test: "StringEquals",
+              variable: `${ref}:sub`,
+              values: ["system:serviceaccount:app:api"],
+            },
+            { test: "StringEquals", variable: `${ref}:aud`, values: ["sts.amazonaws.com"] },
+          ],
+        }),
+      ]);
+    });
+
+    it("escapes a literal ${...} in a condition key next to a reference", () => {
+      const stack = testStack();
+      const account = new TerraformVariable(stack, "account", { type: "string" }).stringValue;
+      new IamRole(stack, "reader", {
+        ...BASE,
+        assumedBy: ServicePrincipal("ecs-tasks.amazonaws.com", {
+          StringEquals: { [`aws:PrincipalTag/\${aws:username}-${account}`]: "x" },
+        }),
+      });
+      const [statement] = documentOf(synthJson(stack), "assume-role").statement as {
+        condition: { variable: string }[];
+      }[];
+      expect(statement.condition[0].variable).toBe(
+        "aws:PrincipalTag/$${aws:username}-${var.account}",
+      );
+    });
+
+    it.each([
+      ["a space after the reference", (t: string) => `${t} sub`],
+      ["a quote in the literal part", (t: string) => `${t}:sub"`],
+      ["a call around the reference", (t: string) => `\${file(${t})}`],
+      ["an unfinished token marker", () => "${TfToken[TOKEN.1:sub"],
+    ])("refuses a condition key with a reference and %s", (_what, key) => {
+      const stack = testStack();
+      const token = new TerraformVariable(stack, "issuer", { type: "string" }).stringValue;
+      expect(
+        () =>
+          new IamRole(stack, "irsa", {
+            ...BASE,
+            assumedBy: FederatedPrincipal(OIDC, { StringEquals: { [key(token)]: "x" } }),
+          }),
+      ).toThrow(/assumedBy\.conditions\.StringEquals = .* is not a condition key/);
     });
 
     it("trusts an account's root, with conditions", () => {

@@ -580,27 +580,15 @@ export class EksCluster extends Construct {
       );
     }
     const subject = `system:serviceaccount:${namespace}:${name}`;
+    // The issuer is known only at apply time: the condition keys hold its reference.
+    const issuer = Fn.replace(this.oidcIssuerUrl, "https://", "");
     const role = new IamRole(this, `irsa-${namespace}-${name}`, {
       name: roleName,
       description: `Kubernetes service account ${key} of EKS cluster ${this.name}`,
       assumedBy: FederatedPrincipal(this.oidcProvider.arn, {
-        StringEquals: { "oidc-issuer:sub": subject, "oidc-issuer:aud": "sts.amazonaws.com" },
+        StringEquals: { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: "sts.amazonaws.com" },
       }),
     });
-    // IamRole checks condition keys as literal text, and this cluster's issuer is known only at
-    // apply time: the same trust statement is written with the issuer's reference in the keys.
-    const issuer = Fn.replace(this.oidcIssuerUrl, "https://", "");
-    role.assumeRolePolicy.putStatement([
-      {
-        effect: "Allow",
-        actions: ["sts:AssumeRoleWithWebIdentity"],
-        principals: [{ type: "Federated", identifiers: [this.oidcProvider.arn] }],
-        condition: [
-          { test: "StringEquals", variable: `${issuer}:sub`, values: [subject] },
-          { test: "StringEquals", variable: `${issuer}:aud`, values: ["sts.amazonaws.com"] },
-        ],
-      },
-    ]);
     this.serviceAccounts.set(key, role);
     return role;
   }

@@ -11,6 +11,7 @@ import {
 import { OPT_OUT_IDS } from "../../vocabulary";
 import { invalid } from "../core/errors";
 import { checkName } from "../core/naming";
+import { TOKEN_MARKER } from "../core/terraform-text";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { checkedBy, checkProps, optOutSchema, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
@@ -153,6 +154,13 @@ export const ADMIN_MANAGED_POLICIES: readonly string[] = [
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 const SERVICE = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
 const POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy\/(.+\/)?([\w+=,.@-]+)$/;
+/**
+ * A condition key's literal text (`aws:SourceAccount`, `${aws:username}` policy variables). A
+ * Terraform reference in a key (an OIDC issuer known at apply time: `<issuer>:sub`) is checked with
+ * each complete token marker standing for a word, so the text around it is still held to this, and
+ * the marker itself is kept intact by the text aspect while any literal `${` is escaped.
+ */
+const CONDITION_KEY = /^[\w:./${}-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider\/\S+$/;
 /** Operators under which a test lets a request without the key, or with another value, through. */
 const NON_RESTRICTING =
@@ -565,13 +573,13 @@ export class IamRole extends Construct implements IGrantablePrincipal {
       }
       return Object.entries(tests).map(([variable, value]) => {
         const values = ([] as unknown[]).concat(value);
-        if (!/^[\w:./${}-]+$/.test(variable)) {
+        if (!CONDITION_KEY.test(variable.replace(TOKEN_MARKER, "token"))) {
           invalid(
             this,
             `${property}.${operator}`,
             variable,
             "is not a condition key",
-            'use e.g. "aws:SourceAccount"',
+            'use e.g. "aws:SourceAccount", or a reference with a literal suffix such as `${issuer}:sub`',
           );
         }
         if (values.length === 0 || values.some((v) => typeof v !== "string" || v === "")) {
