@@ -1,3 +1,4 @@
+import { helpExampleStack } from "../helpers/help";
 import { blocking, evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
 import type { Json } from "../../policy/types";
@@ -707,5 +708,34 @@ describe("Workload Identity bindings", () => {
     ).toThrow(
       /bindWorkloadIdentity\.serviceAccount = "alice@example\.com" is not a service account/,
     );
+  });
+});
+
+test("help example: gke.md", () => {
+  // The page's own code, run as written; its first stack creates the cluster.
+  const json = synthJson(helpExampleStack("gke.md"));
+  expect(clusterOf(json)).toMatchObject({
+    name: "shop-prod-gke",
+    location: "europe-west1",
+    private_cluster_config: { enable_private_endpoint: true },
+    master_authorized_networks_config: {
+      cidr_blocks: [{ cidr_block: "10.200.0.0/24", display_name: "ops-vpn" }],
+    },
+  });
+  expect(findResource(json, "google_container_node_pool")).toMatchObject({
+    name: "general",
+    autoscaling: { min_node_count: 1, max_node_count: 5 },
+    node_config: { machine_type: "e2-standard-4" },
+  });
+  const accounts = resourcesOf(json, "google_service_account").map((a) => a.config.account_id);
+  expect(accounts.sort()).toEqual(["shop-prod-gke-nodes", "shop-prod-shop-api"]);
+  expect(findResource(json, "google_artifact_registry_repository")).toMatchObject({
+    repository_id: "shop-prod-images",
+  });
+  expect(findResource(json, "google_artifact_registry_repository_iam_member")).toMatchObject({
+    role: "roles/artifactregistry.reader",
+  });
+  expect(findResource(json, "google_service_account_iam_member")).toMatchObject({
+    member: "serviceAccount:acme-shop-prod.svc.id.goog[shop/api]",
   });
 });
