@@ -3,6 +3,8 @@ import { z } from "zod";
 import { parseConfig } from "../constructs/core/config";
 import { invalid } from "../constructs/core/errors";
 import { suggestion } from "../constructs/core/suggest";
+import type * as SignalFactory from "./signal-factory";
+import { SIGNAL_FACTORY_EXAMPLES, signalFactoryConfigSchema } from "./signal-factory.config";
 import type * as StockPilot from "./stockpilot";
 import { STOCKPILOT_EXAMPLES, stockpilotConfigSchema } from "./stockpilot.config";
 import type * as TradingBot from "./trading-bot";
@@ -77,6 +79,21 @@ const SYSTEMS: readonly SystemEntry[] = [
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { StockPilotStack } = require("./stockpilot") as typeof StockPilot;
           return new StockPilotStack(app, settings, source);
+        },
+      },
+    ],
+  }),
+  referenceSystem({
+    system: "signal-factory",
+    examples: SIGNAL_FACTORY_EXAMPLES,
+    schema: signalFactoryConfigSchema,
+    stacks: [
+      {
+        suffix: "",
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { SignalFactoryStack } = require("./signal-factory") as typeof SignalFactory;
+          return new SignalFactoryStack(app, settings, source);
         },
       },
     ],
