@@ -2,7 +2,10 @@ import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { ValidationError } from "../../constructs/core/errors";
 import { PlatformStack } from "../../constructs/core/stack";
-import { synthJson, testStack } from "../helpers/synth";
+import { optOutsOf } from "../../constructs/core/opt-out";
+import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
+import { Bucket } from "../../constructs/gcp/bucket";
+import { findResource, synthJson, testStack } from "../helpers/synth";
 
 const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
 
@@ -215,5 +218,46 @@ describe("S3 backend (AWS stacks)", () => {
           backend: { ...s3, ...override } as never,
         }),
     ).toThrow(message);
+  });
+});
+
+describe("stack-wide allowDeletion (teardown of dev and review environments)", () => {
+  const TEARDOWN = "review environment, destroyed when its pull request closes";
+
+  it("turns off the deletion protections of every stateful construct and records the reason", () => {
+    const stack = testStack({ allowDeletion: { reason: TEARDOWN } });
+    const bucket = new Bucket(stack, "b", { name: "scratch", location: "us-central1" });
+    const registry = new ArtifactRegistry(stack, "r", { name: "images", region: "us-central1" });
+    const json = synthJson(stack);
+    expect(findResource(json, "google_storage_bucket").lifecycle).toBeUndefined();
+    expect(findResource(json, "google_artifact_registry_repository").lifecycle).toBeUndefined();
+    expect(optOutsOf(bucket.bucket)).toEqual([{ id: "deletion-allowed", reason: TEARDOWN }]);
+    expect(optOutsOf(registry.repository)).toEqual([{ id: "deletion-allowed", reason: TEARDOWN }]);
+  });
+
+  it("leaves the protections on without it", () => {
+    const stack = testStack();
+    const bucket = new Bucket(stack, "b", { name: "scratch", location: "us-central1" });
+    expect(findResource(synthJson(stack), "google_storage_bucket").lifecycle).toEqual({
+      prevent_destroy: true,
+    });
+    expect(optOutsOf(bucket.bucket)).toEqual([]);
+  });
+
+  it("yields to a construct's own allowDeletion", () => {
+    const own = "scratch bucket of the load test, emptied by every run";
+    const stack = testStack({ allowDeletion: { reason: TEARDOWN } });
+    const bucket = new Bucket(stack, "b", {
+      name: "scratch",
+      location: "us-central1",
+      allowDeletion: { reason: own },
+    });
+    expect(optOutsOf(bucket.bucket)).toEqual([{ id: "deletion-allowed", reason: own }]);
+  });
+
+  it("needs a reason, checked once at the stack", () => {
+    expect(() => testStack({ allowDeletion: { reason: "dev" } })).toThrow(
+      /test-dev: allowDeletion\.reason = "dev" is too short/,
+    );
   });
 });

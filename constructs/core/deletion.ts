@@ -35,16 +35,41 @@ export interface DeletionPolicy {
   record(resource: TerraformElement): void;
 }
 
+/** The stack-wide `allowDeletion` of each stack that set one (see {@link allowDeletionIn}). */
+const scopeDeletion = new WeakMap<IConstruct, OptOut>();
+
+/**
+ * Lets every stateful construct under `scope` be deleted, for an environment that is torn down
+ * (dev, review): the stack-wide `allowDeletion` of `PlatformStackProps`. A construct's own
+ * `allowDeletion` still wins; each resource records the opt-out with this reason. The reason is
+ * checked here, once.
+ */
+export function allowDeletionIn(scope: IConstruct, allowDeletion: OptOut, property: string): void {
+  if (acceptOptOut(scope, property, allowDeletion)) scopeDeletion.set(scope, allowDeletion);
+}
+
+/** The innermost stack-wide `allowDeletion` above `scope`, if any. */
+function inheritedDeletion(scope: IConstruct): OptOut | undefined {
+  for (const s of scope.node.scopes.slice().reverse()) {
+    const found = scopeDeletion.get(s);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Checks `allowDeletion` (a reason of the minimum length, as every opt-out) and returns the
- * {@link DeletionPolicy} that follows from it.
+ * {@link DeletionPolicy} that follows from it. Without one, the stack-wide `allowDeletion` of
+ * the stack the construct is in applies ({@link allowDeletionIn}).
  */
 export function deletionPolicy(
   scope: IConstruct,
-  allowDeletion: OptOut | undefined,
+  own: OptOut | undefined,
   property = "allowDeletion",
 ): DeletionPolicy {
-  const allowed = acceptOptOut(scope, property, allowDeletion);
+  const allowDeletion = own ?? inheritedDeletion(scope);
+  const allowed =
+    own === undefined ? allowDeletion !== undefined : acceptOptOut(scope, property, own);
   const optOut = allowed ? allowDeletion : undefined;
   return {
     allowed,

@@ -3,7 +3,8 @@ import { Aspects, GcsBackend, S3Backend, TerraformStack } from "cdktf";
 import { z } from "zod";
 import { parseConfig } from "./config";
 import { invalid } from "./errors";
-import { acceptOptOut } from "./opt-out";
+import { allowDeletionIn } from "./deletion";
+import { acceptOptOut, type OptOut } from "./opt-out";
 import { checkLabels, LabelsAspect } from "./labels";
 import { checkName, type NameKind } from "./naming";
 import { TerraformTextAspect } from "./terraform-text";
@@ -68,6 +69,14 @@ export interface PlatformStackProps {
    */
   readonly unlistedRegions?: readonly UnlistedRegion[];
   /**
+   * Lets every stateful construct of the stack (databases, buckets, secrets, registries, clusters)
+   * be deleted by `cdktf destroy`: for dev and review environments that are torn down. Each
+   * resource records the opt-out (`deletion-allowed`) with this reason, and the review lists it.
+   * A construct's own `allowDeletion` still wins.
+   * @default undefined (every deletion protection on)
+   */
+  readonly allowDeletion?: OptOut;
+  /**
    * Where the stack's settings came from (`settings.json trading-bot.prod`), named in errors such
    * as two environments that resolve to one stack.
    * @default the stack id
@@ -93,6 +102,7 @@ const PLATFORM_STACK_PROPS = z.strictObject({
   backend: z.unknown().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   unlistedRegions: z.unknown().optional(),
+  allowDeletion: z.unknown().optional(),
   source: z.string().optional(),
 });
 
@@ -145,6 +155,9 @@ export class PlatformStack extends TerraformStack {
     });
     this.configureBackend(props.backend);
     this.acceptUnlistedRegions(props.unlistedRegions);
+    if (props.allowDeletion !== undefined) {
+      allowDeletionIn(this, props.allowDeletion, "allowDeletion");
+    }
     Aspects.of(this).add(new LabelsAspect(this.labels));
     // Last, so that it also sees what earlier aspects wrote.
     Aspects.of(this).add(new TerraformTextAspect());
