@@ -3,6 +3,8 @@ import { z } from "zod";
 import { parseConfig } from "../constructs/core/config";
 import { invalid } from "../constructs/core/errors";
 import { suggestion } from "../constructs/core/suggest";
+import type * as DantaroWallet from "./dantaro-wallet";
+import { DANTARO_WALLET_EXAMPLES, dantaroWalletConfigSchema } from "./dantaro-wallet.config";
 import type * as SignalFactory from "./signal-factory";
 import { SIGNAL_FACTORY_EXAMPLES, signalFactoryConfigSchema } from "./signal-factory.config";
 import type * as StockPilot from "./stockpilot";
@@ -94,6 +96,21 @@ const SYSTEMS: readonly SystemEntry[] = [
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { SignalFactoryStack } = require("./signal-factory") as typeof SignalFactory;
           return new SignalFactoryStack(app, settings, source);
+        },
+      },
+    ],
+  }),
+  referenceSystem({
+    system: "dantaro-wallet",
+    examples: DANTARO_WALLET_EXAMPLES,
+    schema: dantaroWalletConfigSchema,
+    stacks: [
+      {
+        suffix: "",
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { DantaroWalletStack } = require("./dantaro-wallet") as typeof DantaroWallet;
+          return new DantaroWalletStack(app, settings, source);
         },
       },
     ],
