@@ -252,6 +252,7 @@ describe("SecretsManagerSecret", () => {
     ],
     [{ description: "two\nlines" }, /description = "two\\nlines" is not a secret description/],
     [{ kmsKey: "arn:aws:kms:ap-northeast-2:111122223333:key/1" }, /kmsKey/],
+    [{ kmsKey: { keyArn: "$(id)" } }, /kmsKey = "\$\(id\)" is not an ARN of kms/],
     [{ value: "hunter2" }, /value/],
     [{ secretString: "hunter2" }, /secretString/],
     [{ forceDestroy: true }, /forceDestroy/],

@@ -135,6 +135,7 @@ export class SecretsManagerSecret extends Construct {
         "give 7-30 days (30 is the default)",
       );
     }
+    if (props.kmsKey !== undefined) checkArn(this, "kmsKey", props.kmsKey.keyArn, "kms");
     this.kmsKey = props.kmsKey;
 
     this.secret = new SecretsmanagerSecret(this, "secret", {
