@@ -362,6 +362,12 @@ describe("StaticSite", () => {
       expect(s.bucket.bucketName).toBe("acme-www-content");
     });
 
+    it("refuses a bad bucket name as its own prop, not the bucket's", () => {
+      expect(() => site({ bucketName: "$(id)" })).toThrow(
+        /test-dev\/site: bucketName = "\$\(id\)" is not a valid S3 bucket name/,
+      );
+    });
+
     it("refuses bucketName or allowDeletion next to a passed bucket", () => {
       const stack = awsStack();
       const logs = new S3Bucket(stack, "logs", { receivesAccessLogs: true });

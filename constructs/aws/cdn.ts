@@ -15,7 +15,7 @@ import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { checkedBy, checkProps, optOutSchema, stringOf, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkArn } from "./common";
-import { S3Bucket, sidOf } from "./s3-bucket";
+import { checkBucketName, S3Bucket, sidOf } from "./s3-bucket";
 
 /** CloudFront's edge-location sets, cheapest first. */
 export const PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
@@ -141,6 +141,8 @@ export class StaticSite extends Construct {
     checkProps(this, STATIC_SITE_PROPS, props, "{ certificateArn, aliases, accessLogs }");
     // One name for the origin access control and both policies: the tightest rule of the three.
     const name = checkName(this, "id", "cloudfront-oac", `${stack.prefix}-${id}`);
+    // Checked here, so that a bad name is refused as this construct's prop, not the bucket's.
+    if (props.bucketName !== undefined) checkBucketName(this, "bucketName", props.bucketName);
     const tls = this.checkTls(props);
     const ttl = this.checkTtls(props);
     const priceClass = props.priceClass ?? "PriceClass_100";
