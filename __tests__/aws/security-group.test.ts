@@ -351,6 +351,7 @@ describe("SecurityGroup", () => {
     ],
     [{ vpc: undefined }, /vpc.*pass a Vpc \(or Vpc.fromAttributes\)/s],
     [{ vpc: "vpc-0123456789abcdef0" }, /vpc.*pass a Vpc/s],
+    [{ name: "web$(id)" }, /name\.Name = "sf-dev-web\$\(id\)" is not a valid AWS tag value/],
     [{ name: "bad?name" }, /name = "sf-dev-bad\?name" is not a valid security group name/],
     [{ allowAllOutbound: true }, /allowAllOutbound/],
     [{ ingress: [] }, /ingress/],

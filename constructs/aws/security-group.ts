@@ -7,6 +7,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { ADMIN_PORTS, OPT_OUT_IDS, WORLD_INGRESS_PORTS } from "../../vocabulary";
 import { Cidr, parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
+import { checkTags } from "../core/labels";
 import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
@@ -174,6 +175,8 @@ export class SecurityGroup extends Construct implements ISecurityGroup {
       "security-group",
       checkName(this, "name", "security-group", `${stack.prefix}-${props.name ?? id}`),
     );
+    // The name is also the group's Name tag, and tag values take fewer characters than names.
+    checkTags(this, "name", { Name: name });
     const description = this.checkText("description", props.description);
     this.securityGroup = new AwsSecurityGroup(this, "group", {
       name,
