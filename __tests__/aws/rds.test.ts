@@ -371,6 +371,10 @@ describe("RdsPostgres", () => {
     ],
     [{ performanceInsightsRetentionDays: 30 }, /is not a Performance Insights retention/],
     [{ monitoringInterval: 2 }, /monitoringInterval = 2 is not an Enhanced Monitoring interval/],
+    [
+      { monitoringInterval: null },
+      /monitoringInterval = null is not an Enhanced Monitoring interval/,
+    ],
     [{ masterUsername: "rdsadmin" }, /masterUsername = "rdsadmin" is not a master user name/],
     [{ masterUsername: "1admin" }, /is not a master user name RDS accepts/],
     [{ databaseName: "template1" }, /databaseName = "template1" is not a database name/],

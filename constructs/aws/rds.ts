@@ -389,7 +389,8 @@ export class RdsPostgres extends Construct {
       props.maintenanceWindow ?? "sun:05:00-sun:06:00",
     );
     this.piRetention = checkPiRetention(this, props.performanceInsightsRetentionDays ?? 7);
-    this.monitoringInterval = props.monitoringInterval ?? 0;
+    // Only a missing prop means off: null is a mistake, refused below like any other value.
+    this.monitoringInterval = props.monitoringInterval === undefined ? 0 : props.monitoringInterval;
     if (!MONITORING_INTERVALS.includes(this.monitoringInterval)) {
       invalid(
         this,
