@@ -1,7 +1,12 @@
 import { Construct } from "constructs";
 import { z } from "zod";
 import { Annotations, Fn, Token } from "cdktf";
-import type { KubernetesProviderConfig } from "@cdktf/provider-kubernetes/lib/provider";
+import {
+  KubernetesProvider,
+  type KubernetesProviderConfig,
+} from "@cdktf/provider-kubernetes/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
@@ -18,6 +23,7 @@ import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   checkOptions,
+  checkedBy,
   checkProps,
   constructRef,
   missingCheckedBy,
@@ -27,7 +33,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
-import { checkArn } from "./common";
+import { checkArn, checkAwsRegion } from "./common";
 import { whole } from "./ecr";
 import { LOG_RETENTION_DAYS, oneOf } from "./ecs";
 import { FederatedPrincipal, IamRole, ServicePrincipal } from "./iam";
@@ -680,4 +686,83 @@ export class EksCluster extends Construct {
     }
     return arns;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Kubernetes provider of a separate stack
+// ---------------------------------------------------------------------------------------------
+
+/** The cluster a deploying stack reaches with {@link eksKubernetesProvider}. */
+export interface EksKubernetesProviderProps {
+  /** The cluster's region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The cluster's full name (`${prefix}-${name}` of the stack that created it). */
+  readonly clusterName: string;
+  /**
+   * Alias of the Kubernetes provider, when the stack configures more than one; the AWS provider
+   * that reads the cluster is aliased `eks-<alias>`.
+   * @default undefined (the default Kubernetes provider; the AWS provider is aliased `eks`)
+   */
+  readonly alias?: string;
+}
+
+/** The providers and the data source created by {@link eksKubernetesProvider}. */
+export interface EksKubernetesAccess {
+  readonly provider: KubernetesProvider;
+  /** The aliased AWS provider of the cluster's region that reads the cluster. */
+  readonly awsProvider: AwsProvider;
+  readonly cluster: DataAwsEksCluster;
+}
+
+const EKS_PROVIDER_PROPS = z.strictObject({
+  region: checkedBy<string>("checkAwsRegion"),
+  clusterName: checkedBy<string>("checkName"),
+  alias: z.string().optional(),
+}) satisfies PropsSchema<EksKubernetesProviderProps>;
+
+/**
+ * A Kubernetes provider for an EKS cluster, for the stack that deploys onto it (not the stack that
+ * creates it; that one has {@link EksCluster.kubernetesProviderConfig}): reads the cluster by name
+ * with `data.aws_eks_cluster` through an AWS provider of its region (aliased, so it never
+ * collides with the stack's own), and configures the provider with the endpoint, the cluster's CA
+ * and exec authentication (`aws eks get-token --cluster-name <name> --region <region>`), so a
+ * token is fetched per run and none is written to the state. No kubeconfig. Creates a construct
+ * `id` holding the providers and the data source.
+ */
+export function eksKubernetesProvider(
+  scope: Construct,
+  id: string,
+  props: EksKubernetesProviderProps,
+): EksKubernetesAccess {
+  const holder = new Construct(scope, id);
+  checkProps(holder, EKS_PROVIDER_PROPS, props, "{ region: 'us-east-1', clusterName }");
+  const region = checkAwsRegion(holder, "region", props.region);
+  const name = checkName(holder, "clusterName", "eks-cluster", props.clusterName);
+  if (props.alias !== undefined && !/^[a-z][a-z0-9_-]{0,58}$/.test(props.alias)) {
+    invalid(
+      holder,
+      "alias",
+      props.alias,
+      "is not a provider alias",
+      "use lowercase letters, digits, '_' and '-', starting with a letter",
+    );
+  }
+  const awsProvider = new AwsProvider(holder, "aws", {
+    region,
+    alias: props.alias === undefined ? "eks" : `eks-${props.alias}`,
+  });
+  const cluster = new DataAwsEksCluster(holder, "cluster", { name, provider: awsProvider });
+  const provider = new KubernetesProvider(holder, "provider", {
+    alias: props.alias,
+    host: cluster.endpoint,
+    clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
+    exec: [
+      {
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        command: "aws",
+        args: ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"],
+      },
+    ],
+  });
+  return { provider, awsProvider, cluster };
 }
