@@ -261,3 +261,16 @@ describe("stack-wide allowDeletion (teardown of dev and review environments)", (
     );
   });
 });
+
+describe("stack parts", () => {
+  it("names a part's stack <system>-<environment>-<part>, its prefix too", () => {
+    const stack = testStack({ system: "dantaro-wallet", environment: "prod", part: "k8s" });
+    expect(stack.node.id).toBe("dantaro-wallet-prod-k8s");
+    expect(stack.prefix).toBe("dantaro-wallet-prod-k8s");
+    expect(stack.labels).toMatchObject({ system: "dantaro-wallet", environment: "prod" });
+  });
+
+  it.each(["K8s", "k-8s", "", "averyverylongpart"])("refuses the part %j", (part) => {
+    expect(() => testStack({ part })).toThrow(/part = .* is not a stack part/);
+  });
+});

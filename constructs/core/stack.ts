@@ -49,6 +49,13 @@ export interface PlatformStackProps {
   /** The environment, second part of the stack name and the `environment` label, e.g. `prod`. */
   readonly environment: string;
   /**
+   * For a system with several stacks per environment (its cloud resources, and a Kubernetes
+   * stack beside them): a short word appended to the stack name, `<system>-<environment>-<part>`
+   * (`dantaro-wallet-prod-k8s`), as the registry's stack parts name them.
+   * @default none: the stack is `<system>-<environment>`
+   */
+  readonly part?: string;
+  /**
    * Prefix of every cloud resource name in the stack (`${prefix}-vpc`).
    * @default `${system}-${environment}`
    */
@@ -98,6 +105,7 @@ export interface UnlistedRegion {
 const PLATFORM_STACK_PROPS = z.strictObject({
   system: z.string(),
   environment: z.string(),
+  part: z.string().optional(),
   prefix: z.string().optional(),
   backend: z.unknown().optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -111,7 +119,8 @@ const STACK_MARK = Symbol.for("platform.PlatformStack");
 const stackSources = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
- * A Terraform stack for one system in one environment. Its id is `${system}-${environment}`; it
+ * A Terraform stack for one system in one environment. Its id is `${system}-${environment}`
+ * (`-${part}` appended for a second stack of the environment); it
  * owns the naming prefix, the labels every resource gets, the remote backend, and a register of
  * names so two resources of a kind never share one.
  */
@@ -240,7 +249,19 @@ export class PlatformStack extends TerraformStack {
     );
     checkName(source, "system", "prefix", props.system);
     checkName(source, "environment", "prefix", props.environment);
-    const id = `${props.system}-${props.environment}`;
+    if (props.part !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(props.part)) {
+      invalid(
+        source,
+        "part",
+        props.part,
+        "is not a stack part",
+        "use a short lowercase word such as k8s or gke (the stack is <system>-<environment>-<part>)",
+      );
+    }
+    const id =
+      props.part === undefined
+        ? `${props.system}-${props.environment}`
+        : `${props.system}-${props.environment}-${props.part}`;
     const here = typeof props.source === "string" ? props.source : id;
     const sources = stackSources.get(scope) ?? new Map<string, string>();
     stackSources.set(scope, sources);
