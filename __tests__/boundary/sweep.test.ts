@@ -1,4 +1,6 @@
 import {
+  AWS_SWEEP_CASES,
+  K8S_SWEEP_CASES,
   SWEEP_CASES,
   UNESCAPED_DIRECTIVE,
   UNESCAPED_INTERPOLATION,
@@ -20,7 +22,8 @@ import {
 } from "../helpers/boundary";
 
 /**
- * The input boundary as a sweep: every string leaf of every construct's props gets each hostile
+ * The input boundary as a sweep: every string leaf of every construct's props (GCP, AWS and
+ * Kubernetes) gets each hostile
  * payload, one at a time. The construct must refuse it with a ValidationError that names the
  * property, or synthesize JSON in which the payload is inert: no Terraform template sequence left
  * unescaped, and no shell payload outside single quotes or a quoted heredoc in a startup script.
@@ -52,8 +55,24 @@ const LEAF_FLOORS: Readonly<Record<string, number>> = {
   Monitoring: 22,
   CloudBuildPipeline: 9,
   RegionalPlatform: 25,
+  Vpc: 13,
+  "Vpc.fromAttributes": 10,
+  SecurityGroup: 13,
+  S3Bucket: 8,
+  StaticSite: 9,
+  KmsKey: 5,
+  IamRole: 13,
+  "IamRole (account root)": 6,
+  SecretsManagerSecret: 5,
+  RdsPostgres: 15,
+  RedisReplicationGroup: 9,
+  EcrRepository: 3,
+  EcsFargateService: 11,
+  EksCluster: 12,
+  Namespace: 15,
+  Ingress: 17,
 };
-const TOTAL_FLOOR = 208;
+const TOTAL_FLOOR = 372;
 
 /** Startup scripts that carry a payload, for bash -n and shellcheck at the end. */
 const scriptsWithPayload = new Map<string, { where: string; script: string }>();
@@ -93,7 +112,10 @@ function judge(sweep: SweepCase, keys: readonly PathKey[], payload: string): str
   return undefined;
 }
 
-describe.each(SWEEP_CASES.map((c) => [c.construct, c] as const))("%s", (_name, sweep) => {
+/** Every case of the table: GCP, AWS and Kubernetes constructs. */
+const CASES: readonly SweepCase[] = [...SWEEP_CASES, ...AWS_SWEEP_CASES, ...K8S_SWEEP_CASES];
+
+describe.each(CASES.map((c) => [c.construct, c] as const))("%s", (_name, sweep) => {
   it("synthesizes from the rich valid props", () => {
     const outcome = runCase(sweep, () => {});
     expect(outcome.kind === "synthesized" ? "synthesized" : describeError(outcome.error)).toBe(
@@ -146,8 +168,8 @@ describe.each(SWEEP_CASES.map((c) => [c.construct, c] as const))("%s", (_name, s
 
 describe("the sweep as a whole", () => {
   it("covers every construct of the table with at least the measured number of leaves", () => {
-    const total = SWEEP_CASES.reduce((n, c) => n + (sweptLeaves.get(c.construct) ?? 0), 0);
-    expect([...sweptLeaves.keys()].sort()).toEqual(SWEEP_CASES.map((c) => c.construct).sort());
+    const total = CASES.reduce((n, c) => n + (sweptLeaves.get(c.construct) ?? 0), 0);
+    expect([...sweptLeaves.keys()].sort()).toEqual(CASES.map((c) => c.construct).sort());
     expect(total).toBeGreaterThanOrEqual(TOTAL_FLOOR);
   });
 

@@ -3,6 +3,28 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { TerraformOutput, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Construct } from "constructs";
+import { StaticSite } from "../../constructs/aws/cdn";
+import { EcrRepository } from "../../constructs/aws/ecr";
+import { EcsFargateService } from "../../constructs/aws/ecs";
+import { EksCluster } from "../../constructs/aws/eks";
+import { RedisReplicationGroup } from "../../constructs/aws/elasticache";
+import {
+  AccountRootPrincipal,
+  FederatedPrincipal,
+  IamRole,
+  ServicePrincipal,
+} from "../../constructs/aws/iam";
+import type { IVpc } from "../../constructs/aws/interfaces";
+import { KmsKey } from "../../constructs/aws/kms";
+import { RdsPostgres } from "../../constructs/aws/rds";
+import { S3Bucket } from "../../constructs/aws/s3-bucket";
+import { SecretsManagerSecret } from "../../constructs/aws/secrets";
+import { Peer, SecurityGroup } from "../../constructs/aws/security-group";
+import { Vpc } from "../../constructs/aws/vpc";
+import { Ingress } from "../../constructs/k8s/ingress";
+import { Namespace } from "../../constructs/k8s/namespace";
 import { ValidationError } from "../../constructs/core/errors";
 import { PlatformStack } from "../../constructs/core/stack";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
@@ -479,6 +501,10 @@ export const SWEEP_CASES: readonly SweepCase[] = [
         region: "us-central1",
         projectId: PROJECT,
       });
+      const releaseRecord = new Bucket(stack, "releases", {
+        name: "releases",
+        location: "us-central1",
+      });
       const vm = new Vm(stack, "vm", {
         name: "bot",
         zone: "us-central1-a",
@@ -489,6 +515,7 @@ export const SWEEP_CASES: readonly SweepCase[] = [
           name,
           image: registry.image(name, { tag: SHA }),
         })),
+        releaseRecord,
       });
       return {
         name: "ship",
@@ -496,7 +523,9 @@ export const SWEEP_CASES: readonly SweepCase[] = [
         branch: "release/1.2",
         services: ["core-engine", "strategy-worker"],
         registry,
-        vm,
+        releaseRecord,
+        vms: [vm],
+        allowWithoutApproval: { reason: "review environment, builds without approval, OPS-1" },
         location: "us-central1",
         buildConfig: "cloudbuild.yaml",
       };
@@ -550,6 +579,435 @@ export const SWEEP_CASES: readonly SweepCase[] = [
     }),
     build: (stack, props) => {
       new RegionalPlatform(stack, "platform", props as never);
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// AWS and Kubernetes
+// ---------------------------------------------------------------------------------------------
+
+const ACCOUNT = "111122223333";
+const OIDC_ISSUER = "oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+const KEY_ARN = `arn:aws:kms:ap-northeast-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+/** An existing VPC by its attributes: a construct reference, so its ids are not swept. */
+function awsVpc(stack: PlatformStack, id = "aws-vpc", region = "ap-northeast-2"): IVpc {
+  return Object.assign(new Construct(stack, id), {
+    vpcId: "vpc-0123456789abcdef0",
+    cidr: "10.20.0.0/16",
+    availabilityZones: [`${region}a`, `${region}c`],
+    publicSubnetIds: ["subnet-0aaa", "subnet-0ccc"],
+    privateSubnetIds: ["subnet-1aaa", "subnet-1ccc"],
+    isolatedSubnetIds: ["subnet-2aaa", "subnet-2ccc"],
+  });
+}
+
+function awsGroup(stack: PlatformStack, id = "api-sg"): SecurityGroup {
+  return new SecurityGroup(stack, id, {
+    vpc: awsVpc(stack, `${id}-vpc`),
+    description: "api tasks",
+  });
+}
+
+function awsRole(stack: PlatformStack, id = "api-task"): IamRole {
+  return new IamRole(stack, id, {
+    assumedBy: ServicePrincipal("ecs-tasks.amazonaws.com"),
+    description: "Task role of the api service",
+  });
+}
+
+export const AWS_SWEEP_CASES: readonly SweepCase[] = [
+  {
+    construct: "Vpc",
+    typeRoots: ["", "flowLogs"],
+    props: () => ({
+      name: "core",
+      region: "ap-northeast-2",
+      cidr: "10.30.0.0/16",
+      availabilityZones: ["ap-northeast-2a", "ap-northeast-2c"],
+      publicSubnetCidrs: ["10.30.0.0/26", "10.30.0.64/26"],
+      privateSubnetCidrs: ["10.30.16.0/20", "10.30.32.0/20"],
+      isolatedSubnetCidrs: ["10.30.1.0/24", "10.30.2.0/24"],
+      natGateways: "single",
+      flowLogs: { retentionDays: 365 },
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      new Vpc(stack, "vpc", props as never);
+    },
+  },
+  {
+    construct: "Vpc.fromAttributes",
+    typeRoots: [""],
+    props: () => ({
+      vpcId: "vpc-0a1b2c3d4e5f60718",
+      cidr: "10.40.0.0/16",
+      azs: ["ap-northeast-2a", "ap-northeast-2b"],
+      publicSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+      privateSubnetIds: ["subnet-0a1b2c3d4e5f60003", "subnet-0a1b2c3d4e5f60004"],
+      isolatedSubnetIds: ["subnet-0a1b2c3d4e5f60005", "subnet-0a1b2c3d4e5f60006"],
+    }),
+    build: (stack, props) => {
+      const vpc = Vpc.fromAttributes(stack, "shared-vpc", props as never);
+      new SecurityGroup(stack, "api", { vpc, description: "API servers" });
+      new RdsPostgres(stack, "db", { vpc });
+    },
+  },
+  {
+    construct: "SecurityGroup",
+    typeRoots: ["", "allowFrom[0]", "allowTo[0]"],
+    extra: ["allowFrom", "allowTo"],
+    props: (stack) => ({
+      vpc: awsVpc(stack),
+      name: "web",
+      description: "Web servers (tcp 443) #1",
+      allowAllOutbound: { reason: REASON },
+      allowFrom: [
+        {
+          peer: ["203.0.113.0/24", "198.51.100.0/25"],
+          port: 443,
+          description: "HTTPS from partners",
+        },
+        {
+          peer: ["0.0.0.0/1", "128.0.0.0/1"],
+          port: { from: 8000, to: 8100 },
+          description: "Admin UI behind its own login",
+          options: { protocol: "tcp", allowWorld: { reason: REASON } },
+        },
+      ],
+      allowTo: [{ prefixList: "pl-0123456789abcdef0", port: 443, description: "S3 endpoint" }],
+    }),
+    build: (stack, { allowFrom, allowTo, ...props }) => {
+      const sg = new SecurityGroup(stack, "sg", props as never);
+      for (const r of allowFrom) sg.allowFrom(Peer.cidrs(r.peer), r.port, r.description, r.options);
+      for (const r of allowTo) sg.allowTo(Peer.prefixList(r.prefixList), r.port, r.description);
+    },
+  },
+  {
+    construct: "S3Bucket",
+    typeRoots: ["", "lifecycleRules[0]"],
+    props: (stack) => ({
+      name: "acme-reports-test",
+      kmsKey: { keyArn: KEY_ARN },
+      lifecycleRules: [
+        {
+          id: "reports",
+          prefix: "daily/",
+          transitions: [
+            { days: 30, storageClass: "STANDARD_IA" },
+            { days: 180, storageClass: "GLACIER" },
+          ],
+          expirationDays: 730,
+          noncurrentVersionExpirationDays: 30,
+        },
+      ],
+      accessLogs: {
+        bucket: new S3Bucket(stack, "logs", { receivesAccessLogs: true }),
+        prefix: "reports/",
+      },
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      const bucket = new S3Bucket(stack, "bucket", props as never);
+      bucket.grantRead(awsRole(stack));
+    },
+  },
+  {
+    construct: "StaticSite",
+    typeRoots: [""],
+    props: (stack) => ({
+      bucketName: "acme-www-site",
+      certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab`,
+      aliases: ["www.example.com", "example.com"],
+      defaultRootObject: "index.html",
+      priceClass: "PriceClass_200",
+      minTtl: 0,
+      defaultTtl: 300,
+      maxTtl: 86400,
+      accessLogs: {
+        bucket: new S3Bucket(stack, "logs", { receivesAccessLogs: true }),
+        prefix: "www/",
+      },
+      webAclArn: `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/www/a1b2c3d4`,
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      new StaticSite(stack, "www", props as never);
+    },
+  },
+  {
+    construct: "KmsKey",
+    typeRoots: [""],
+    props: () => ({
+      name: "data",
+      description: "Databases and secrets of the signal factory",
+      services: ["rds", "secretsmanager"],
+      deletionWindowDays: 14,
+      rotationPeriodDays: 180,
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      const key = new KmsKey(stack, "key", props as never);
+      key.grantDecrypt(awsRole(stack));
+    },
+  },
+  {
+    construct: "IamRole",
+    typeRoots: ["", "statements[0]"],
+    props: () => ({
+      assumedBy: FederatedPrincipal(`arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC_ISSUER}`, {
+        StringEquals: {
+          [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:ingest:worker",
+          [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com",
+        },
+      }),
+      description: "Ingest workers on EKS",
+      name: "test-dev-ingest",
+      path: "/workloads/",
+      managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"],
+      permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/workload-boundary`,
+      maxSessionDuration: 7200,
+      statements: [
+        {
+          sid: "ReadReports",
+          effect: "Allow",
+          actions: ["s3:GetObject"],
+          resources: ["arn:aws:s3:::acme-reports/daily/*"],
+          conditions: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+      ],
+    }),
+    build: (stack, props) => {
+      new IamRole(stack, "role", props as never);
+    },
+  },
+  {
+    construct: "IamRole (account root)",
+    typeRoots: [""],
+    props: () => ({
+      assumedBy: AccountRootPrincipal("444455556666", {
+        Bool: { "aws:MultiFactorAuthPresent": "true" },
+        StringEquals: { "sts:ExternalId": "acme-monitoring" },
+      }),
+      description: "Break-glass access of the security account, MFA only",
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+      allowAdminPolicies: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      new IamRole(stack, "role", props as never);
+    },
+  },
+  {
+    construct: "SecretsManagerSecret",
+    typeRoots: [""],
+    props: () => ({
+      name: "signal-factory/test/database",
+      description: "Database URL of the api; put by the on-call",
+      kmsKey: { keyArn: KEY_ARN },
+      recoveryWindowDays: 7,
+      rotation: { lambdaArn: `arn:aws:lambda:ap-northeast-2:${ACCOUNT}:function:rotate`, days: 30 },
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      const secret = new SecretsManagerSecret(stack, "secret", props as never);
+      secret.grantRead(awsRole(stack));
+    },
+  },
+  {
+    construct: "RdsPostgres",
+    typeRoots: ["", "replicas[0]"],
+    extra: ["replicas"],
+    props: (stack) => ({
+      vpc: awsVpc(stack),
+      name: "ledger",
+      engineVersion: "16",
+      instanceClass: "db.r6g.large",
+      allocatedStorage: 50,
+      maxAllocatedStorage: 500,
+      multiAz: true,
+      kmsKey: { keyArn: KEY_ARN },
+      allowFrom: [awsGroup(stack)],
+      backupRetentionDays: 14,
+      backupWindow: "18:00-19:00",
+      maintenanceWindow: "sun:20:00-sun:21:00",
+      performanceInsightsRetentionDays: 7,
+      monitoringInterval: 60,
+      parameters: {
+        log_min_duration_statement: 1000,
+        shared_preload_libraries: "pg_stat_statements",
+        "rds.future_setting": "on",
+      },
+      allowUnknownParameters: { reason: REASON },
+      masterUsername: "ledger_admin",
+      databaseName: "ledger",
+      allowDeletion: { reason: REASON },
+      replicas: [{ region: "us-west-2", name: "ledger-dr", instanceClass: "db.r6g.large" }],
+    }),
+    build: (stack, { replicas, ...props }) => {
+      const db = new RdsPostgres(stack, "db", props as never);
+      db.grantConnect(awsRole(stack), "api");
+      for (const r of replicas) {
+        db.addReplica({
+          ...r,
+          provider: new AwsProvider(stack, "dr", { region: "us-west-2", alias: "dr" }),
+          vpc: awsVpc(stack, "dr-vpc", "us-west-2"),
+        });
+      }
+    },
+  },
+  {
+    construct: "RedisReplicationGroup",
+    typeRoots: [""],
+    props: (stack) => ({
+      vpc: awsVpc(stack),
+      name: "test-dev-cache",
+      subnets: "private",
+      allowFrom: [awsGroup(stack)],
+      engineVersion: "7.1",
+      nodeType: "cache.r7g.large",
+      nodes: 3,
+      kmsKey: { keyArn: KEY_ARN },
+      snapshotRetentionDays: 7,
+      snapshotWindow: "18:00-19:00",
+      maintenanceWindow: "sun:20:00-sun:21:00",
+      accessString: "on ~app:* +@read +@write",
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      const cache = new RedisReplicationGroup(stack, "cache", props as never);
+      cache.grantConnect(awsRole(stack));
+    },
+  },
+  {
+    construct: "EcrRepository",
+    typeRoots: ["", "lifecycle"],
+    props: () => ({
+      name: "api",
+      encryptionKey: { keyArn: KEY_ARN },
+      lifecycle: { keepLastImages: 50, untaggedExpiryDays: 3 },
+      allowDeletion: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      const repo = new EcrRepository(stack, "repo", props as never);
+      repo.grantPull(awsRole(stack));
+    },
+  },
+  {
+    construct: "EcsFargateService",
+    typeRoots: ["", "image"],
+    props: (stack) => ({
+      name: "api",
+      vpc: awsVpc(stack),
+      clusterName: "production-cluster",
+      image: { repository: new EcrRepository(stack, "repo", { name: "api" }), tag: "1.4.2" },
+      cpu: 512,
+      memory: 1024,
+      cpuArchitecture: "ARM64",
+      containerPort: 8080,
+      allowFrom: [awsGroup(stack)],
+      environment: { LOG_LEVEL: "info", REGION: "ap-northeast-2" },
+      secrets: {
+        DATABASE_URL: {
+          secretArn: `arn:aws:secretsmanager:ap-northeast-2:${ACCOUNT}:secret:prod/db-AbCdEf`,
+        },
+      },
+      command: ["serve", "--port=8080"],
+      desiredCount: 3,
+      logRetentionDays: 30,
+      httpsEgressCidrs: ["203.0.113.0/24"],
+      allowWritableRootFilesystem: { reason: REASON },
+    }),
+    build: (stack, props) => {
+      new EcsFargateService(stack, "svc", props as never);
+    },
+  },
+  {
+    construct: "EksCluster",
+    typeRoots: ["", "publicEndpoint", "nodeGroups[0]"],
+    extra: ["nodeGroups", "serviceAccounts"],
+    props: (stack) => ({
+      vpc: awsVpc(stack),
+      name: "eks",
+      secretsKey: { keyArn: KEY_ARN },
+      logRetentionDays: 30,
+      admins: [{ roleArn: `arn:aws:iam::${ACCOUNT}:role/platform-deploy` }],
+      publicEndpoint: { cidrs: ["203.0.113.0/24"], optOut: { reason: REASON } },
+      allowDeletion: { reason: REASON },
+      nodeGroups: [
+        {
+          name: "batch",
+          capacityType: "SPOT",
+          instanceTypes: ["m7i.xlarge", "m6i.xlarge"],
+          minSize: 0,
+          maxSize: 20,
+          diskSize: 100,
+        },
+      ],
+      serviceAccounts: [{ namespace: "trading", name: "bot" }],
+    }),
+    build: (stack, { nodeGroups, serviceAccounts, ...props }) => {
+      const eks = new EksCluster(stack, "eks", props as never);
+      for (const g of nodeGroups) eks.addNodeGroup(g);
+      for (const a of serviceAccounts) eks.serviceAccountRole(a.namespace, a.name);
+    },
+  },
+];
+
+export const K8S_SWEEP_CASES: readonly SweepCase[] = [
+  {
+    construct: "Namespace",
+    typeRoots: ["", "quota", "limits"],
+    props: () => ({
+      name: "shop",
+      labels: { team: "storefront", "app.kubernetes.io/part-of": "shop" },
+      podSecurityVersion: "v1.30",
+      quota: {
+        cpu: "8",
+        memory: "16Gi",
+        limitsCpu: "16",
+        limitsMemory: "32Gi",
+        pods: 100,
+        services: 20,
+        persistentVolumeClaims: 10,
+        storage: "500Gi",
+        loadBalancers: 0,
+        nodePorts: 0,
+      },
+      limits: {
+        defaultRequest: { cpu: "100m", memory: "128Mi" },
+        default: { cpu: "500m", memory: "512Mi" },
+        max: { cpu: "4", memory: "8Gi" },
+      },
+    }),
+    build: (stack, props) => {
+      new Namespace(stack, "ns", props as never);
+    },
+  },
+  {
+    construct: "Ingress",
+    typeRoots: ["", "tls"],
+    props: () => ({
+      namespace: "shop",
+      name: "storefront",
+      className: "nginx",
+      tls: { secretName: "storefront-tls", issuer: "letsencrypt-prod" },
+      rules: [
+        {
+          host: "shop.example.com",
+          paths: [
+            { path: "/", backend: { serviceName: "web", port: 80 } },
+            { path: "/api", backend: { serviceName: "api", port: "http" } },
+            { path: "/healthz", pathType: "Exact", backend: { serviceName: "web", port: 80 } },
+          ],
+        },
+        { host: "admin.example.com", backend: { serviceName: "admin", port: 8080 } },
+      ],
+      rateLimit: 20,
+      bodySize: "10m",
+    }),
+    build: (stack, props) => {
+      new Ingress(stack, "ingress", props as never);
     },
   },
 ];
