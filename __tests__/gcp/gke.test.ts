@@ -676,13 +676,13 @@ describe("Workload Identity bindings", () => {
       namespace: "trading",
       kubernetesServiceAccount: "bot",
       serviceAccount: {
-        email: "trading-bot@acme-apps-1.iam.gserviceaccount.com",
-        member: "serviceAccount:trading-bot@acme-apps-1.iam.gserviceaccount.com",
+        email: "ci@acme-apps-1.iam.gserviceaccount.com",
+        member: "serviceAccount:ci@acme-apps-1.iam.gserviceaccount.com",
       },
     });
     expect(findResource(synthJson(stack), "google_service_account_iam_member")).toEqual({
       service_account_id:
-        "projects/acme-apps-1/serviceAccounts/trading-bot@acme-apps-1.iam.gserviceaccount.com",
+        "projects/acme-apps-1/serviceAccounts/ci@acme-apps-1.iam.gserviceaccount.com",
       role: "roles/iam.workloadIdentityUser",
       member: `serviceAccount:${PROJECT}.svc.id.goog[trading/bot]`,
     });

@@ -263,8 +263,7 @@ const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 const GKE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const GKE_NAME_MAX = 40;
 const NETWORK_LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;
-const SA_EMAIL =
-  /^[a-z][a-z0-9-]{4,28}[a-z0-9]@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
+const SA_EMAIL = /^[a-z0-9-]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
 const DISK_TYPES = ["pd-balanced", "pd-ssd", "pd-standard"] as const;
 const LOGGED_COMPONENTS = ["SYSTEM_COMPONENTS", "WORKLOADS"];
 const MONITORED_COMPONENTS = ["SYSTEM_COMPONENTS"];
