@@ -1,0 +1,124 @@
+import { parseConfig } from "../../constructs/core/config";
+import { ValidationError } from "../../constructs/core/errors";
+import {
+  clusterReferenceSchema,
+  configureKubernetesProvider,
+  type ClusterReference,
+} from "../../stacks/kubernetes-access";
+import { synthJson, testStack, type SynthJson } from "../helpers/synth";
+
+type Blocks = Record<string, Record<string, unknown>[]>;
+type Data = Record<string, Record<string, Record<string, unknown>>>;
+
+function synthOf(reference: unknown): SynthJson & { provider: Blocks; data: Data } {
+  const stack = testStack({
+    backend: { kind: "s3", bucket: "test-state", key: "test/dev", region: "us-east-1" },
+  });
+  configureKubernetesProvider(stack, reference as ClusterReference);
+  return synthJson(stack) as SynthJson & { provider: Blocks; data: Data };
+}
+
+function only(data: Data, type: string): Record<string, unknown> {
+  const blocks = Object.values(data[type] ?? {});
+  expect(blocks).toHaveLength(1);
+  return blocks[0];
+}
+
+describe("an EKS cluster", () => {
+  const json = synthOf({ kind: "eks", region: "us-east-1", name: "production-cluster" });
+
+  it("is read by name through an AWS provider of its region, aliased apart from the stack's", () => {
+    expect(json.provider.aws).toEqual([{ alias: "eks", region: "us-east-1" }]);
+    expect(only(json.data, "aws_eks_cluster")).toEqual({
+      name: "production-cluster",
+      provider: "aws.eks",
+    });
+  });
+
+  it("configures the provider from the data source, with exec authentication and no kubeconfig or stored token", () => {
+    const [k8s] = json.provider.kubernetes;
+    const ref = Object.keys(json.data.aws_eks_cluster)[0];
+    expect(k8s).toEqual({
+      host: `\${data.aws_eks_cluster.${ref}.endpoint}`,
+      cluster_ca_certificate: `\${base64decode(data.aws_eks_cluster.${ref}.certificate_authority[0].data)}`,
+      exec: [
+        {
+          api_version: "client.authentication.k8s.io/v1beta1",
+          command: "aws",
+          args: [
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "production-cluster",
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe("a GKE cluster", () => {
+  const json = synthOf({
+    kind: "gke",
+    project: "acme-trading-prod",
+    location: "us-central1",
+    name: "trading-gke",
+  });
+
+  it("is read through an aliased Google provider of its project, with the caller's token", () => {
+    expect(json.provider.google).toEqual([{ alias: "gke", project: "acme-trading-prod" }]);
+    expect(only(json.data, "google_container_cluster")).toEqual({
+      project: "acme-trading-prod",
+      location: "us-central1",
+      name: "trading-gke",
+      provider: "google.gke",
+    });
+    expect(only(json.data, "google_client_config")).toEqual({ provider: "google.gke" });
+    const [k8s] = json.provider.kubernetes;
+    expect(k8s.host).toMatch(/^https:\/\/\$\{data\.google_container_cluster\.[^.]+\.endpoint\}$/);
+    expect(k8s.token).toMatch(/^\$\{data\.google_client_config\.[^.]+\.access_token\}$/);
+    expect(k8s.config_path).toBeUndefined();
+  });
+
+  it("takes a zone for a zonal cluster", () => {
+    const zonal = synthOf({
+      kind: "gke",
+      project: "acme-trading-prod",
+      location: "europe-west1-b",
+      name: "trading-gke",
+    });
+    expect(only(zonal.data, "google_container_cluster").location).toBe("europe-west1-b");
+  });
+});
+
+describe("cluster references that are refused", () => {
+  const eks = { kind: "eks", region: "us-east-1", name: "production-cluster" };
+  const gke = { kind: "gke", project: "acme-trading-prod", location: "us-central1", name: "gke" };
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ["an unknown AWS region", { ...eks, region: "us-east-9" }, /region.*use an AWS region/s],
+    ["an EKS name with spaces", { ...eks, name: "prod cluster" }, /name.*EKS cluster name/s],
+    ["a Terraform expression as a name", { ...eks, name: "${var.c}" }, /name.*EKS cluster name/s],
+    ["an unknown GCP region", { ...gke, location: "mars-1" }, /location.*Google Cloud region/s],
+    ["a GKE name with uppercase", { ...gke, name: "Trading" }, /name.*GKE cluster name/s],
+    ["a bad project ID", { ...gke, project: "Acme" }, /project.*GCP project ID/s],
+    ["a kubeconfig path", { ...eks, kubeconfig: "~/.kube/config" }, /kubeconfig.*not a known/s],
+    ["a token", { ...gke, token: "ya29.abc" }, /token.*not a known/s],
+  ])("refuses %s", (_what, reference, message) => {
+    expect(() =>
+      parseConfig(clusterReferenceSchema, reference, "settings.json freqtrade.production.cluster"),
+    ).toThrow(message);
+    // The provider function refuses the same reference from a caller without settings.
+    expect(() => synthOf(reference)).toThrow(ValidationError);
+  });
+
+  it("refuses a kind it does not know", () => {
+    expect(() =>
+      parseConfig(clusterReferenceSchema, { kind: "aks", name: "x" }, "settings"),
+    ).toThrow(/kind/);
+  });
+});
