@@ -15,6 +15,8 @@ import { Network } from "../../constructs/gcp/network";
 import { Secret } from "../../constructs/gcp/secrets";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { Vm } from "../../constructs/gcp/vm";
+import { Peer, SecurityGroup } from "../../constructs/aws/security-group";
+import { Vpc } from "../../constructs/aws/vpc";
 import { Cidr, worldCoverage } from "../../vocabulary/ranges";
 import {
   describeError,
@@ -745,5 +747,44 @@ describe("runApp with hostile props", () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("SecurityGroup properties", () => {
+  const toCidr = (n: number, p: number) =>
+    `${[24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".")}/${p}`;
+  /** The whole IPv4 space cut into halves at random: ranges whose union is 0.0.0.0/0. */
+  const worldSplit = fc.array(fc.nat(), { minLength: 1, maxLength: 12 }).map((picks) => {
+    let ranges: [number, number][] = [[0, 0]];
+    for (const pick of picks) {
+      const i = pick % ranges.length;
+      const [n, p] = ranges[i];
+      if (p >= 30) continue;
+      const half = 2 ** (31 - p);
+      ranges = [...ranges.slice(0, i), [n, p + 1], [n + half, p + 1], ...ranges.slice(i + 1)];
+    }
+    return ranges.map(([n, p]) => toCidr(n, p));
+  });
+  const port = fc.integer({ min: 1, max: 65535 }).filter((p) => p !== 80 && p !== 443);
+
+  it("never opens a port to the whole internet through split ranges without an opt-out", () => {
+    fc.assert(
+      fc.property(worldSplit, port, (ranges, p) => {
+        const error = thrown((stack) => {
+          const vpc = Vpc.fromAttributes(stack, "vpc", {
+            vpcId: "vpc-0123456789abcdef0",
+            azs: ["ap-northeast-2a", "ap-northeast-2c"],
+            publicSubnetIds: [],
+            privateSubnetIds: [],
+            isolatedSubnetIds: [],
+          });
+          const sg = new SecurityGroup(stack, "sg", { vpc, description: "split ranges" });
+          sg.allowFrom(Peer.cidrs(ranges), p, "from everywhere, in pieces");
+        });
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as Error).message).toMatch(/to the whole internet.* in allowFrom/);
+      }),
+      { numRuns: FEW_RUNS },
+    );
   });
 });
