@@ -13,6 +13,7 @@ const script = (
     scripts: Record<string, string>;
   }
 ).scripts.synth;
+const cdktfJsonBefore = fs.readFileSync(path.join(root, "cdktf.json"), "utf8");
 const app = (JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")) as { app: string })
   .app;
 
@@ -99,6 +100,18 @@ describe("npm run synth", () => {
     ]);
   }, 120_000);
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("leaves cdktf.json as committed after a CLI run (fixed projectId, no checkpoint)", () => {
+    expect(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")).toBe(cdktfJsonBefore);
+    expect(cdktfJsonBefore.endsWith("}\n")).toBe(true);
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    // The documented way to run the CLI (help/deploying.md) sets what it needs itself.
+    expect(scripts.cdktf).toBe("CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1 cdktf");
+  });
 
   it("is the command cdktf.json runs as the app", () => {
     expect(script).toBe(app);

@@ -1,0 +1,115 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { newSystem } from "../../stacks/new-system";
+
+// `npm run new-system -- NAME` as a user runs it, in a copy of the project: the scaffold, then
+// the checks npm test would run on what it wrote (types, lint, format, the new test file, the
+// registry tests that enumerate every system). The copy shares node_modules by a symlink.
+const root = path.resolve(__dirname, "../..");
+const run = promisify(execFile);
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+
+/** The project's sources (not audit/, node_modules/ or outputs) copied under `dir`. */
+function copyProject(dir: string): void {
+  const entries = [
+    "constructs",
+    "stacks",
+    "policy",
+    "vocabulary",
+    "templates",
+    "help",
+    "main.ts",
+    "__tests__",
+    "tsconfig.json",
+    "jest.config.js",
+    "eslint.config.mjs",
+    "package.json",
+    ".prettierrc.json",
+    ".prettierignore",
+    ".ci",
+  ];
+  for (const entry of entries) {
+    const from = path.join(root, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+}
+
+/** Every file under `dir`, relative, with its text: to prove a refusal wrote nothing. */
+function snapshotOf(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const sub of ["stacks", "help", "__tests__/stacks"]) {
+    for (const name of fs.readdirSync(path.join(dir, sub))) {
+      const file = path.join(dir, sub, name);
+      if (fs.statSync(file).isFile()) found.set(`${sub}/${name}`, fs.readFileSync(file, "utf8"));
+    }
+  }
+  return found;
+}
+
+describe("npm run new-system", () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-system-"));
+    copyProject(dir);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ["an injection", "x$(id)", /NAME = "x\$\(id\)" is not a system name/],
+    ["upper case", "PriceAlerts", /is not a system name/],
+    ["a trailing hyphen", "price-", /is not a system name/],
+    ["a double hyphen", "price--alerts", /is not a system name/],
+    ["too long", "a".repeat(25), /is not a system name/],
+    ["a reference system", "stockpilot", /exists already \(stacks\/stockpilot\.config\.ts\)/],
+    ["a file the project uses", "index", /is a name the project uses itself/],
+    ["not a string", 42, /is not a system name/],
+  ])("refuses %s and writes nothing", (_what, name, error) => {
+    const before = snapshotOf(dir);
+    expect(() => newSystem(dir, name)).toThrow(error);
+    expect(snapshotOf(dir)).toEqual(before);
+  });
+
+  it("scaffolds a system that typechecks, lints, is formatted and passes its own and the registry's tests", async () => {
+    const { files } = newSystem(dir, "price-alerts");
+    expect(files).toEqual([
+      "stacks/price-alerts.config.ts",
+      "stacks/price-alerts.ts",
+      "__tests__/stacks/price-alerts.test.ts",
+      "help/price-alerts.md",
+      "stacks/index.ts",
+    ]);
+    const options = { cwd: dir, env: { ...process.env, FORCE_COLOR: "0" } };
+    // As the npm script does after writing.
+    await run(bin("prettier"), ["--write", ...files], options);
+    const ts = files.filter((f) => f.endsWith(".ts"));
+    fs.writeFileSync(
+      path.join(dir, "tsconfig.new-system.json"),
+      JSON.stringify({ extends: "./tsconfig.json", include: ts }),
+    );
+    await Promise.all([
+      run(bin("tsc"), ["--noEmit", "-p", "tsconfig.new-system.json"], options),
+      run(bin("eslint"), ["--max-warnings", "0", ...ts], options),
+      run(bin("prettier"), ["--check", ...files], options),
+    ]);
+    const jest = await run(
+      bin("jest"),
+      ["--ci", "__tests__/stacks/price-alerts.test.ts", "__tests__/stacks/index.test.ts"],
+      options,
+    );
+    expect(jest.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+    expect(jest.stderr).not.toMatch(/failed/);
+    // The registry lists it, so the audit copy, the inventory and the review pick it up.
+    const index = fs.readFileSync(path.join(dir, "stacks/index.ts"), "utf8");
+    expect(index).toContain('system: "price-alerts",');
+    expect(fs.readFileSync(path.join(dir, "help/price-alerts.md"), "utf8")).toMatch(
+      /^# Price Alerts \(`price-alerts-dev`\)/,
+    );
+    // A second run is refused: the files exist.
+    expect(() => newSystem(dir, "price-alerts")).toThrow(/exists already/);
+  }, 180_000);
+});
