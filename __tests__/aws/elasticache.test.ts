@@ -345,7 +345,7 @@ describe("RedisReplicationGroup", () => {
     const vpc = vpcIn(stack);
     new RedisReplicationGroup(stack, "a", { vpc, name: "cache" });
     expect(() => new RedisReplicationGroup(stack, "b", { vpc, name: "cache" })).toThrow(
-      /name = "cache" is already used by another elasticache-group in this stack/,
+      /name = "cache" is already used by another ElastiCache replication group in this stack/,
     );
   });
 });

@@ -442,7 +442,7 @@ describe("IamRole", () => {
     const stack = testStack();
     new IamRole(stack, "a", { ...BASE, name: "api" });
     expect(() => new IamRole(stack, "b", { ...BASE, name: "api" })).toThrow(
-      /name = "api" is already used by another iam-role in this stack/,
+      /name = "api" is already used by another IAM role in this stack/,
     );
   });
 });

@@ -195,7 +195,7 @@ describe("KmsKey", () => {
     const stack = awsStack();
     new KmsKey(stack, "a", { name: "db" });
     expect(() => new KmsKey(stack, "b", { name: "db" })).toThrow(
-      /name = "alias\/sf-dev-db" is already used by another kms-alias in this stack/,
+      /name = "alias\/sf-dev-db" is already used by another KMS alias in this stack/,
     );
   });
 

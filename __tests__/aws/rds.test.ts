@@ -419,7 +419,7 @@ describe("RdsPostgres", () => {
     const { stack, vpc } = awsStack();
     new RdsPostgres(stack, "a", { vpc });
     expect(() => new RdsPostgres(stack, "b", { vpc })).toThrow(
-      /name = "sf-dev-postgres" is already used by another rds-instance in this stack/,
+      /name = "sf-dev-postgres" is already used by another RDS instance in this stack/,
     );
   });
 

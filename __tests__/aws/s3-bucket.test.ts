@@ -444,7 +444,7 @@ describe("S3Bucket", () => {
     const { stack, logs } = withLogs();
     expect(
       () => new S3Bucket(stack, "again", { name: "test-dev-data", accessLogs: { bucket: logs } }),
-    ).toThrow(/name = "test-dev-data" is already used by another s3-bucket in this stack/);
+    ).toThrow(/name = "test-dev-data" is already used by another S3 bucket in this stack/);
   });
 
   it.each([

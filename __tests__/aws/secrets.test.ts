@@ -265,7 +265,7 @@ describe("SecretsManagerSecret", () => {
     const stack = testStack();
     new SecretsManagerSecret(stack, "a", { name: "app/db" });
     expect(() => new SecretsManagerSecret(stack, "b", { name: "app/db" })).toThrow(
-      /name = "app\/db" is already used by another secretsmanager-secret in this stack/,
+      /name = "app\/db" is already used by another Secrets Manager secret in this stack/,
     );
   });
 

@@ -365,7 +365,7 @@ describe("SecurityGroup", () => {
     const { stack, vpc } = setup();
     expect(
       () => new SecurityGroup(stack, "other", { vpc, name: "api", description: "Again" }),
-    ).toThrow(/name = "sf-dev-api" is already used by another security-group in this stack/);
+    ).toThrow(/name = "sf-dev-api" is already used by another security group in this stack/);
   });
 
   describe("and the policy pack", () => {

@@ -6,7 +6,7 @@ import { invalid } from "./errors";
 import { allowDeletionIn } from "./deletion";
 import { acceptOptOut, type OptOut } from "./opt-out";
 import { checkLabels, LabelsAspect } from "./labels";
-import { checkName, type NameKind } from "./naming";
+import { checkName, NAME_RULES, type NameKind } from "./naming";
 import { TerraformTextAspect } from "./terraform-text";
 
 /** Where Terraform keeps the stack's state. */
@@ -291,7 +291,7 @@ export class PlatformStack extends TerraformStack {
         owner,
         property,
         name,
-        `is already used by another ${kind} in this stack (${holder})`,
+        `is already used by another ${NAME_RULES[kind]?.label ?? kind} in this stack (${holder})`,
         "give each resource its own name",
       );
     }
