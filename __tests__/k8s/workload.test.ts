@@ -1035,6 +1035,17 @@ describe("Workload refusals", () => {
     expect(short.property).toBe("allowTo(peer).allowWorld.reason");
   });
 
+  it("refuses a null or misspelt key in an allowTo CIDR peer instead of reading it as the default", () => {
+    const allowTo = (peer: unknown) =>
+      refusal((stack) => new Workload(stack, "api", BASE).allowTo(peer as never));
+    const nullProtocol = allowTo({ cidrs: ["203.0.113.0/24"], ports: [443], protocol: null });
+    expect(nullProtocol.property).toBe("allowTo(peer).protocol");
+    const misspelt = allowTo({ cidrs: ["203.0.113.0/24"], ports: [53], protocl: "UDP" });
+    expect(misspelt.message).toContain("protocl");
+    const nullOptOut = allowTo({ cidrs: ["203.0.113.0/24"], ports: [443], allowWorld: null });
+    expect(nullOptOut.property).toBe("allowTo(peer).allowWorld");
+  });
+
   it("never shows a refused secret value", () => {
     const error = expectRefused({ env: { UPSTREAM: "AKIAABCDEFGHIJKLMNOP" } }, "env.UPSTREAM");
     expect(error.message).not.toContain("AKIAABCDEFGHIJKLMNOP");

@@ -25,6 +25,7 @@ import { invalid } from "../core/errors";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
   checkedBy,
+  checkOptions,
   checkProps,
   optOutSchema,
   stringMap,
@@ -304,6 +305,17 @@ const BEHAVIOR = z.strictObject({
     .optional(),
   selectPolicy: stringOf<SelectPolicy>().optional(),
 });
+
+/**
+ * Shapes and types of a {@link CidrPeer}: a misspelt key or a `null` where a value belongs is
+ * refused, not read as the default. The ranges and ports are checked by `allowTo`.
+ */
+const CIDR_PEER = z.strictObject({
+  cidrs: checkedBy<readonly string[]>("allowToCidrs"),
+  ports: checkedBy<readonly number[]>("allowToCidrs"),
+  protocol: stringOf<Protocol>().optional(),
+  allowWorld: optOutSchema.optional(),
+}) satisfies PropsSchema<CidrPeer>;
 
 const SINGLETON_SHAPE = {
   namespace: checkedBy<string | INamespace>("namespaceOf"),
@@ -852,6 +864,7 @@ export class Workload extends Construct implements IWorkload {
 
   private allowToCidrs(peer: CidrPeer, port: number | string | undefined): void {
     const p = "allowTo(peer)";
+    checkOptions(this, p, CIDR_PEER, peer, "{ cidrs: ['203.0.113.0/24'], ports: [443] }");
     if (port !== undefined) {
       invalid(this, "allowTo(port)", port, "is given twice", "list the ports in { cidrs, ports }");
     }
