@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Cidr, worldRangesOf } from "../constructs/core/cidr";
-import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
+import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 import { GCP_REGIONS } from "../constructs/gcp/regions";
 
@@ -134,6 +134,7 @@ export const stockpilotConfigSchema = z
       .default([]),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
+    allowDeletion: allowDeletionSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -89,6 +89,7 @@ export class StockPilotStack extends PlatformStack {
         prefix: `stockpilot/${config.environment}`,
       },
       labels: config.labels,
+      allowDeletion: config.allowDeletion,
       source,
     });
     this.config = config;

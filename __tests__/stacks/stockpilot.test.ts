@@ -567,3 +567,28 @@ describe("stockpilot policy review", () => {
     expect(fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8")).not.toMatch(/[$%]\{/);
   });
 });
+
+describe("allowDeletion in the settings (teardown)", () => {
+  const reason = "staging copy for the load test, destroyed after the run";
+
+  it("turns off the deletion protections of every stateful resource, each recording the reason", () => {
+    const torn = build({ allowDeletion: { reason } });
+    const out = synthJson(torn);
+    const sql = findResource(out, "google_sql_database_instance");
+    expect(sql.deletion_protection).toBe(false);
+    expect(findResource(out, "google_storage_bucket").lifecycle).toBeUndefined();
+    for (const secret of Object.values(resourcesOf(out, "google_secret_manager_secret"))) {
+      expect((secret as { lifecycle?: unknown }).lifecycle).toBeUndefined();
+    }
+  });
+
+  it("is off by default: the example keeps every protection", () => {
+    expect(findResource(json, "google_sql_database_instance").deletion_protection).toBe(true);
+  });
+
+  it("needs a reason of 20 characters or more", () => {
+    expect(() => build({ allowDeletion: { reason: "tmp" } })).toThrow(
+      /allowDeletion\.reason.*at least 20 characters/s,
+    );
+  });
+});
