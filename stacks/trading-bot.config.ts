@@ -39,16 +39,24 @@ export const tradingBotConfigSchema = z
     databaseAvailability: z.enum(["ZONAL", "REGIONAL"]),
     /** Range reserved for private services access (Cloud SQL private IP). */
     privateServicesCidr: cidrSchema,
-    /** Who may SSH to the VMs: "iap" (the release pipeline deploys through it) and admin CIDRs. */
-    sshFrom: z
-      .array(z.union([z.literal("iap"), cidrSchema]))
-      .refine((from) => from.includes("iap"), {
-        message: 'include "iap": the release pipeline runs deploy.sh over SSH through IAP',
-      }),
+    /**
+     * Who may SSH to the VMs, for operators: "iap" (Identity-Aware Proxy) and admin CIDRs. The
+     * release pipeline never logs in: releases go through the release record.
+     */
+    sshFrom: z.array(z.union([z.literal("iap"), cidrSchema])),
     /** The exchanges' API ranges the bot may reach on 443. */
     exchangeApiRanges: z.array(cidrSchema).min(1, "list the exchange API ranges the bot calls"),
-    /** The commit whose images the VMs run (the pipeline pushes `<service>:<sha>`). */
+    /**
+     * The commit whose images the VMs run until the first release: the bootstrap image. After
+     * that the release record (gs://<prefix>-releases/<service>) decides what runs, and changing
+     * this value releases nothing (help/trading-bot.md, Releases).
+     */
     release: commitSha,
+    /**
+     * Let pushes to main release without an approval, with the reason: allowed in dev only;
+     * staging and prod builds always wait for a person with roles/cloudbuild.builds.approver.
+     */
+    releaseWithoutApproval: z.object({ reason: z.string() }).strict().optional(),
     /** The services' health endpoint, checked by an uptime check. */
     health: z
       .object({
@@ -98,7 +106,11 @@ export const tradingBotConfigSchema = z
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.releaseWithoutApproval === undefined || c.environment === "dev", {
+    path: ["releaseWithoutApproval"],
+    message: "remove it: staging and prod releases wait for an approval (only dev may opt out)",
+  });
 
 export type TradingBotConfig = z.output<typeof tradingBotConfigSchema>;
 
@@ -138,6 +150,10 @@ export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment
     ],
     databaseAvailability: "ZONAL",
     privateServicesCidr: "10.130.0.0/20",
+    releaseWithoutApproval: {
+      reason:
+        "dev: every push to main reaches the dev VM at once so changes are tried within minutes; staging and prod wait for an approval",
+    },
     alerts: { emails: ["dev-alerts@example.com"] },
   },
   staging: {

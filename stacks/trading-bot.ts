@@ -41,6 +41,8 @@ export class TradingBotStack extends PlatformStack {
   readonly platform: RegionalPlatform;
   readonly monitoring: Monitoring;
   readonly backups: Bucket;
+  /** The release record: object `<service>` holds the commit every VM runs. */
+  readonly releases: Bucket;
   readonly pipeline: CloudBuildPipeline;
 
   constructor(scope: Construct, settings: unknown, source = "trading-bot settings") {
@@ -69,8 +71,8 @@ export class TradingBotStack extends PlatformStack {
         config.packageMirrors.length > 0 ? "BEFORE_CLASSIC_FIREWALL" : undefined,
     });
 
-    // Identity: the VMs' account ends with exactly five roles: log and metric writer, accessor of
-    // each runtime secret, registry reader and Cloud SQL client.
+    // Identity: the VMs' account ends with exactly these roles: log and metric writer, accessor of
+    // each runtime secret, registry reader, reader of the release record, Cloud SQL client.
     this.vmAccount = new ServiceAccount(this, "vm-account", {
       name: "vm",
       displayName: "Trading bot VMs",
@@ -98,6 +100,16 @@ export class TradingBotStack extends PlatformStack {
     });
     this.registry.grantRead(this.vmAccount);
 
+    // The release record, the one source of truth of what runs: one object per service holding
+    // the released commit SHA, written by the pipeline, read by every VM's release-sync timer.
+    // Versioned, so every earlier release stays as a noncurrent generation to roll back to: a
+    // release is a few bytes, so they are kept for the bucket's maximum of 36500 days.
+    this.releases = new Bucket(this, "release-record", {
+      name: "releases",
+      location: primary.region,
+      lifecycle: { keepNoncurrentVersions: 36500, deleteNoncurrentAfterDays: 36500 },
+    });
+
     this.platform = new RegionalPlatform(this, "platform", {
       network: this.network,
       primary: regionSpec(primary),
@@ -105,8 +117,11 @@ export class TradingBotStack extends PlatformStack {
       vm: {
         serviceAccount: this.vmAccount,
         externalIp: "static", // exchanges allow-list the caller's address
+        // Every VM, primary and backup regions, follows the record (and may read it, only it).
+        releaseRecord: this.releases,
         services: TRADING_SERVICES.map((name) => ({
           name,
+          // The first release only: afterwards the release record names the commit.
           image: this.registry.image(name, { tag: config.release }),
           env: { SERVICE_NAME: name, PROJECT_ID: projectId },
           // Each service is told the real secret ID (`<prefix>-exchange-api-key`) by the Secret
@@ -176,18 +191,23 @@ export class TradingBotStack extends PlatformStack {
         "The exchanges allow-list this static address for API keys; ingress is only what the firewall admits.",
       );
     }
-    suppress(
-      this.backups.bucket,
-      "GCP-GCS-003",
-      "Object reads and writes are recorded by Cloud Audit Logs (data access); a usage-log bucket would duplicate them.",
-    );
+    for (const bucket of [this.backups, this.releases]) {
+      suppress(
+        bucket.bucket,
+        "GCP-GCS-003",
+        "Object reads and writes are recorded by Cloud Audit Logs (data access); a usage-log bucket would duplicate them.",
+      );
+    }
 
-    // Releases: test, build, push <service>:$COMMIT_SHA, deploy.sh on the primary VM.
+    // Releases: after an approval (dev may opt out), test, build, push <service>:$COMMIT_SHA and
+    // write the SHA into the release record; every VM's release-sync follows it.
     this.pipeline = new CloudBuildPipeline(this, "release", {
       github: config.github,
       services: [...TRADING_SERVICES],
       registry: this.registry,
-      vm: this.platform.primary.vm,
+      releaseRecord: this.releases,
+      vms: this.platform.regions.map((region) => region.vm),
+      allowWithoutApproval: config.releaseWithoutApproval,
     });
 
     this.monitoring = this.alerting(config);
@@ -286,6 +306,11 @@ export class TradingBotStack extends PlatformStack {
         description: `Cloud SQL ${region.role === "primary" ? "primary" : "DR replica"} connection name`,
       });
     }
+    new TerraformOutput(this, "release-record-url", {
+      value: this.releases.url,
+      description:
+        "Release record: object <service> holds the commit every VM runs (rollback: help/trading-bot.md)",
+    });
     new TerraformOutput(this, "registry-url", {
       value: this.registry.url,
       description: "Artifact Registry repository for the service images",

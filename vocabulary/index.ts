@@ -120,6 +120,8 @@ export const OPT_OUT_IDS = {
   adminPolicy: "admin-policy", // AdministratorAccess, PowerUserAccess or IAMFullAccess on a role
   accessLogsOff: "access-logs-off", // an S3 bucket or CloudFront distribution without access logs
   legacyTls: "legacy-tls", // a CloudFront distribution on the default certificate (TLSv1 minimum)
+  /** A Cloud Build trigger whose builds run (and release) without a person approving them. */
+  buildWithoutApproval: "build-without-approval",
 } as const;
 
 /** Attribute names that hold credentials. */

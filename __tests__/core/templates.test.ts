@@ -21,6 +21,7 @@ const unitVariables = {
   args: ["--verbose"],
   slice: false,
   memoryMax: "",
+  releaseState: false,
 };
 
 const startupVariables = {
@@ -30,6 +31,10 @@ const startupVariables = {
   serviceNames: "core-engine",
   services: [{ name: "core-engine", unit: "[Unit]", slice: "" }],
   deployScript: "#!/bin/bash",
+  release: false,
+  releaseScript: "",
+  releaseService: "",
+  releaseTimer: "",
   helpers: false,
   hostPackages: [],
   files: [],
@@ -285,7 +290,16 @@ describe("the quoting helpers", () => {
 
   // Heredoc bodies are the only values inserted without a helper: they sit between a quoted
   // heredoc's delimiters, where the shell reads nothing.
-  const RAW = ["body", "delimiter", "unit", "slice", "deployScript"];
+  const RAW = [
+    "body",
+    "delimiter",
+    "unit",
+    "slice",
+    "deployScript",
+    "releaseScript",
+    "releaseService",
+    "releaseTimer",
+  ];
   it.each(fs.readdirSync(TEMPLATES_DIR).filter((name) => name.endsWith(".hbs")))(
     "%s inserts every value through a quoting helper",
     (name) => {

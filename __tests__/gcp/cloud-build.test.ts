@@ -1,10 +1,13 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ValidationError } from "../../constructs/core/errors";
 import { TEMPLATES_DIR } from "../../constructs/core/templates";
+import { optOutsOf } from "../../constructs/core/opt-out";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
+import { Bucket } from "../../constructs/gcp/bucket";
 import {
   CloudBuildPipeline,
   loadBuildConfig,
@@ -23,6 +26,7 @@ interface SetupOptions {
   readonly vmServices?: readonly string[];
   readonly format?: "DOCKER" | "NPM";
   readonly foreignImage?: boolean;
+  readonly vmWithoutRecord?: boolean;
 }
 
 function setup(overrides: Partial<CloudBuildPipelineProps> = {}, options: SetupOptions = {}) {
@@ -34,6 +38,10 @@ function setup(overrides: Partial<CloudBuildPipelineProps> = {}, options: SetupO
     name: "repo",
     region: "us-central1",
     projectId: PROJECT,
+  });
+  const releaseRecord = new Bucket(stack, "releases", {
+    name: "releases",
+    location: "us-central1",
   });
   const vm = new Vm(stack, "vm", {
     name: "bot",
@@ -47,6 +55,7 @@ function setup(overrides: Partial<CloudBuildPipelineProps> = {}, options: SetupO
         ? `europe-docker.pkg.dev/other/mirror/${name}:${SHA}`
         : registry.image(name, { tag: SHA }),
     })),
+    releaseRecord: options.vmWithoutRecord ? undefined : releaseRecord,
   });
   const npm = options.format
     ? new ArtifactRegistry(stack, "npm", { name: "npm", region: "us-central1", format: "NPM" })
@@ -55,10 +64,11 @@ function setup(overrides: Partial<CloudBuildPipelineProps> = {}, options: SetupO
     github: { owner: "acme", repository: "trading-bot" },
     services: ["core-engine"],
     registry: npm ?? registry,
-    vm,
+    releaseRecord,
+    vms: [vm],
     ...overrides,
   });
-  return { stack, registry, vm, pipeline };
+  return { stack, registry, vm, releaseRecord, pipeline };
 }
 
 function triggerOf(stack: ReturnType<typeof setup>["stack"], service = "core-engine") {
@@ -92,21 +102,56 @@ describe("templates/cloudbuild.yaml", () => {
     options: Record<string, string>;
   };
 
-  it("is valid YAML with the steps test, build, push, deploy in order", () => {
-    expect(config.steps.map((s) => s.id)).toEqual(["test", "build", "push", "deploy"]);
+  it("is valid YAML with the steps test, build, push, release in order", () => {
+    expect(config.steps.map((s) => s.id)).toEqual(["test", "build", "push", "release"]);
     expect(config.steps[0].args).toEqual(["build", "--target", "test", "./app/${_SERVICE_NAME}"]);
     expect(config.options).toEqual({ logging: "CLOUD_LOGGING_ONLY" });
   });
 
-  it("deploys through IAP with the commit SHA", () => {
-    const deploy = config.steps[3];
-    expect(deploy.entrypoint).toBe("gcloud");
-    expect(deploy.args.slice(0, 3)).toEqual(["compute", "ssh", "${_INSTANCE_NAME}"]);
-    expect(deploy.args).toContain("--tunnel-through-iap");
-    expect(deploy.args).toContain("--zone=${_ZONE}");
-    expect(deploy.args).toContain(
-      "--command=sudo /opt/scripts/deploy.sh ${_SERVICE_NAME} $COMMIT_SHA",
+  it("releases by writing the commit SHA to the record, values as arguments and not as script", () => {
+    const release = config.steps[3];
+    expect(release.entrypoint).toBe("bash");
+    expect(release.args).toEqual([
+      "-c",
+      `printf '%s' "$$1" | gcloud storage cp --content-type=text/plain - "gs://$$2/$$3"`,
+      "release",
+      "$COMMIT_SHA",
+      "${_RELEASE_BUCKET}",
+      "${_SERVICE_NAME}",
+    ]);
+    // No substitution inside the script text itself, so none can become shell code; no SSH.
+    expect(release.args[1].replace(/\$\$/g, "")).not.toContain("$");
+    expect(SHIPPED).not.toMatch(/compute ssh|deploy\.sh|tunnel-through-iap/);
+  });
+
+  it("writes exactly the SHA to gs://<bucket>/<service> when bash runs the step", () => {
+    // Cloud Build turns $$ into $ and fills in the substitutions; a stub gcloud records its call.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-step-"));
+    fs.writeFileSync(
+      path.join(dir, "gcloud"),
+      `#!/bin/bash\nprintf '%s\\n' "$*" >"${dir}/args"\ncat >"${dir}/stdin"\n`,
+      { mode: 0o755 },
     );
+    const [, script, ...rest] = config.steps[3].args;
+    const values: Record<string, string> = {
+      $COMMIT_SHA: "0123abc",
+      "${_RELEASE_BUCKET}": "test-dev-releases",
+      "${_SERVICE_NAME}": "core-engine",
+    };
+    const run = spawnSync(
+      "bash",
+      ["-c", script.replace(/\$\$/g, "$"), ...rest.map((a) => values[a] ?? a)],
+      {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+        encoding: "utf8",
+      },
+    );
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "args"), "utf8")).toBe(
+      "storage cp --content-type=text/plain - gs://test-dev-releases/core-engine\n",
+    );
+    expect(fs.readFileSync(path.join(dir, "stdin"), "utf8")).toBe("0123abc");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("tags, pushes and lists the same commit-SHA image", () => {
@@ -137,9 +182,11 @@ describe("CloudBuildPipeline", () => {
         _LOCATION: "us-central1",
         _REPO_NAME: "test-dev-repo",
         _SERVICE_NAME: "core-engine",
-        _INSTANCE_NAME: "test-dev-bot",
-        _ZONE: "us-central1-a",
+        _RELEASE_BUCKET: expect.stringMatching(
+          /^\$\{google_storage_bucket\.releases_bucket_\w+\.name\}$/,
+        ),
       },
+      approval_config: { approval_required: true },
     });
     expect(trigger.service_account).toMatch(BUILD_SA);
     expect(trigger.repository_event_config).toBeUndefined();
@@ -155,7 +202,7 @@ describe("CloudBuildPipeline", () => {
       options: Record<string, string>;
       timeout: string;
     };
-    expect(build.step.map((s) => s.id)).toEqual(["test", "build", "push", "deploy"]);
+    expect(build.step.map((s) => s.id)).toEqual(["test", "build", "push", "release"]);
     expect(build.step[0]).toEqual({
       id: "test",
       name: "gcr.io/cloud-builders/docker",
@@ -167,16 +214,14 @@ describe("CloudBuildPipeline", () => {
     expect(build.step[2].args).toEqual(["push", image]);
     expect(build.step[3]).toMatchObject({
       name: "gcr.io/google.com/cloudsdktool/google-cloud-cli",
-      entrypoint: "gcloud",
+      entrypoint: "bash",
     });
-    expect(build.step[3].args).toEqual(
-      expect.arrayContaining([
-        "$${_INSTANCE_NAME}",
-        "--zone=$${_ZONE}",
-        "--tunnel-through-iap",
-        "--command=sudo /opt/scripts/deploy.sh $${_SERVICE_NAME} $COMMIT_SHA",
-      ]),
-    );
+    expect(build.step[3].args.slice(2)).toEqual([
+      "release",
+      "$COMMIT_SHA",
+      "$${_RELEASE_BUCKET}",
+      "$${_SERVICE_NAME}",
+    ]);
     expect(build.images).toEqual([image]);
     expect(build.options).toEqual({ logging: "CLOUD_LOGGING_ONLY" });
     expect(build.timeout).toBe("1200s");
@@ -223,35 +268,37 @@ describe("CloudBuildPipeline", () => {
     });
   });
 
-  it("runs as its own build account with exactly the grants the steps need", () => {
-    const { pipeline } = setup();
+  it("runs as its own build account that can push, write the record and log, nothing else", () => {
+    const { stack, pipeline } = setup();
     expect(pipeline.serviceAccount.accountId).toBe("test-dev-build");
-    expect(pipeline.serviceAccount.grants).toEqual([
-      { role: "roles/artifactregistry.writer", resource: "repository/test-dev-repo" },
-      {
-        role: "roles/logging.logWriter",
-        resource: "project",
-        reason: "Cloud Build writes the build logs (options.logging CLOUD_LOGGING_ONLY)",
-      },
-      { role: "roles/iap.tunnelResourceAccessor", resource: "iap-tunnel/test-dev-bot" },
-      { role: "roles/compute.osAdminLogin", resource: "instance/test-dev-bot" },
-      { role: "roles/iam.serviceAccountUser", resource: `service-account/${VM_EMAIL}` },
-      {
-        role: expect.stringMatching(
-          /^projects\/\$\{TfToken\[.*\]\}\/roles\/test_dev_release_project_get$/,
-        ),
-        resource: "project",
-        reason: "gcloud compute ssh reads the project (compute.projects.get only)",
-      },
-    ]);
-  });
-
-  it("synthesizes those grants on the one repository, instance and account", () => {
-    const { stack } = setup();
     const json = synthJson(stack);
     const member = expect.stringMatching(
       /^serviceAccount:\$\{google_service_account\.pipeline_build-account/,
     );
+    const buildGrants = Object.entries(json.resource ?? {})
+      .filter(([type]) => /_iam_(member|binding|policy)$/.test(type))
+      .flatMap(([type, byName]) =>
+        Object.values(byName)
+          .filter((g) => member.asymmetricMatch(g.member))
+          .map((g) => ({ type, role: g.role })),
+      );
+    expect(buildGrants).toEqual(
+      expect.arrayContaining([
+        {
+          type: "google_artifact_registry_repository_iam_member",
+          role: "roles/artifactregistry.writer",
+        },
+        { type: "google_project_iam_member", role: "roles/logging.logWriter" },
+        { type: "google_storage_bucket_iam_member", role: "roles/storage.objectUser" },
+      ]),
+    );
+    expect(buildGrants).toHaveLength(3);
+    expect(
+      findResource(json, "google_storage_bucket_iam_member", { role: "roles/storage.objectUser" }),
+    ).toMatchObject({
+      bucket: expect.stringMatching(/^\$\{google_storage_bucket\.releases_bucket_\w+\.name\}$/),
+      member,
+    });
     expect(
       findResource(json, "google_artifact_registry_repository_iam_member", {
         role: "roles/artifactregistry.writer",
@@ -262,45 +309,21 @@ describe("CloudBuildPipeline", () => {
       ),
       member,
     });
-    expect(
-      findResource(json, "google_iap_tunnel_instance_iam_member", {
-        role: "roles/iap.tunnelResourceAccessor",
-      }),
-    ).toMatchObject({
-      zone: "us-central1-a",
-      instance: expect.stringMatching(
-        /^\$\{google_compute_instance\.vm_instance_[A-Z0-9]+\.name\}$/,
-      ),
-      member,
-    });
-    expect(
-      findResource(json, "google_compute_instance_iam_member", {
-        role: "roles/compute.osAdminLogin",
-      }),
-    ).toMatchObject({
-      zone: "us-central1-a",
-      instance_name: expect.stringMatching(
-        /^\$\{google_compute_instance\.vm_instance_[A-Z0-9]+\.name\}$/,
-      ),
-      member,
-    });
-    expect(
-      findResource(json, "google_service_account_iam_member", {
-        role: "roles/iam.serviceAccountUser",
-      }),
-    ).toMatchObject({ service_account_id: `projects/-/serviceAccounts/${VM_EMAIL}`, member });
-    expect(findResource(json, "google_project_iam_custom_role")).toMatchObject({
-      role_id: "test_dev_release_project_get",
-      permissions: ["compute.projects.get"],
-    });
-    const projectRoles = resourcesOf(json, "google_project_iam_member").map((r) => r.config);
-    expect(projectRoles.map((r) => r.role)).toEqual([
-      "roles/logging.logWriter",
-      expect.stringMatching(
-        /^projects\/\$\{google_project_iam_custom_role\..*\.project\}\/roles\/test_dev_release_project_get$/,
-      ),
-    ]);
-    expect(projectRoles.every((r) => member.asymmetricMatch(r.member))).toBe(true);
+  });
+
+  it("cannot log in to the VM: no IAP tunnel, OS Login, act-as or project-reader grants", () => {
+    const { stack } = setup();
+    const json = synthJson(stack);
+    for (const type of [
+      "google_iap_tunnel_instance_iam_member",
+      "google_compute_instance_iam_member",
+      "google_service_account_iam_member",
+      "google_project_iam_custom_role",
+    ]) {
+      expect(resourcesOf(json, type)).toEqual([]);
+    }
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/osAdminLogin|osLogin|iap\.tunnelResourceAccessor|serviceAccountUser/);
   });
 
   it("grants nothing broad: no IAM policies or bindings, no primitive or default accounts", () => {
@@ -311,25 +334,39 @@ describe("CloudBuildPipeline", () => {
     const text = JSON.stringify(json);
     expect(text).not.toMatch(/roles\/(editor|owner|viewer)"/);
     expect(text).not.toMatch(/cloudbuild\.gserviceaccount\.com|-compute@developer/);
-    // The instance roles are never granted project-wide.
     const projectRoles = resourcesOf(json, "google_project_iam_member").map((r) => r.config.role);
-    expect(projectRoles).not.toContain("roles/compute.osAdminLogin");
-    expect(projectRoles).not.toContain("roles/iap.tunnelResourceAccessor");
-    expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
+    expect(projectRoles).not.toContain("roles/storage.objectUser");
   });
 
   it("creates the triggers after the grants", () => {
     const { stack } = setup();
     const dependsOn = triggerOf(stack).depends_on as string[];
-    expect(dependsOn).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^google_artifact_registry_repository_iam_member\./),
-        expect.stringMatching(/^google_iap_tunnel_instance_iam_member\./),
-        expect.stringMatching(/^google_compute_instance_iam_member\./),
-        expect.stringMatching(/^google_service_account_iam_member\./),
-      ]),
+    expect(dependsOn).toEqual([
+      expect.stringMatching(/^google_artifact_registry_repository_iam_member\./),
+      expect.stringMatching(/^google_project_iam_member\./),
+      expect.stringMatching(/^google_storage_bucket_iam_member\./),
+    ]);
+  });
+
+  it("waits for an approval by default and records nothing", () => {
+    const { pipeline } = setup();
+    expect(pipeline.approvalRequired).toBe(true);
+    expect(optOutsOf(pipeline.triggers["core-engine"])).toEqual([]);
+  });
+
+  it("builds without approval only through the named opt-out, recorded on every trigger", () => {
+    const reason = "dev environment: pushes release to the dev VM at once, ticket OPS-12";
+    const { stack, pipeline } = setup({
+      services: ["core-engine", "strategy-worker"],
+      allowWithoutApproval: { reason },
+    });
+    expect(triggerOf(stack).approval_config).toEqual({ approval_required: false });
+    for (const trigger of Object.values(pipeline.triggers)) {
+      expect(optOutsOf(trigger)).toEqual([{ id: "build-without-approval", reason }]);
+    }
+    expect(() => setup({ allowWithoutApproval: { reason: "fast" } })).toThrow(
+      /allowWithoutApproval\.reason = "fast" is too short/,
     );
-    expect(dependsOn).toHaveLength(6);
   });
 
   it("inlines another config file with its own substitutions", () => {
@@ -338,7 +375,7 @@ describe("CloudBuildPipeline", () => {
         "steps:",
         "  - id: hello",
         "    name: ubuntu",
-        "    args: ['echo', '${_SERVICE_NAME} ${_LOCATION} ${_REPO_NAME} ${_INSTANCE_NAME} ${_ZONE} $_GREETING %{x} $$HOME']",
+        "    args: ['echo', '${_SERVICE_NAME} ${_LOCATION} ${_REPO_NAME} ${_RELEASE_BUCKET} $_GREETING %{x} $$HOME']",
         "substitutions:",
         "  _GREETING: hi",
         "options:",
@@ -355,7 +392,7 @@ describe("CloudBuildPipeline", () => {
           name: "ubuntu",
           args: [
             "echo",
-            "$${_SERVICE_NAME} $${_LOCATION} $${_REPO_NAME} $${_INSTANCE_NAME} $${_ZONE} $_GREETING %%{x} $$HOME",
+            "$${_SERVICE_NAME} $${_LOCATION} $${_REPO_NAME} $${_RELEASE_BUCKET} $_GREETING %%{x} $$HOME",
           ],
         },
       ],
@@ -422,10 +459,24 @@ describe("CloudBuildPipeline", () => {
       );
     });
 
-    it("a service the VM does not run", () => {
+    it("a service the VMs do not run", () => {
       expect(() => setup({ services: ["core-engine", "risk-engine"] })).toThrow(
-        /services\[1\] = "risk-engine" is not a service of the VM.*\n.*use one of core-engine, strategy-worker/,
+        /services\[1\] = "risk-engine" is not a service of the VMs.*\n.*use one of core-engine, strategy-worker/,
       );
+    });
+
+    it("no VMs", () => {
+      expect(() => setup({ vms: [] })).toThrow(/vms = \[\] must list at least one Vm/);
+    });
+
+    it("a VM that does not follow the release record", () => {
+      expect(() => setup({}, { vmWithoutRecord: true })).toThrow(
+        /vms\[0\] = "test-dev-bot" does not follow this release record, so a release would never reach it\.\n.*releaseRecord/,
+      );
+    });
+
+    it("a missing release record", () => {
+      expect(() => setup({ releaseRecord: undefined })).toThrow(/releaseRecord/);
     });
 
     it("a service listed twice", () => {
@@ -436,7 +487,7 @@ describe("CloudBuildPipeline", () => {
 
     it("a service whose VM image is not in the registry", () => {
       expect(() => setup({}, { foreignImage: true })).toThrow(
-        /services\[0\] = "core-engine" runs the image europe-docker\.pkg\.dev\/other\/mirror\/core-engine:3f9c2ab on the VM, but the pipeline pushes us-central1-docker\.pkg\.dev\/<project>\/test-dev-repo\/core-engine/,
+        /services\[0\] = "core-engine" runs the image europe-docker\.pkg\.dev\/other\/mirror\/core-engine:3f9c2ab on test-dev-bot, but the pipeline pushes us-central1-docker\.pkg\.dev\/<project>\/test-dev-repo\/core-engine/,
       );
     });
 
@@ -474,14 +525,15 @@ describe("CloudBuildPipeline", () => {
     });
 
     it("two pipelines with the same name in one stack", () => {
-      const { stack, registry, vm } = setup();
+      const { stack, registry, vm, releaseRecord } = setup();
       expect(
         () =>
           new CloudBuildPipeline(stack, "again", {
             github: { owner: "acme", repository: "trading-bot" },
             services: ["core-engine"],
             registry,
-            vm,
+            releaseRecord,
+            vms: [vm],
           }),
       ).toThrow(
         /name = "test-dev-release-core-engine" is already used by another trigger in this stack \(test-dev\/pipeline\)/,

@@ -7,6 +7,7 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { ValidationError } from "../../constructs/core/errors";
 import { renderTemplate, TEMPLATES_DIR } from "../../constructs/core/templates";
 import { TOKEN_MARKER } from "../../constructs/core/terraform-text";
+import { Bucket } from "../../constructs/gcp/bucket";
 import { Network } from "../../constructs/gcp/network";
 import {
   checkInstanceMetadata,
@@ -16,7 +17,7 @@ import {
   type VmProps,
   type VmService,
 } from "../../constructs/gcp/vm";
-import { synthJson, testStack } from "../helpers/synth";
+import { resourcesOf, synthJson, testStack } from "../helpers/synth";
 import {
   bashSyntax,
   DIGEST,
@@ -63,7 +64,7 @@ describe("Vm startup script", () => {
       );
     }
     expect(script).toContain(
-      `install_file 0755 /opt/scripts/deploy.sh <<'EOF_DEPLOY_SCRIPT' || true\n${vm.renderedDeployScript}EOF_DEPLOY_SCRIPT\n`,
+      `install_file 0755 /opt/scripts/deploy.sh <<'EOF_DEPLOY_SCRIPT' || true\n${vm.renderedDeployScript!}EOF_DEPLOY_SCRIPT\n`,
     );
     expect(Object.keys(vm.renderedUnits)).toEqual(names);
   });
@@ -95,7 +96,7 @@ describe("Vm startup script", () => {
   });
 
   it("has a deploy.sh that passes bash -n and whose case lists exactly the services", () => {
-    const deploy = vm.renderedDeployScript;
+    const deploy = vm.renderedDeployScript!;
     expect(bashSyntax(deploy)).toEqual({ status: 0, stderr: "" });
     const branches = [
       ...deploy.matchAll(
@@ -119,7 +120,7 @@ describe("Vm startup script", () => {
     [["core-engine", "abc", "extra"], /usage: deploy\.sh SERVICE \[COMMIT_SHA\]/],
   ])("deploy.sh %j exits 2 before touching anything", (args, message) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deploy-")), "deploy.sh");
-    fs.writeFileSync(file, vm.renderedDeployScript);
+    fs.writeFileSync(file, vm.renderedDeployScript!);
     const result = spawnSync("bash", [file, ...args], { encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
@@ -128,7 +129,7 @@ describe("Vm startup script", () => {
   (hasShellcheck ? it : it.skip)(
     "has a deploy.sh that passes shellcheck (skipped: no shellcheck)",
     () => {
-      expect(shellcheck(vm.renderedDeployScript)).toEqual({ status: 0, stdout: "" });
+      expect(shellcheck(vm.renderedDeployScript!)).toEqual({ status: 0, stdout: "" });
     },
   );
 
@@ -290,7 +291,7 @@ describe("every rendered script passes bash -n and shellcheck", () => {
   });
   const scripts: [string, string][] = [
     ["startup", vm.renderedStartupScript],
-    ["deploy", vm.renderedDeployScript],
+    ["deploy", vm.renderedDeployScript!],
     ["pg-dump", pgDump],
   ];
 
@@ -372,5 +373,232 @@ describe("checkInstanceMetadata", () => {
     ).toThrow(
       /metadata\.startup-script = "\(\d+ bytes\)" is \d+ bytes; Compute Engine takes at most 262144/,
     );
+  });
+});
+
+describe("release-sync, with a release record", () => {
+  const stack = testStack();
+  const network = new Network(stack, "network", {
+    subnets: [{ region: "us-central1", cidr: "10.10.0.0/20" }],
+  });
+  const releaseRecord = new Bucket(stack, "releases", {
+    name: "releases",
+    location: "us-central1",
+  });
+  const vm = new Vm(stack, "vm", {
+    name: "bot",
+    zone: "us-central1-a",
+    network,
+    machineType: "e2-standard-4",
+    serviceAccount: sa,
+    services: [
+      { name: "core-engine", image: `${REGISTRY}/core-engine:${SHA}` },
+      { name: "strategy-worker", image: `${REGISTRY}/strategy-worker@${DIGEST}` },
+    ],
+    releaseRecord,
+  });
+  const sync = vm.renderedReleaseSync!;
+  const startup = vm.renderedStartupScript;
+  // What the VM runs: Terraform has put the bucket's name where its reference was.
+  const script = sync.script.replace(TOKEN_MARKER, "test-dev-releases");
+  const scripts: [string, string][] = [
+    ["startup", startup.replace(TOKEN_MARKER, "tfvalue")],
+    ["release-sync", script],
+  ];
+
+  it.each(scripts)("%s passes bash -n", (_, text) => {
+    expect(bashSyntax(text)).toEqual({ status: 0, stderr: "" });
+  });
+
+  (hasShellcheck ? it.each(scripts) : it.skip.each(scripts))(
+    "%s passes shellcheck -S warning",
+    (_, text) => {
+      expect(shellcheck(text)).toEqual({ status: 0, stdout: "" });
+    },
+  );
+
+  it("replaces deploy.sh: the startup script installs release-sync and its timer", () => {
+    expect(vm.renderedDeployScript).toBeUndefined();
+    expect(startup).not.toContain("EOF_DEPLOY_SCRIPT");
+    expect(startup).toContain(
+      `install_file 0700 /opt/scripts/release-sync.sh <<'EOF_RELEASE_SYNC_SCRIPT' || true\n${sync.script}EOF_RELEASE_SYNC_SCRIPT\n`,
+    );
+    expect(startup).toContain(
+      `install_file 0644 /etc/systemd/system/release-sync.timer <<'EOF_RELEASE_SYNC_TIMER' || true\n${sync.timer}EOF_RELEASE_SYNC_TIMER\n`,
+    );
+    expect(startup).toContain("rm -f /opt/scripts/deploy.sh\n");
+    expect(startup).toContain("rm -f /etc/systemd/system/core-engine.service.d/release.conf\n");
+    expect(startup).toMatch(
+      /\nsystemctl enable release-sync\.timer\nsystemctl restart release-sync\.timer\n/,
+    );
+  });
+
+  it("runs every minute, catches up after downtime, and spreads the VMs", () => {
+    expect(sync.timer).toMatch(/^OnCalendar=\*-\*-\* \*:\*:00$/m);
+    expect(sync.timer).toMatch(/^Persistent=true$/m);
+    expect(sync.timer).toMatch(/^RandomizedDelaySec=20s$/m);
+    expect(sync.timer).toMatch(/^WantedBy=timers\.target$/m);
+    expect(sync.service).toMatch(/^Type=oneshot$/m);
+    expect(sync.service).toMatch(/^ExecStart=\/opt\/scripts\/release-sync\.sh$/m);
+    expect(sync.service).toMatch(/^After=.*google-startup-scripts\.service/m);
+  });
+
+  it("has each unit read its image from the state file, over the pinned one", () => {
+    for (const name of ["core-engine", "strategy-worker"]) {
+      const unit = vm.renderedUnits[name];
+      const pinned = unit.indexOf("\nEnvironment=IMAGE=");
+      const state = unit.indexOf(`\nEnvironmentFile=-/var/lib/release-sync/${name}.env\n`);
+      expect(pinned).toBeGreaterThan(0);
+      expect(state).toBeGreaterThan(pinned);
+      expect(unit).not.toContain("deploy.sh");
+    }
+  });
+
+  it("lets the VM's account read this bucket only", () => {
+    const grants = resourcesOf(synthJson(stack), "google_storage_bucket_iam_member");
+    expect(grants.map((g) => [g.config.role, g.config.member])).toEqual([
+      ["roles/storage.objectViewer", sa.member],
+    ]);
+    expect(String(grants[0].config.bucket)).toMatch(/google_storage_bucket\.releases_bucket_/);
+  });
+
+  it("refuses host files in release-sync's paths, and a service named release-sync", () => {
+    for (const path of ["/opt/scripts/release-sync.sh", "/var/lib/release-sync/core-engine.env"]) {
+      expect(() => setup({ files: [{ path, content: "x" }] })).toThrow(
+        /is written by the Vm construct itself/,
+      );
+    }
+    expect(() =>
+      setup({ services: [{ name: "release-sync", image: `${REGISTRY}/x:${SHA}` }] }),
+    ).toThrow(/services\[0\]\.name = "release-sync" would replace a system unit/);
+  });
+
+  describe("when it runs", () => {
+    // The script with its root-owned paths moved into a scratch directory, and stubs for the
+    // commands it calls: the metadata server and GCS (curl), docker, systemctl, id, sleep.
+    let dir: string;
+    const repo = `${REGISTRY}/core-engine`;
+    const record = (service: string, content: string) =>
+      fs.writeFileSync(path.join(dir, "records", service), content);
+    const log = () =>
+      fs.existsSync(path.join(dir, "log")) ? fs.readFileSync(path.join(dir, "log"), "utf8") : "";
+    const state = (service: string) => {
+      const file = path.join(dir, "state", `${service}.env`);
+      return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    };
+    const run = (...args: string[]) => {
+      fs.rmSync(path.join(dir, "log"), { force: true });
+      return spawnSync("bash", [path.join(dir, "release-sync.sh"), ...args], {
+        env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin`, STUB: dir },
+        encoding: "utf8",
+      });
+    };
+
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-sync-"));
+      for (const d of ["bin", "records", "state"]) fs.mkdirSync(path.join(dir, d));
+      const stub = (name: string, body: string) =>
+        fs.writeFileSync(path.join(dir, "bin", name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+      stub("id", "echo 0");
+      stub("sleep", "true");
+      stub("systemctl", 'echo "systemctl $*" >>"$STUB/log"');
+      stub(
+        "docker",
+        'echo "docker $*" >>"$STUB/log"\nif [ -e "$STUB/pull-fails" ]; then exit 1; fi',
+      );
+      stub(
+        "curl",
+        [
+          'echo "curl $*" >>"$STUB/log"',
+          'case "$*" in',
+          '  *Metadata-Flavor*) echo \'{"access_token":"ya29.secret-token","expires_in":3599}\'; exit 0 ;;',
+          "esac",
+          'header="$(cat)"; echo "stdin $header" >>"$STUB/log"',
+          'while [ "$#" -gt 1 ]; do [ "$1" = -o ] && out="$2"; [ "$1" = -D ] && dump="$2"; shift; done',
+          'service="${1##*/o/}"; service="${service%%\\?*}"',
+          'if [ -f "$STUB/records/$service" ]; then cp "$STUB/records/$service" "$out"; printf "HTTP/2 200\\r\\n" >"$dump"; else printf "HTTP/2 404\\r\\n" >"$dump"; fi',
+        ].join("\n"),
+      );
+      fs.writeFileSync(
+        path.join(dir, "release-sync.sh"),
+        script
+          .replace("state_dir=/var/lib/release-sync", `state_dir=${dir}/state`)
+          .replace("exec 9>/run/release-sync.lock", `exec 9>${dir}/lock`),
+      );
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("leaves the pinned image running while there is no record", () => {
+      const result = run();
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain("core-engine: no release record yet");
+      expect(log()).not.toMatch(/docker|systemctl/);
+      expect(state("core-engine")).toBeUndefined();
+    });
+
+    it("pulls, writes the state file, restarts and checks the service for a new commit", () => {
+      record("core-engine", "0123abc\n");
+      const result = run("--now");
+      expect(result.status).toBe(0);
+      expect(state("core-engine")).toBe(`IMAGE=${repo}:0123abc\n`);
+      expect(log()).toContain(`docker pull ${repo}:0123abc`);
+      expect(log().indexOf("docker pull")).toBeLessThan(log().indexOf("systemctl restart"));
+      expect(log()).toContain("systemctl restart core-engine.service");
+      expect(log()).toContain("systemctl is-active --quiet core-engine.service");
+      expect(log()).toContain(
+        "https://storage.googleapis.com/storage/v1/b/test-dev-releases/o/core-engine?alt=media",
+      );
+      // The token reaches curl on stdin, never on its command line.
+      expect(log()).toContain("stdin Authorization: Bearer ya29.secret-token");
+      expect(
+        log()
+          .split("\n")
+          .filter((l) => l.startsWith("curl"))
+          .join("\n"),
+      ).not.toContain("secret-token");
+      // A second run finds nothing to do.
+      expect(run().status).toBe(0);
+      expect(log()).not.toMatch(/docker|systemctl/);
+    });
+
+    it("writes the state without a restart when the record names the pinned commit", () => {
+      record("core-engine", SHA);
+      expect(run().status).toBe(0);
+      expect(state("core-engine")).toBe(`IMAGE=${repo}:${SHA}\n`);
+      expect(log()).not.toMatch(/docker|systemctl/);
+    });
+
+    it.each([
+      ["a command", "0123abc; rm -rf /"],
+      ["upper case", "0123ABC"],
+      ["too short", "0123ab"],
+      ["two lines", "0123abc\n4567def\n"],
+      ["empty", ""],
+    ])("refuses a record that is not one SHA (%s) and changes nothing", (_, content) => {
+      record("core-engine", content);
+      const result = run();
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(
+        "core-engine: gs://test-dev-releases/core-engine is not a commit SHA",
+      );
+      expect(log()).not.toMatch(/docker|systemctl/);
+      expect(state("core-engine")).toBeUndefined();
+    });
+
+    it("keeps the running container when the pull fails", () => {
+      record("core-engine", "0123abc");
+      fs.writeFileSync(path.join(dir, "pull-fails"), "");
+      const result = run();
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`cannot pull ${repo}:0123abc; it keeps running`);
+      expect(log()).not.toContain("systemctl");
+      expect(state("core-engine")).toBeUndefined();
+    });
+
+    it("takes no other arguments", () => {
+      const result = run("core-engine");
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/usage: release-sync\.sh \[--now\]/);
+    });
   });
 });

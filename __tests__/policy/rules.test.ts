@@ -555,6 +555,14 @@ const CASES: Record<string, Case> = {
     },
     message: /secret_data holds a literal value/,
   },
+  "GCP-CB-001": {
+    pass: {
+      type: "google_cloudbuild_trigger",
+      config: { name: "release", approval_config: { approval_required: true } },
+    },
+    fail: { type: "google_cloudbuild_trigger", config: { name: "release" } },
+    message: /approval_config.approval_required is not set and defaults to false/,
+  },
   "AWS-SG-001": {
     pass: sg("10.0.0.0/8"),
     fail: sg("0.0.0.0/0"),
@@ -1352,6 +1360,14 @@ describe("rules accept the constructs' opt-outs for the same risk", () => {
           ip_configuration: { ipv4_enabled: true, authorized_networks: [{ value: "0.0.0.0/0" }] },
         },
       }),
+    ],
+    [
+      "GCP-CB-001",
+      "build-without-approval",
+      {
+        type: "google_cloudbuild_trigger",
+        config: { name: "release", approval_config: { approval_required: false } },
+      },
     ],
     [
       "GCP-FW-003",

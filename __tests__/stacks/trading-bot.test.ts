@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { optOutsOf } from "../../constructs/core/opt-out";
 import { TradingBotStack } from "../../stacks/trading-bot";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
 import { resourcesOf, synthJson, type SynthJson } from "../helpers/synth";
@@ -9,7 +10,8 @@ function synthEnv(env: keyof typeof TRADING_BOT_EXAMPLES, override: object = {})
 }
 
 const configs = (json: SynthJson, type: string) => resourcesOf(json, type).map((r) => r.config);
-const prod = synthEnv("prod");
+const prodStack = new TradingBotStack(Testing.app(), TRADING_BOT_EXAMPLES.prod);
+const prod = synthJson(prodStack);
 
 // Every environment of the system's examples (the inventory snapshots are in inventory.test.ts).
 const environments = Object.keys(TRADING_BOT_EXAMPLES) as (keyof typeof TRADING_BOT_EXAMPLES)[];
@@ -92,6 +94,21 @@ describe.each(environments)("trading-bot-%s", (env) => {
   });
 });
 
+describe("trading-bot-dev", () => {
+  it("releases without an approval, as a recorded opt-out with its reason", () => {
+    const stack = new TradingBotStack(Testing.app(), TRADING_BOT_EXAMPLES.dev);
+    const triggers = configs(synthJson(stack), "google_cloudbuild_trigger");
+    expect(triggers.map((t) => t.approval_config)).toEqual(
+      Array(4).fill({ approval_required: false }),
+    );
+    for (const trigger of Object.values(stack.pipeline.triggers)) {
+      expect(optOutsOf(trigger)).toEqual([
+        { id: "build-without-approval", reason: expect.stringMatching(/^dev: every push/) },
+      ]);
+    }
+  });
+});
+
 describe("trading-bot-prod", () => {
   it("runs the primary in us-central1 and a DR replica in us-east1 at the production sizes", () => {
     const [primary, replica] = configs(prod, "google_sql_database_instance");
@@ -112,7 +129,7 @@ describe("trading-bot-prod", () => {
     ]);
   });
 
-  it("gives the VMs' account exactly the six roles the services need, secrets one by one", () => {
+  it("gives the VMs' account exactly the seven roles the services need, secrets one by one", () => {
     expect(configs(prod, "google_service_account").map((a) => a.account_id)).toEqual([
       "trading-bot-prod-build",
       "trading-bot-prod-vm",
@@ -123,13 +140,29 @@ describe("trading-bot-prod", () => {
     const project = grantsTo("google_project_iam_member").map((g) => g.role);
     const secrets = grantsTo("google_secret_manager_secret_iam_member");
     const registry = grantsTo("google_artifact_registry_repository_iam_member").map((g) => g.role);
-    expect(new Set([...project, ...secrets.map((g) => g.role), ...registry])).toEqual(
+    const buckets = grantsTo("google_storage_bucket_iam_member");
+    // The release record only, once for both VMs; never the backups bucket.
+    expect(buckets.map((g) => [g.bucket, g.role])).toEqual([
+      [
+        expect.stringContaining("google_storage_bucket.release-record_bucket_"),
+        "roles/storage.objectViewer",
+      ],
+    ]);
+    expect(
+      new Set([
+        ...project,
+        ...secrets.map((g) => g.role),
+        ...registry,
+        ...buckets.map((g) => g.role),
+      ]),
+    ).toEqual(
       new Set([
         "roles/secretmanager.secretAccessor",
         "roles/cloudsql.client",
         // IAM database login as the user iamUsers creates; without it the login is refused.
         "roles/cloudsql.instanceUser",
         "roles/artifactregistry.reader",
+        "roles/storage.objectViewer",
         "roles/logging.logWriter",
         "roles/monitoring.metricWriter",
       ]),
@@ -146,7 +179,7 @@ describe("trading-bot-prod", () => {
       expect(g.condition).toMatchObject({ title: expect.stringMatching(/only$/) });
   });
 
-  it("pins every container to the release commit and gives each VM a static IP output", () => {
+  it("pins every container to the first release and gives each VM a static IP output", () => {
     for (const vm of configs(prod, "google_compute_instance")) {
       const script = (vm.metadata as Record<string, string>)["startup-script"];
       const images = [...script.matchAll(/^Environment=IMAGE=(\S+)$/gm)].map((m) => m[1]);
@@ -156,6 +189,7 @@ describe("trading-bot-prod", () => {
     }
     expect(Object.keys(prod.output ?? {}).sort()).toEqual([
       "registry-url",
+      "release-record-url",
       "sql-connection-us-central1",
       "sql-connection-us-east1",
       "static-ip-us-central1",
@@ -242,13 +276,15 @@ describe("trading-bot-prod", () => {
     );
   });
 
-  it("requires IAP among the SSH sources, since the release pipeline deploys through it", () => {
-    expect(() => synthEnv("prod", { sshFrom: ["203.0.113.10/32"] })).toThrow(
-      /sshFrom = \["203\.0\.113\.10\/32"\] is invalid\.\n {2}Fix: include "iap"/,
+  it("no longer requires IAP among the SSH sources: the pipeline never logs in", () => {
+    const json = synthEnv("prod", { sshFrom: ["203.0.113.10/32"] });
+    const ssh = configs(json, "google_compute_firewall").filter((r) =>
+      JSON.stringify(r.allow ?? []).includes('"22"'),
     );
+    expect(ssh.map((r) => r.source_ranges)).toEqual([["203.0.113.10/32"]]);
   });
 
-  it("releases through a Cloud Build trigger per service on pushes to main", () => {
+  it("releases through a Cloud Build trigger per service on pushes to main, after an approval", () => {
     const triggers = configs(prod, "google_cloudbuild_trigger");
     expect(triggers.map((t) => t.name)).toEqual([
       "trading-bot-prod-release-capital-manager",
@@ -256,19 +292,91 @@ describe("trading-bot-prod", () => {
       "trading-bot-prod-release-exchange-connector",
       "trading-bot-prod-release-strategy-worker",
     ]);
+    for (const trigger of Object.values(prodStack.pipeline.triggers))
+      expect(optOutsOf(trigger)).toEqual([]);
     for (const trigger of triggers) {
-      expect(trigger).toMatchObject({ github: { push: { branch: "^main$" } } });
+      expect(trigger).toMatchObject({
+        github: { push: { branch: "^main$" } },
+        approval_config: { approval_required: true },
+        substitutions: {
+          _RELEASE_BUCKET: expect.stringContaining("google_storage_bucket.release-record_bucket_"),
+        },
+      });
       expect(trigger.service_account).toMatch(/google_service_account\.release_/);
     }
-    // The build account holds instance-level roles on the primary VM only, never project-wide.
+  });
+
+  it("gives the build account its repository, the release record and log writing, and no VM access", () => {
     const buildMember = /google_service_account\.release_[\w-]+\.email/;
-    const projectRoles = configs(prod, "google_project_iam_member")
-      .filter((g) => buildMember.test(String(g.member)))
-      .map((g) => g.role);
-    expect(projectRoles).toEqual([
-      "roles/logging.logWriter",
-      expect.stringContaining("google_project_iam_custom_role"),
+    const grants = Object.entries(prod.resource ?? {})
+      .filter(([type]) => /_iam_member$/.test(type))
+      .flatMap(([type, byName]) =>
+        Object.values(byName)
+          .filter((g) => buildMember.test(String(g.member)))
+          .map((g) => [type, g.role]),
+      );
+    expect(grants.sort()).toEqual([
+      ["google_artifact_registry_repository_iam_member", "roles/artifactregistry.writer"],
+      ["google_project_iam_member", "roles/logging.logWriter"],
+      ["google_storage_bucket_iam_member", "roles/storage.objectUser"],
     ]);
+    for (const type of [
+      "google_iap_tunnel_instance_iam_member",
+      "google_compute_instance_iam_member",
+      "google_service_account_iam_member",
+      "google_project_iam_custom_role",
+    ]) {
+      expect(configs(prod, type)).toEqual([]);
+    }
+  });
+
+  it("keeps a versioned, private release record whose every earlier release stays", () => {
+    const [record] = configs(prod, "google_storage_bucket").filter(
+      (b) => b.name === "trading-bot-prod-releases",
+    );
+    expect(record).toMatchObject({
+      uniform_bucket_level_access: true,
+      public_access_prevention: "enforced",
+      versioning: { enabled: true },
+      force_destroy: false,
+    });
+    const noncurrent = (record.lifecycle_rule as { condition: Record<string, unknown> }[]).map(
+      (r) => r.condition,
+    );
+    expect(noncurrent).toEqual([
+      { num_newer_versions: 36500, with_state: "ARCHIVED" },
+      { days_since_noncurrent_time: 36500 },
+    ]);
+    // Terraform creates the bucket, never its objects: the pipeline writes them.
+    expect(configs(prod, "google_storage_bucket_object")).toEqual([]);
+  });
+
+  it("runs release-sync on every VM, primary and backup region, and no deploy.sh", () => {
+    const vms = configs(prod, "google_compute_instance");
+    expect(vms).toHaveLength(2);
+    for (const vm of vms) {
+      const script = (vm.metadata as Record<string, string>)["startup-script"];
+      expect(script).toContain("install_file 0700 /opt/scripts/release-sync.sh");
+      expect(script).toContain("systemctl enable release-sync.timer");
+      expect(script).toMatch(
+        /bucket="\$\{google_storage_bucket\.release-record_bucket_\w+\.name\}"/,
+      );
+      expect(script).toContain("rm -f /opt/scripts/deploy.sh");
+      expect(script).not.toContain("install_file 0755 /opt/scripts/deploy.sh");
+      expect(
+        script.match(/^EnvironmentFile=-\/var\/lib\/release-sync\/[a-z-]+\.env$/gm),
+      ).toHaveLength(4);
+    }
+  });
+
+  it("refuses to release staging or prod without an approval", () => {
+    const optOut = {
+      releaseWithoutApproval: { reason: "we want to ship faster than approvals allow" },
+    };
+    expect(() => synthEnv("prod", optOut)).toThrow(
+      /releaseWithoutApproval = .* is invalid\.\n {2}Fix: remove it: staging and prod releases wait for an approval/,
+    );
+    expect(() => synthEnv("staging", optOut)).toThrow(/releaseWithoutApproval/);
   });
 
   it("refuses a backup region listed twice", () => {

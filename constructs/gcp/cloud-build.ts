@@ -2,27 +2,25 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
 import { z } from "zod";
-import { checkProps, constructRef, type PropsSchema } from "../core/props";
-import { Token } from "cdktf";
+import { checkProps, constructRef, optOutSchema, type PropsSchema } from "../core/props";
 import { parseDocument } from "yaml";
 import {
   CloudbuildTrigger,
   type CloudbuildTriggerBuild,
   type CloudbuildTriggerBuildStep,
 } from "@cdktf/provider-google/lib/cloudbuild-trigger";
-import { ComputeInstanceIamMember } from "@cdktf/provider-google/lib/compute-instance-iam-member";
-import { IapTunnelInstanceIamMember } from "@cdktf/provider-google/lib/iap-tunnel-instance-iam-member";
-import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
-import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import type { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+import { OPT_OUT_IDS } from "../../vocabulary";
 import { detectSecret } from "../../vocabulary/secrets";
 import { invalid, type ErrorSource } from "../core/errors";
 import { prefixedName } from "../core/naming";
+import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { PlatformStack } from "../core/stack";
 import { TEMPLATES_DIR } from "../core/templates";
 import type { ArtifactRegistry } from "./artifact-registry";
+import type { Bucket } from "./bucket";
 import { checkRegion } from "./regions";
-import { IamMembers, ServiceAccount } from "./service-account";
+import { ServiceAccount } from "./service-account";
 import type { Vm } from "./vm";
 
 /** The GitHub repository whose pushes release the services. */
@@ -49,13 +47,30 @@ export interface CloudBuildPipelineProps {
   readonly branch?: string;
   /**
    * The services to release, one trigger each: a push that changes `app/<service>/**` tests,
-   * builds, pushes and deploys that service. Each must be one of the VM's services.
+   * builds and pushes that service, then writes its commit SHA into the release record. Each must
+   * run on at least one of `vms`.
    */
   readonly services: readonly string[];
   /** The DOCKER repository images are pushed to; the build account may write to it only. */
   readonly registry: ArtifactRegistry;
-  /** The VM that runs the services (deploy target of `/opt/scripts/deploy.sh`). */
-  readonly vm: Vm;
+  /**
+   * The release record: the bucket whose object `<service>` holds the released commit SHA. The
+   * build account gets `roles/storage.objectUser` on it only (overwriting an object needs
+   * delete); every VM of `vms` must follow it (`releaseRecord` of the Vm).
+   */
+  readonly releaseRecord: Bucket;
+  /**
+   * The VMs that run the services, in every region: each follows `releaseRecord` with its
+   * release-sync timer, so a release reaches all of them. Used to check the services and images.
+   */
+  readonly vms: readonly Vm[];
+  /**
+   * Let pushes build and release without a person approving each build, with the reason (a dev
+   * environment): `approval_config.approval_required` is false and the opt-out
+   * `build-without-approval` is recorded on every trigger, which the review report lists.
+   * @default undefined (every build waits for an approval: roles/cloudbuild.builds.approver)
+   */
+  readonly allowWithoutApproval?: OptOut;
   /** The triggers' region, or `global`; the GitHub connection must be in it. @default the registry's region */
   readonly location?: string;
   /**
@@ -75,7 +90,9 @@ const CLOUD_BUILD_PIPELINE_PROPS = z.strictObject({
   branch: z.string().optional(),
   services: z.array(z.string()),
   registry: constructRef<ArtifactRegistry>("an ArtifactRegistry", ["repositoryId"]),
-  vm: constructRef<Vm>("the Vm that runs the services", ["instanceName", "services"]),
+  releaseRecord: constructRef<Bucket>("the release record Bucket", ["bucket", "grantReadWrite"]),
+  vms: z.array(constructRef<Vm>("a Vm that runs the services", ["instanceName", "services"])),
+  allowWithoutApproval: optOutSchema.optional(),
   location: z.string().optional(),
   buildConfig: z.string().optional(),
 }) satisfies PropsSchema<CloudBuildPipelineProps>;
@@ -115,8 +132,7 @@ export const PIPELINE_SUBSTITUTIONS = [
   "_LOCATION",
   "_REPO_NAME",
   "_SERVICE_NAME",
-  "_INSTANCE_NAME",
-  "_ZONE",
+  "_RELEASE_BUCKET",
 ] as const;
 
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -125,9 +141,6 @@ const PIPELINE_NAME = /^[a-z](?:[-a-z0-9]{0,40}[a-z0-9])?$/;
 const CONNECTION = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** A plain git branch name: no regex, no `..`, `//`, `@{`, leading `-`/`.`/`/` or `.lock` end. */
 const BRANCH = /^(?![-./]|refs\/)(?!.*(?:\.\.|\/\/|\/\.|@\{|\.lock$|[./]$))[A-Za-z0-9._/-]{1,200}$/;
-const IAP_TUNNEL = "roles/iap.tunnelResourceAccessor";
-const OS_ADMIN_LOGIN = "roles/compute.osAdminLogin";
-const ACT_AS = "roles/iam.serviceAccountUser";
 const STEP_KEYS = ["id", "name", "args", "entrypoint", "env", "dir", "waitFor", "timeout"];
 const TOP_KEYS = ["steps", "images", "options", "substitutions", "timeout", "tags"];
 const OPTION_KEYS: Readonly<Record<string, "string" | "number">> = {
@@ -141,12 +154,15 @@ const OPTION_KEYS: Readonly<Record<string, "string" | "number">> = {
 const configs = new Map<string, BuildConfig>();
 
 /**
- * A Cloud Build release pipeline for services that run on a {@link Vm}: one trigger per service
- * on pushes to one branch that touch `app/<service>/**`. The build config (default
- * `templates/cloudbuild.yaml`: test → build → push `:$COMMIT_SHA` → `gcloud compute ssh
- * --tunnel-through-iap` + `sudo /opt/scripts/deploy.sh <service> $COMMIT_SHA`) is validated and
- * written inline into each trigger, so the whole pipeline is reviewed in the synthesized JSON.
- * Builds run as a dedicated least-privilege service account, never the Cloud Build default one.
+ * A Cloud Build release pipeline for services that run on {@link Vm}s: one trigger per service
+ * on pushes to one branch that touch `app/<service>/**`, each build waiting for an approval
+ * unless a reasoned opt-out says otherwise. The build config (default `templates/cloudbuild.yaml`:
+ * test → build → push `:$COMMIT_SHA` → write `$COMMIT_SHA` to `gs://<release record>/<service>`)
+ * is validated and written inline into each trigger, so the whole pipeline is reviewed in the
+ * synthesized JSON. The release record is the one source of truth: every VM's release-sync timer
+ * follows it, and a rollback is an earlier SHA written into it. Builds run as a dedicated
+ * service account that can push to one repository, write one bucket and write logs, and cannot
+ * log in to any VM.
  */
 export class CloudBuildPipeline extends Construct {
   /** The build identity, `${prefix}-build` (`${prefix}-${name}-build` for another name). */
@@ -159,19 +175,20 @@ export class CloudBuildPipeline extends Construct {
   readonly location: string;
   /** The branch filter, an anchored RE2 regex such as `^main$`. */
   readonly branchPattern: string;
-  /** `roles/iap.tunnelResourceAccessor` on the VM only: the IAP TCP tunnel to port 22. */
-  readonly iapTunnelGrant: IapTunnelInstanceIamMember;
-  /** `roles/compute.osAdminLogin` on the VM only: OS Login with sudo, to run deploy.sh. */
-  readonly osAdminLoginGrant: ComputeInstanceIamMember;
-  /** `roles/iam.serviceAccountUser` on the VM's service account only (OS Login requires it). */
-  readonly vmServiceAccountGrant: ServiceAccountIamMember;
-  /** A custom role holding only `compute.projects.get`, which `gcloud compute ssh` reads. */
-  readonly projectReaderRole: ProjectIamCustomRole;
+  /** `roles/storage.objectUser` on the release record only: the last step overwrites `<service>`. */
+  readonly releaseGrant: StorageBucketIamMember;
+  /** Whether each build waits for an approval (false only with `allowWithoutApproval`). */
+  readonly approvalRequired: boolean;
 
   constructor(scope: Construct, id: string, props: CloudBuildPipelineProps) {
     super(scope, id);
     const stack = PlatformStack.of(this);
-    checkProps(this, CLOUD_BUILD_PIPELINE_PROPS, props, "{ github, services, registry, vm }");
+    checkProps(
+      this,
+      CLOUD_BUILD_PIPELINE_PROPS,
+      props,
+      "{ github, services, registry, releaseRecord, vms }",
+    );
     const name = props.name ?? "release";
     if (typeof name !== "string" || !PIPELINE_NAME.test(name)) {
       invalid(
@@ -213,12 +230,10 @@ export class CloudBuildPipeline extends Construct {
         "pass a DOCKER repository",
       );
     }
-    const vm = props.vm;
-    if (!vm?.instance || typeof vm.instanceName !== "string") {
-      invalid(this, "vm", vm, "is not a Vm", "pass the Vm construct that runs the services");
-    }
-    const vmImages = imagesOf(vm);
-    const services = this.checkServices(props.services, vmImages, registry);
+    const record = props.releaseRecord;
+    const vms = this.checkVms(props.vms, record);
+    const services = this.checkServices(props.services, vms, registry);
+    this.approvalRequired = !acceptOptOut(this, "allowWithoutApproval", props.allowWithoutApproval);
     this.location =
       props.location === "global"
         ? "global"
@@ -246,8 +261,8 @@ export class CloudBuildPipeline extends Construct {
       ),
     );
 
-    // Identity: its own account, with exactly what the four steps need and nothing project-wide
-    // beyond log writing and one read-only permission.
+    // Identity: its own account, with exactly what the four steps need: push to the one
+    // repository, overwrite objects of the one release record, write logs. No VM access at all.
     const project = registry.repository.project;
     const accountName = name === "release" ? "build" : `${name}-build`;
     if (`${stack.prefix}-${accountName}`.length > 30) {
@@ -262,7 +277,7 @@ export class CloudBuildPipeline extends Construct {
     this.serviceAccount = new ServiceAccount(this, "build-account", {
       name: accountName,
       displayName: `Cloud Build ${name} pipeline`,
-      description: `Runs the ${name} builds: tests, pushes to ${registry.repositoryId}, deploys to ${vm.instanceName}`,
+      description: `Runs the ${name} builds: tests, pushes to ${registry.repositoryId}, writes the release record`,
       projectId: project,
     });
     const sa = this.serviceAccount;
@@ -271,64 +286,7 @@ export class CloudBuildPipeline extends Construct {
       "roles/logging.logWriter",
       "Cloud Build writes the build logs (options.logging CLOUD_LOGGING_ONLY)",
     );
-    const vmProject = vm.instance.project;
-    this.iapTunnelGrant = new IamMembers<IapTunnelInstanceIamMember>(
-      this,
-      `iap-tunnel/${vm.instanceName}`,
-      () => "iap-tunnel",
-    ).add(sa, IAP_TUNNEL, (iamId, member) => {
-      return new IapTunnelInstanceIamMember(this, iamId, {
-        project: vmProject,
-        zone: vm.zone,
-        instance: vm.instance.name,
-        role: IAP_TUNNEL,
-        member,
-      });
-    });
-    this.osAdminLoginGrant = new IamMembers<ComputeInstanceIamMember>(
-      this,
-      `instance/${vm.instanceName}`,
-      () => "os-admin-login",
-    ).add(sa, OS_ADMIN_LOGIN, (iamId, member) => {
-      return new ComputeInstanceIamMember(this, iamId, {
-        project: vmProject,
-        zone: vm.zone,
-        instanceName: vm.instance.name,
-        role: OS_ADMIN_LOGIN,
-        member,
-      });
-    });
-    const vmEmail = vm.serviceAccount.email;
-    this.vmServiceAccountGrant = new IamMembers<ServiceAccountIamMember>(
-      this,
-      `service-account/${Token.isUnresolved(vmEmail) ? `${vm.instanceName} (its identity)` : vmEmail}`,
-      () => "act-as-vm-account",
-    ).add(sa, ACT_AS, (iamId, member) => {
-      return new ServiceAccountIamMember(this, iamId, {
-        // `-`: the IAM API infers the project from the (globally unique) email.
-        serviceAccountId: `projects/-/serviceAccounts/${vmEmail}`,
-        role: ACT_AS,
-        member,
-      });
-    });
-    // gcloud compute ssh reads the project (compute.projects.get) before it connects; the
-    // predefined roles holding that permission hold much more, so a one-permission role.
-    // At most 64 characters: the account ID check above keeps prefix and name short enough.
-    const roleId = `${stack.prefix}_${name}_project_get`.replace(/-/g, "_");
-    this.projectReaderRole = new ProjectIamCustomRole(this, "project-get-role", {
-      project,
-      roleId,
-      title: `${stack.prefix}-${name} builds: compute.projects.get`,
-      description: "compute.projects.get only: gcloud compute ssh reads the project settings",
-      permissions: ["compute.projects.get"],
-    });
-    const readerRole = `projects/${this.projectReaderRole.project}/roles/${roleId}`;
-    const reader = new IamMembers<ProjectIamMember>(this, "project", () => "project-get").add(
-      sa,
-      readerRole,
-      (iamId, member) => new ProjectIamMember(this, iamId, { project, role: readerRole, member }),
-      "gcloud compute ssh reads the project (compute.projects.get only)",
-    );
+    this.releaseGrant = record.grantReadWrite(sa);
 
     const triggers: Record<string, CloudbuildTrigger> = {};
     services.forEach((service, i) => {
@@ -350,7 +308,7 @@ export class CloudBuildPipeline extends Construct {
         name: names[i],
         project,
         location: this.location,
-        description: `Tests, builds, pushes and deploys ${service} to ${vm.instanceName} on pushes to ${branch} that change app/${service}/`,
+        description: `Tests, builds and pushes ${service}, then writes its commit to the release record, on pushes to ${branch} that change app/${service}/`,
         ...source,
         includedFiles: [`app/${service}/**`],
         serviceAccount: sa.account.id,
@@ -358,20 +316,20 @@ export class CloudBuildPipeline extends Construct {
           _LOCATION: registry.region,
           _REPO_NAME: registry.repositoryId,
           _SERVICE_NAME: service,
-          _INSTANCE_NAME: vm.instanceName,
-          _ZONE: vm.zone,
+          _RELEASE_BUCKET: record.name,
         },
         buildAttribute: build,
+        approvalConfig: { approvalRequired: this.approvalRequired },
         // The first build after an apply should find its permissions in place.
-        dependsOn: [
-          writer,
-          logWriter,
-          this.iapTunnelGrant,
-          this.osAdminLoginGrant,
-          this.vmServiceAccountGrant,
-          reader,
-        ],
+        dependsOn: [writer, logWriter, this.releaseGrant],
       });
+      if (!this.approvalRequired && props.allowWithoutApproval) {
+        recordOptOut(
+          triggers[service],
+          OPT_OUT_IDS.buildWithoutApproval,
+          props.allowWithoutApproval,
+        );
+      }
     });
     this.triggers = triggers;
   }
@@ -426,12 +384,40 @@ export class CloudBuildPipeline extends Construct {
     return github;
   }
 
+  /** At least one Vm, each following `record`, so a release reaches every one of them. */
+  private checkVms(vms: readonly Vm[] | undefined, record: Bucket): readonly Vm[] {
+    if (!Array.isArray(vms) || vms.length === 0) {
+      invalid(
+        this,
+        "vms",
+        vms,
+        "must list at least one Vm",
+        "pass every VM that runs the services, e.g. platform.regions.map((r) => r.vm)",
+      );
+    }
+    vms.forEach((vm, i) => {
+      if (vm.releaseRecord !== record) {
+        invalid(
+          this,
+          `vms[${i}]`,
+          vm.instanceName,
+          "does not follow this release record, so a release would never reach it",
+          "give the Vm releaseRecord: the same Bucket as the pipeline's releaseRecord",
+        );
+      }
+      if (vms.indexOf(vm) !== i) {
+        invalid(this, `vms[${i}]`, vm.instanceName, "is listed twice", "list each VM once");
+      }
+    });
+    return [...vms];
+  }
+
   private checkServices(
     services: readonly string[] | undefined,
-    vmImages: ReadonlyMap<string, string>,
+    vms: readonly Vm[],
     registry: ArtifactRegistry,
   ): readonly string[] {
-    const known = [...vmImages.keys()];
+    const known = [...new Set(vms.flatMap((vm) => vm.services.map((s) => s.name)))];
     if (!Array.isArray(services) || services.length === 0) {
       invalid(
         this,
@@ -442,32 +428,35 @@ export class CloudBuildPipeline extends Construct {
       );
     }
     services.forEach((service, i) => {
-      if (typeof service !== "string" || !vmImages.has(service)) {
+      if (typeof service !== "string" || !known.includes(service)) {
         invalid(
           this,
           `services[${i}]`,
           service,
-          "is not a service of the VM, so deploy.sh could not restart it",
-          `use one of ${known.join(", ")}, or add the service to the Vm`,
+          "is not a service of the VMs, so no release-sync would restart it",
+          `use one of ${known.join(", ")}, or add the service to the Vms`,
         );
       }
       if (services.indexOf(service) !== i) {
         invalid(this, `services[${i}]`, service, "is listed twice", "list each service once");
       }
-      // deploy.sh pulls the VM's image repository at the new tag: it must be the one pushed to.
-      const image = vmImages.get(service) ?? "";
+      // release-sync pulls the VM's image repository at the released tag: it must be the one
+      // pushed to, on every VM that runs the service.
       const expected = `${registry.host}/`;
       const pushedTo = new RegExp(
         `^${escapeRegex(expected)}[^/]+/${escapeRegex(registry.repositoryId)}/${escapeRegex(service)}[:@]`,
       );
-      if (image !== "" && !pushedTo.test(image)) {
-        invalid(
-          this,
-          `services[${i}]`,
-          service,
-          `runs the image ${image} on the VM, but the pipeline pushes ${registry.host}/<project>/${registry.repositoryId}/${service}`,
-          `give the VM the image registry.image('${service}', { tag }) of this registry`,
-        );
+      for (const vm of vms) {
+        const image = imagesOf(vm).get(service) ?? "";
+        if (image !== "" && !pushedTo.test(image)) {
+          invalid(
+            this,
+            `services[${i}]`,
+            service,
+            `runs the image ${image} on ${vm.instanceName}, but the pipeline pushes ${registry.host}/<project>/${registry.repositoryId}/${service}`,
+            `give the VM the image registry.image('${service}', { tag }) of this registry`,
+          );
+        }
       }
     });
     return [...services];

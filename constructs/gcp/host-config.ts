@@ -7,7 +7,8 @@ export interface VmFile {
   /**
    * Absolute path: `/` then components of `[A-Za-z0-9._@+-]`, no `.` or `..`, no trailing `/`.
    * Not under `/proc`, `/sys`, `/dev`, `/run`, `/boot`, and not a file the construct writes itself
-   * (units, slices, deploy.sh, the Ops agent config). Parent directories are created.
+   * (units, slices, deploy.sh, release-sync and its units and state under `/var/lib/release-sync`,
+   * the Ops agent config). Parent directories are created.
    */
   readonly path: string;
   /**
@@ -52,7 +53,15 @@ const FILE_MODE = /^0?([0-7]{3})$/;
 const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,250}$/;
 const UNIT_WITH_TYPE = /^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,240}\.(service|timer|socket|path|target)$/;
 /** Paths the construct writes itself besides the services' units and slices. */
-const OWN_FILES = ["/opt/scripts/deploy.sh", "/etc/google-cloud-ops-agent/config.yaml"];
+const OWN_FILES = [
+  "/opt/scripts/deploy.sh",
+  "/etc/google-cloud-ops-agent/config.yaml",
+  "/opt/scripts/release-sync.sh",
+  "/etc/systemd/system/release-sync.service",
+  "/etc/systemd/system/release-sync.timer",
+];
+/** Where release-sync keeps the image each service runs. */
+const OWN_DIRECTORIES = ["/var/lib/release-sync/"];
 
 /** A host file that passed {@link checkHostFiles}, as the startup script template takes it. */
 export interface HostFile {
@@ -98,7 +107,7 @@ export function checkHostPackages(scope: IConstruct, packages: readonly string[]
 
 /**
  * Checks the files to write and prepares each for its heredoc: plain absolute paths outside the
- * virtual file systems and the construct's own files (deploy.sh, the Ops agent config, the units,
+ * virtual file systems and the construct's own files (deploy.sh, release-sync, the Ops agent config, the units,
  * slices and drop-ins of `serviceNames`), text content, safe modes, unit names to reload.
  */
 export function checkHostFiles(
@@ -133,7 +142,7 @@ export function checkHostFiles(
     const dropIn = serviceNames.some((name) =>
       path.startsWith(`/etc/systemd/system/${name}.service.d/`),
     );
-    if (own.has(path) || dropIn) {
+    if (own.has(path) || dropIn || OWN_DIRECTORIES.some((dir) => path.startsWith(dir))) {
       invalid(
         scope,
         `${p}.path`,

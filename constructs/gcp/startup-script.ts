@@ -65,7 +65,8 @@ export interface VmService {
 
 /**
  * What a VM runs at boot, rendered at synth time from `templates/`: one systemd unit per service
- * (and a slice for its memory limits), `/opt/scripts/deploy.sh`, and the startup script that
+ * (and a slice for its memory limits), `/opt/scripts/deploy.sh` (or, with a release record,
+ * `/opt/scripts/release-sync.sh` and its every-minute timer), and the startup script that
  * installs docker, the host packages and files and those units. The services are checked here
  * for the grammar of each line they land in; the templates then quote every value for its
  * context (`{{shq}}`, `{{shdq}}`, `{{word}}`: constructs/core/templates.ts).
@@ -74,7 +75,7 @@ export interface VmService {
 const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Unit names the services must not take over. */
 const RESERVED_SERVICES =
-  /^(docker|containerd|ssh|sshd|cron|rsyslog|networking|dbus|chrony|google-.*|systemd-.*|getty.*)$/;
+  /^(docker|containerd|ssh|sshd|cron|rsyslog|networking|dbus|chrony|release-sync|google-.*|systemd-.*|getty.*)$/;
 /** A systemd size: bytes, or a number (decimals allowed) with K, M, G or T (base 1024). */
 const SYSTEMD_SIZE = /^(?:[0-9]+[KMGT]?|[0-9]+\.[0-9]+[KMGT])$/;
 const SIZE_FACTORS: Readonly<Record<string, number>> = {
@@ -103,6 +104,9 @@ export interface CheckedService {
   readonly memoryHigh: string;
 }
 
+/** Where the VM's state files of released images live: `<dir>/<service>.env` (`IMAGE=...`). */
+export const RELEASE_STATE_DIR = "/var/lib/release-sync";
+
 /** What {@link renderStartupScript} renders from. */
 export interface StartupScriptInput {
   readonly instanceName: string;
@@ -113,6 +117,22 @@ export interface StartupScriptInput {
   readonly hostPackages: readonly string[];
   readonly files: readonly HostFile[];
   readonly enableUnits: readonly string[];
+  /**
+   * The name of the release record bucket (a reference is fine): the VM gets release-sync and its
+   * timer instead of deploy.sh, and each unit reads its image from the state file release-sync
+   * writes. Undefined: deploy.sh as before.
+   */
+  readonly releaseBucket?: string;
+}
+
+/** release-sync: the script and the units that run it every minute. */
+export interface RenderedReleaseSync {
+  /** `/opt/scripts/release-sync.sh`. */
+  readonly script: string;
+  /** `/etc/systemd/system/release-sync.service` (oneshot). */
+  readonly service: string;
+  /** `/etc/systemd/system/release-sync.timer` (every minute). */
+  readonly timer: string;
 }
 
 /** The rendered scripts and units of a VM. */
@@ -123,41 +143,67 @@ export interface RenderedStartupScript {
   readonly units: Readonly<Record<string, string>>;
   /** The slice unit of each service that has `memoryMax` or `memoryHigh`. */
   readonly slices: Readonly<Record<string, string>>;
-  /** `/opt/scripts/deploy.sh`. */
-  readonly deployScript: string;
+  /** `/opt/scripts/deploy.sh`; undefined with a release record (release-sync replaces it). */
+  readonly deployScript?: string;
+  /** release-sync, with a release record. */
+  readonly releaseSync?: RenderedReleaseSync;
 }
 
 /**
- * Renders the units, slices, deploy.sh and the startup script that writes them. The text holds no
+ * Renders the units, slices, deploy.sh (or release-sync) and the startup script that writes them. The text holds no
  * Terraform template sequence except cdktf references and the escapes of host file contents.
  */
 export function renderStartupScript(
   scope: IConstruct,
   input: StartupScriptInput,
 ): RenderedStartupScript {
-  const { instanceName, services } = input;
+  const { instanceName, services, releaseBucket } = input;
   const serviceNames = services.map((s) => s.name).join(" ");
+  const release = releaseBucket !== undefined;
   const units: Record<string, string> = {};
   const slices: Record<string, string> = {};
   for (const s of services) {
     const slice = s.memoryMax !== "" || s.memoryHigh !== "";
     // The Secret constructs are granted by the Vm; the unit gets their IDs in env.
-    const variables = { instanceName, ...s, secrets: undefined, slice };
+    const releaseState = release ? `${RELEASE_STATE_DIR}/${s.name}.env` : false;
+    const variables = { instanceName, ...s, secrets: undefined, slice, releaseState };
     units[s.name] = render(scope, "container.service.hbs", "container unit", variables);
     if (slice) {
       slices[s.name] = render(scope, "container.slice.hbs", "container slice", variables);
     }
   }
-  const deployScript = render(scope, "deploy.sh.hbs", "deploy script", {
-    instanceName,
-    serviceNames,
-    services: services.map((s) => ({ name: s.name, image: s.image, repository: s.repository })),
-  });
+  const scripted = services.map((s) => ({
+    name: s.name,
+    image: s.image,
+    repository: s.repository,
+  }));
+  const deployScript = release
+    ? undefined
+    : render(scope, "deploy.sh.hbs", "deploy script", {
+        instanceName,
+        serviceNames,
+        services: scripted,
+      });
+  const releaseSync = release
+    ? {
+        script: render(scope, "release-sync.sh.hbs", "release-sync script", {
+          instanceName,
+          bucket: releaseBucket,
+          serviceNames,
+          services: scripted,
+        }),
+        service: render(scope, "release-sync.service.hbs", "release-sync unit", {
+          instanceName,
+          bucket: releaseBucket,
+        }),
+        timer: render(scope, "release-sync.timer.hbs", "release-sync timer", { instanceName }),
+      }
+    : undefined;
   const startupScript = render(scope, "startup.sh.hbs", "startup script", {
     instanceName,
     registryHosts: input.registryHosts.join(","),
     opsAgent: input.opsAgent,
-    helpers: input.files.length > 0 || Object.keys(slices).length > 0,
+    helpers: input.files.length > 0 || Object.keys(slices).length > 0 || release,
     hostPackages: input.hostPackages,
     files: input.files,
     enableUnits: input.enableUnits,
@@ -168,9 +214,13 @@ export function renderStartupScript(
       unit: heredocBody(units[s.name].trimEnd(), "EOF_CONTAINER_UNIT"),
       slice: heredocBody(slices[s.name]?.trimEnd() ?? "", "EOF_CONTAINER_SLICE"),
     })),
-    deployScript: heredocBody(deployScript.trimEnd(), "EOF_DEPLOY_SCRIPT"),
+    deployScript: heredocBody(deployScript?.trimEnd() ?? "", "EOF_DEPLOY_SCRIPT"),
+    release,
+    releaseScript: heredocBody(releaseSync?.script.trimEnd() ?? "", "EOF_RELEASE_SYNC_SCRIPT"),
+    releaseService: heredocBody(releaseSync?.service.trimEnd() ?? "", "EOF_RELEASE_SYNC_UNIT"),
+    releaseTimer: heredocBody(releaseSync?.timer.trimEnd() ?? "", "EOF_RELEASE_SYNC_TIMER"),
   });
-  return { startupScript, units, slices, deployScript };
+  return { startupScript, units, slices, deployScript, releaseSync };
 }
 
 /** A text for a quoted heredoc with a fixed delimiter: no line of it may be the delimiter. */

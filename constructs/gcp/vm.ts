@@ -20,6 +20,7 @@ import {
   type PropsSchema,
 } from "../core/props";
 import type { Secret } from "./secrets";
+import type { Bucket } from "./bucket";
 import { PlatformStack } from "../core/stack";
 import { checkEnableUnits, checkHostFiles, checkHostPackages, type VmFile } from "./host-config";
 import type { IServiceAccount } from "./iam";
@@ -27,7 +28,13 @@ import { checkBootImage, registryHosts } from "./image-reference";
 import { checkMachineType } from "./machine-types";
 import type { INetwork, ISubnetwork } from "./network";
 import { checkRegion, checkZone } from "./regions";
-import { checkServices, renderStartupScript, type VmImage, type VmService } from "./startup-script";
+import {
+  checkServices,
+  renderStartupScript,
+  type RenderedReleaseSync,
+  type VmImage,
+  type VmService,
+} from "./startup-script";
 
 export type { VmImage, VmService } from "./startup-script";
 export type { VmFile } from "./host-config";
@@ -128,6 +135,18 @@ export interface VmProps {
    * names with their type suffix. @default []
    */
   readonly enableUnits?: readonly string[];
+  /**
+   * The release record: a private {@link Bucket} holding one object per service, named after the
+   * service, whose content is the released commit SHA (the release pipeline writes it). The VM
+   * gets `/opt/scripts/release-sync.sh` and `release-sync.timer`, which every minute reads each
+   * service's record with the VM's identity and, when it names another commit, pulls
+   * `<repository>:<sha>`, writes the image into `/var/lib/release-sync/<service>.env` (the unit's
+   * `EnvironmentFile`), restarts the service and checks it is active. The image given in
+   * `services` then runs only until the first release. The VM's service account gets
+   * `roles/storage.objectViewer` on this bucket only. There is no `deploy.sh`.
+   * @default undefined (no release record: `/opt/scripts/deploy.sh` releases by hand)
+   */
+  readonly releaseRecord?: Bucket;
 }
 
 const VM_SERVICE = z.strictObject({
@@ -180,6 +199,10 @@ const VM_PROPS = z.strictObject({
   hostPackages: z.array(z.string()).optional(),
   files: z.array(objectCheckedBy(VM_FILE, "checkHostFiles")).optional(),
   enableUnits: z.array(z.string()).optional(),
+  releaseRecord: constructRef<Bucket>("the release record Bucket", [
+    "bucket",
+    "grantRead",
+  ]).optional(),
 }) satisfies PropsSchema<VmProps>;
 
 const RFC1035_63 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -195,7 +218,8 @@ export const METADATA_TOTAL_MAX_BYTES = 512 * 1024;
  * A Compute Engine VM that runs containers under systemd: a startup script rendered at synth time
  * installs docker (Debian 12), gives docker Artifact Registry credentials for the VM's service
  * account, installs the Ops agent, writes one unit per service (`Restart=always`, pull before
- * start, `--network=host`, memory limits on a slice of its own) and `/opt/scripts/deploy.sh`, and
+ * start, `--network=host`, memory limits on a slice of its own) and `/opt/scripts/deploy.sh` (or,
+ * with a release record, release-sync and its timer, which follow the record), and
  * can install host packages and write host files (nginx, certbot, timers) checked at synth time.
  * Secure defaults: shielded VM, OS Login, project SSH keys blocked, serial port off, a dedicated
  * service account, no external IP, deletion protection.
@@ -219,8 +243,12 @@ export class Vm extends Construct {
   readonly renderedUnits: Readonly<Record<string, string>>;
   /** The slice unit (memory limits) of each service that has `memoryMax` or `memoryHigh`. */
   readonly renderedSlices: Readonly<Record<string, string>>;
-  /** `/opt/scripts/deploy.sh`. */
-  readonly renderedDeployScript: string;
+  /** `/opt/scripts/deploy.sh`; undefined with a release record, where release-sync replaces it. */
+  readonly renderedDeployScript?: string;
+  /** release-sync's script and units, with a release record. */
+  readonly renderedReleaseSync?: RenderedReleaseSync;
+  /** The release record the VM follows, when it has one. */
+  readonly releaseRecord?: Bucket;
   private readonly tags: readonly string[];
 
   constructor(scope: Construct, id: string, props: VmProps) {
@@ -284,6 +312,9 @@ export class Vm extends Construct {
       services.map((s) => s.name),
     );
     const enableUnits = checkEnableUnits(this, props.enableUnits ?? []);
+    this.releaseRecord = props.releaseRecord;
+    // release-sync reads the records as the VM: read access to this one bucket only.
+    this.releaseRecord?.grantRead(props.serviceAccount);
 
     const rendered = renderStartupScript(this, {
       instanceName: this.instanceName,
@@ -293,10 +324,12 @@ export class Vm extends Construct {
       hostPackages,
       files,
       enableUnits,
+      releaseBucket: this.releaseRecord?.name,
     });
     this.renderedUnits = rendered.units;
     this.renderedSlices = rendered.slices;
     this.renderedDeployScript = rendered.deployScript;
+    this.renderedReleaseSync = rendered.releaseSync;
     this.renderedStartupScript = rendered.startupScript;
 
     if (externalIp === "static") {

@@ -1167,6 +1167,24 @@ const storageRules: Rule[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------------------------
+// Cloud Build
+
+const buildRules: Rule[] = [
+  {
+    id: "GCP-CB-001",
+    severity: "error",
+    title: "Cloud Build trigger waits for an approval before it builds",
+    types: ["google_cloudbuild_trigger"],
+    fix: "Set approval_config { approval_required = true }, so a push builds and releases only once a person with roles/cloudbuild.builds.approver approves it.",
+    acceptedOptOuts: [OPT_OUT_IDS.buildWithoutApproval],
+    check: (r) =>
+      flag(r.config.disabled) === true
+        ? NOT_APPLICABLE
+        : requireFlag(r.config, "approval_config.approval_required", true, false),
+  },
+];
+
 export const GCP_RULES: readonly Rule[] = [
   ...firewallRules,
   ...networkRules,
@@ -1174,6 +1192,7 @@ export const GCP_RULES: readonly Rule[] = [
   ...computeRules.map((rule) => ({ ...rule, check: fromTemplate(rule.check) })),
   ...iamRules,
   ...storageRules,
+  ...buildRules,
 ];
 
 const CUSTOM_ROLE_TYPES = ["google_project_iam_custom_role", "google_organization_iam_custom_role"];
