@@ -739,3 +739,39 @@ test("help example: gke.md", () => {
     member: "serviceAccount:acme-shop-prod.svc.id.goog[shop/api]",
   });
 });
+
+describe("GkeCluster and the GKE policy rules", () => {
+  test("the rules judge the cluster and its pools, and pass them", () => {
+    const { stack, cluster } = make();
+    cluster.addNodePool(POOL);
+    const gke = findings(stack).filter((f) => f.ruleId.startsWith("GCP-GKE-"));
+    expect(gke).toEqual([]);
+  });
+
+  test("a control plane opened to the world through an escape hatch is reported", () => {
+    const { stack, cluster } = make({
+      publicEndpoint: REASON,
+      authorizedNetworks: [{ name: "office", cidr: "203.0.113.0/24" }],
+    });
+    cluster.cluster.addOverride("master_authorized_networks_config.cidr_blocks", [
+      { cidr_block: "0.0.0.0/1" },
+      { cidr_block: "128.0.0.0/1" },
+    ]);
+    expect(blocking(findings(stack))).toEqual([
+      expect.objectContaining({
+        ruleId: "GCP-GKE-002",
+        address: expect.stringMatching(/^google_container_cluster\./),
+      }),
+    ]);
+  });
+
+  test("a node pool taken off the GKE metadata server through an escape hatch is reported", () => {
+    const { stack, cluster } = make();
+    cluster
+      .addNodePool(POOL)
+      .addOverride("node_config.workload_metadata_config.mode", "GCE_METADATA");
+    expect(findings(stack).filter((f) => f.ruleId === "GCP-GKE-004")).toEqual([
+      expect.objectContaining({ address: expect.stringMatching(/^google_container_node_pool\./) }),
+    ]);
+  });
+});

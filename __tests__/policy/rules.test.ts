@@ -39,6 +39,23 @@ const subnet = (o: Json = {}): Spec => ({
     o,
   ),
 });
+const gke = (o: Json = {}): Spec => ({
+  type: "google_container_cluster",
+  config: merge(
+    {
+      name: "gke",
+      private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: true },
+      master_authorized_networks_config: {
+        gcp_public_cidrs_access_enabled: false,
+        cidr_blocks: [],
+      },
+      enable_legacy_abac: false,
+      remove_default_node_pool: true,
+      node_config: { workload_metadata_config: { mode: "GKE_METADATA" } },
+    },
+    o,
+  ),
+});
 const PG_FLAGS = [
   { name: "log_min_error_statement", value: "error" },
   { name: "cloudsql.enable_pgaudit", value: "on" },
@@ -562,6 +579,48 @@ const CASES: Record<string, Case> = {
     },
     fail: { type: "google_cloudbuild_trigger", config: { name: "release" } },
     message: /approval_config.approval_required is not set and defaults to false/,
+  },
+  "GCP-GKE-001": {
+    pass: gke(),
+    fail: gke({ private_cluster_config: { enable_private_nodes: false } }),
+    message: /private_cluster_config.enable_private_nodes is false/,
+  },
+  "GCP-GKE-002": {
+    pass: gke({
+      private_cluster_config: { enable_private_endpoint: false },
+      master_authorized_networks_config: {
+        cidr_blocks: [{ cidr_block: "203.0.113.0/24", display_name: "office" }],
+      },
+    }),
+    fail: gke({
+      private_cluster_config: { enable_private_endpoint: false },
+      master_authorized_networks_config: {
+        cidr_blocks: [
+          { cidr_block: "0.0.0.0/1", display_name: "low" },
+          { cidr_block: "128.0.0.0/1", display_name: "high" },
+        ],
+      },
+    }),
+    message: /admits 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 \(together the whole internet\)/,
+  },
+  "GCP-GKE-003": {
+    pass: gke(),
+    fail: gke({ enable_legacy_abac: true }),
+    message: /enable_legacy_abac is true/,
+  },
+  "GCP-GKE-004": {
+    pass: {
+      type: "google_container_node_pool",
+      config: {
+        name: "general",
+        node_config: { workload_metadata_config: { mode: "GKE_METADATA" } },
+      },
+    },
+    fail: {
+      type: "google_container_node_pool",
+      config: { name: "general", node_config: { machine_type: "e2-standard-4" } },
+    },
+    message: /workload_metadata_config.mode is \(not set\): pods can reach the node's metadata/,
   },
   "AWS-SG-001": {
     pass: sg("10.0.0.0/8"),
