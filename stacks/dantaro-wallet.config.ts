@@ -11,6 +11,99 @@ const reasonSchema = z
   .object({ reason: z.string().min(20, "give a reason of at least 20 characters") })
   .strict();
 
+/** A Kubernetes object name (DNS-1123 label): namespaces, Secrets. */
+export const k8sNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "use a Kubernetes name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+  );
+
+/** A command run in a container (argv, no shell unless you name one). */
+const commandSchema = z
+  .array(z.string().min(1, "give each argument as a non-empty string"))
+  .min(1, 'give the command as a list, e.g. ["celery", "-A", "app", "worker"]');
+
+/** A worker without a port: its command and the command its liveness and readiness probes run. */
+const workerSchema = z
+  .object({
+    /** The container's command. */
+    command: commandSchema,
+    /** Run in the container by both probes; exit 0 is healthy. */
+    probe: commandSchema,
+  })
+  .strict();
+
+/**
+ * The Kubernetes stack `dantaro-wallet-<environment>-k8s`, which deploys the wallet onto the
+ * cluster `<namePrefix>-eks` of this environment. Without this section the stack is not built.
+ */
+const kubernetesSchema = z
+  .object({
+    /** The namespace the workloads run in, created by the stack (e.g. `dantaro`). */
+    namespace: k8sNameSchema.refine(
+      (n) => n !== "default" && !n.startsWith("kube-"),
+      "use a namespace of your own, not default or kube-*",
+    ),
+    /** The application image the backend, the worker and the scheduler run, pinned by tag or digest. */
+    image: z
+      .string()
+      .min(
+        1,
+        "use a pinned image such as 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/dantaro-backend:1.4.2",
+      ),
+    /** The Secret (created out of band) whose keys become environment variables, by reference. */
+    secrets: z
+      .object({
+        /** The Secret's name in the namespace, e.g. `dantaro-secrets`. */
+        name: k8sNameSchema,
+        /** Environment variable name to the Secret's key, e.g. `{ DATABASE_URL: "database-url" }`. */
+        keys: z
+          .record(
+            z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/, "use an environment variable name such as DATABASE_URL"),
+            z
+              .string()
+              .regex(
+                /^[-._a-zA-Z0-9]{1,253}$/,
+                "use a Secret key: letters, digits, '-', '_' and '.'",
+              ),
+          )
+          .refine((keys) => Object.keys(keys).length > 0, "list at least one key"),
+      })
+      .strict(),
+    /** The API backend `dantaro-backend`. */
+    backend: z
+      .object({
+        /** An IAM role for the backend's ServiceAccount (IRSA). Omit when it needs no AWS API. */
+        roleArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "use an IAM role ARN")
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** `celery-worker`. */
+    worker: workerSchema,
+    /** `celery-beat`, the scheduler, exactly one. */
+    beat: workerSchema,
+    /** The public API behind ingress-nginx, its certificate issued by cert-manager. */
+    ingress: z
+      .object({
+        /** e.g. `api.dantarowallet.com`. */
+        host: z
+          .string()
+          .regex(/^([a-z0-9-]+\.)+[a-z]{2,63}$/, "use a host name such as api.example.com"),
+        /** The Secret cert-manager writes the certificate to. */
+        tlsSecretName: k8sNameSchema,
+        /** The cert-manager ClusterIssuer, e.g. `letsencrypt-prod`. */
+        issuer: k8sNameSchema,
+      })
+      .strict(),
+  })
+  .strict();
+
 const nodeGroupSchema = z
   .object({
     /** The group is `<cluster>-<name>`. */
@@ -142,6 +235,8 @@ export const dantaroWalletConfigSchema = z
     /** The bucket that receives the S3 server access logs and the CloudFront logs. */
     accessLogsBucket: s3BucketNameSchema,
     labels: labelsSchema.optional(),
+    /** The workloads on the cluster: the stack `dantaro-wallet-<environment>-k8s`. */
+    kubernetes: kubernetesSchema.optional(),
   })
   .strict();
 
@@ -223,5 +318,38 @@ export const DANTARO_WALLET_EXAMPLES: Readonly<
     },
     accessLogsBucket: "dantaro-access-logs-prod",
     labels: { "cost-center": "wallet" },
+    kubernetes: {
+      namespace: "dantaro",
+      image: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/dantaro-backend:1.0.0",
+      secrets: {
+        name: "dantaro-secrets",
+        keys: {
+          DATABASE_URL: "database-url",
+          REDIS_URL: "redis-url",
+          SECRET_KEY: "secret-key",
+        },
+      },
+      worker: {
+        command: ["celery", "-A", "app.worker", "worker", "--loglevel=info"],
+        probe: ["celery", "-A", "app.worker", "inspect", "ping", "--timeout", "5"],
+      },
+      beat: {
+        command: [
+          "celery",
+          "-A",
+          "app.worker",
+          "beat",
+          "--loglevel=info",
+          "--schedule=/tmp/celerybeat-schedule",
+          "--pidfile=/tmp/celerybeat.pid",
+        ],
+        probe: ["sh", "-c", "kill -0 $(cat /tmp/celerybeat.pid)"],
+      },
+      ingress: {
+        host: "api.dantarowallet.com",
+        tlsSecretName: "dantaro-tls",
+        issuer: "letsencrypt-prod",
+      },
+    },
   },
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { AWS_REGIONS } from "../constructs/aws/common";
+import { clusterReferenceSchema } from "./kubernetes-access";
 
 /** An AWS region of the library's catalogue. */
 export const awsRegionSchema = z
@@ -46,6 +47,58 @@ export const namePrefixSchema = z
 const commitSha = z
   .string()
   .regex(/^[0-9a-f]{7,40}$/, "use the git commit SHA the image is tagged with (7-40 hex digits)");
+
+/** A Kubernetes namespace name of the user's own (DNS-1123 label, not default or kube-*). */
+const namespaceSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "use a namespace name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+  )
+  .refine(
+    (n) => n !== "default" && !n.startsWith("kube-"),
+    "use a namespace of your own, not default or kube-*",
+  );
+
+/**
+ * The Kubernetes stack `signal-factory-<environment>-k8s`, which runs `trading-service` on a
+ * cluster another stack made. Without this section the stack is not built.
+ */
+const kubernetesSchema = z
+  .object({
+    /** The cluster to deploy to, read by name: `{ kind: "eks", region, name }` or `{ kind: "gke", ... }`. */
+    cluster: clusterReferenceSchema,
+    /** The namespace `trading-service` runs in, created by the stack (e.g. `production`). */
+    namespace: namespaceSchema,
+    /**
+     * The ECR registry the cluster pulls from, `<account>.dkr.ecr.<region>.amazonaws.com`: the
+     * image is the stack's repository `<namePrefix>-<repository>` at the tag `release`.
+     */
+    registry: z
+      .string()
+      .regex(
+        /^\d{12}\.dkr\.ecr\.[a-z]{2}(-gov)?-[a-z]+-\d\.amazonaws\.com$/,
+        "use an ECR registry host such as 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com",
+      ),
+    /** Namespaces whose pods may call `trading-service` (its NetworkPolicy admits only them). */
+    callers: z.array(namespaceSchema).default([]),
+    /**
+     * Publish `trading-service` through a LoadBalancer instead of a ClusterIP Service: an opt-out
+     * with the client ranges and a reason, which the review lists. Omit to keep it in the cluster.
+     */
+    loadBalancer: z
+      .object({
+        /** Client ranges (CIDR) that may reach the load balancer. */
+        sourceRanges: z.array(cidrSchema).min(1, "list the client ranges that may connect"),
+        /** Why the service is reachable from outside the cluster. */
+        reason: z.string().min(20, "give a reason of at least 20 characters"),
+        /** An internal load balancer (reachable from the cluster's network only). */
+        internal: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const ids = (what: string, example: string, pattern: RegExp) =>
   z.array(z.string().regex(pattern, `use ${what} ids such as ${example}`));
@@ -149,6 +202,8 @@ export const signalFactoryConfigSchema = z
     accessLogsBucket: s3BucketNameSchema,
     /** Extra tags for every resource. */
     labels: labelsSchema.optional(),
+    /** `trading-service` on a Kubernetes cluster: the stack `signal-factory-<environment>-k8s`. */
+    kubernetes: kubernetesSchema.optional(),
   })
   .strict();
 
@@ -194,5 +249,11 @@ export const SIGNAL_FACTORY_EXAMPLES: Readonly<
     backups: { bucket: "signal-factory-backups", expireAfterDays: 30 },
     accessLogsBucket: "example-signal-factory-access-logs",
     labels: { "cost-center": "signals" },
+    kubernetes: {
+      cluster: { kind: "eks", region: "ap-northeast-2", name: "platform-prod" },
+      namespace: "production",
+      registry: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com",
+      callers: ["signal-consumers"],
+    },
   },
 };
