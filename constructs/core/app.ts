@@ -121,33 +121,36 @@ export function runApp(build: (app: App) => void, options: RunAppOptions = {}): 
 
 /**
  * cdktf records where every token was created: each `Lazy` and intrinsic token calls
- * `Error.captureStackTrace` on a plain `{ stack: "" }` object with an unlimited depth and reads
- * the formatted stack at once. The JSON never shows it, and with source maps on (so that a real
- * bug's stack trace names the TypeScript line) formatting each of those traces through the map
- * doubled the synth's CPU time (help/performance.md). Stack traces of real errors (instances of
- * `Error`) are formatted as before, source-mapped when the runtime maps them; only the traces of
- * plain objects come out empty. Installed once per process, on top of whatever formatter is set.
+ * `Error.captureStackTrace` on a fresh `{ stack: "" }` object with an unlimited depth, and formats
+ * it at once. The JSON never shows it, yet collecting those frames was a tenth of the synth, and
+ * with source maps on (so that a real bug's stack trace names the TypeScript line) formatting each
+ * through the map doubled the synth's CPU time (help/performance.md). So a capture into exactly
+ * such an object (a plain object whose only property is an empty `stack`) is skipped: cdktf then
+ * records no creation stack, as with `stackTraces: false`. Every other capture, and the trace of
+ * every `Error`, is untouched. Installed once per process.
  */
 function skipTokenCreationTraces(): void {
-  const current = Error.prepareStackTrace as StackFormatter | undefined;
-  if (current?.[SKIPS_TOKEN_TRACES]) return;
-  const formatter: StackFormatter = (error, frames) => {
-    if (
-      error !== null &&
-      typeof error === "object" &&
-      Object.getPrototypeOf(error) === Object.prototype
-    ) {
-      return "";
-    }
-    if (current) return current(error, frames);
-    return `${String(error)}${frames.map((frame) => `\n    at ${String(frame)}`).join("")}`;
+  const current = Error.captureStackTrace as CaptureStackTrace;
+  if (current[SKIPS_TOKEN_TRACES]) return;
+  const capture: CaptureStackTrace = (target, below) => {
+    if (isTokenTraceHolder(target)) return;
+    current.call(Error, target, below);
   };
-  formatter[SKIPS_TOKEN_TRACES] = true;
-  Error.prepareStackTrace = formatter;
+  capture[SKIPS_TOKEN_TRACES] = true;
+  Error.captureStackTrace = capture;
+}
+
+/** cdktf's holder of a token's creation stack: `{ stack: "" }` and nothing else. */
+function isTokenTraceHolder(target: object): boolean {
+  if (target === null || typeof target !== "object") return false;
+  if (Object.getPrototypeOf(target) !== Object.prototype) return false;
+  const keys = Object.keys(target);
+  return keys.length === 1 && keys[0] === "stack" && (target as { stack: unknown }).stack === "";
 }
 
 const SKIPS_TOKEN_TRACES = Symbol("skipsTokenTraces");
-type StackFormatter = ((error: unknown, frames: NodeJS.CallSite[]) => unknown) & {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type CaptureStackTrace = ((target: object, below?: Function) => void) & {
   [SKIPS_TOKEN_TRACES]?: boolean;
 };
 
