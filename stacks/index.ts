@@ -4,8 +4,10 @@ import { parseConfig } from "../constructs/core/config";
 import { invalid } from "../constructs/core/errors";
 import { suggestion } from "../constructs/core/suggest";
 import type * as DantaroWallet from "./dantaro-wallet";
+import type * as DantaroWalletK8s from "./dantaro-wallet-k8s";
 import { DANTARO_WALLET_EXAMPLES, dantaroWalletConfigSchema } from "./dantaro-wallet.config";
 import type * as SignalFactory from "./signal-factory";
+import type * as SignalFactoryK8s from "./signal-factory-k8s";
 import { SIGNAL_FACTORY_EXAMPLES, signalFactoryConfigSchema } from "./signal-factory.config";
 import type * as StockPilot from "./stockpilot";
 import { STOCKPILOT_EXAMPLES, stockpilotConfigSchema } from "./stockpilot.config";
@@ -98,6 +100,15 @@ const SYSTEMS: readonly SystemEntry[] = [
           return new SignalFactoryStack(app, settings, source);
         },
       },
+      {
+        suffix: "k8s",
+        when: (settings) => settings.kubernetes !== undefined,
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const stack = require("./signal-factory-k8s") as typeof SignalFactoryK8s;
+          return new stack.SignalFactoryK8sStack(app, settings, source);
+        },
+      },
     ],
   }),
   referenceSystem({
@@ -111,6 +122,15 @@ const SYSTEMS: readonly SystemEntry[] = [
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { DantaroWalletStack } = require("./dantaro-wallet") as typeof DantaroWallet;
           return new DantaroWalletStack(app, settings, source);
+        },
+      },
+      {
+        suffix: "k8s",
+        when: (settings) => settings.kubernetes !== undefined,
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const stack = require("./dantaro-wallet-k8s") as typeof DantaroWalletK8s;
+          return new stack.DantaroWalletK8sStack(app, settings, source);
         },
       },
     ],

@@ -3,7 +3,7 @@ import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
 import type { Json } from "../../policy/types";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
-import { exampleSettings } from "../../stacks";
+import { exampleSettings, referenceStackNames } from "../../stacks";
 import { DantaroWalletK8sStack } from "../../stacks/dantaro-wallet-k8s";
 import { DANTARO_WALLET_EXAMPLES } from "../../stacks/dantaro-wallet.config";
 import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
@@ -47,6 +47,7 @@ const cidrsTo = (name: string, port: string) =>
 describe("dantaro-wallet-prod-k8s", () => {
   it("is a part of the environment, with its own state key in the AWS stack's bucket", () => {
     expect(stack.node.id).toBe("dantaro-wallet-prod-k8s");
+    expect(referenceStackNames()).toContain("dantaro-wallet-prod-k8s");
     expect(json.terraform?.backend).toEqual({
       s3: {
         bucket: "example-dantaro-tfstate",

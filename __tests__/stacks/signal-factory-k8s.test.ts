@@ -3,7 +3,7 @@ import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
 import type { Json } from "../../policy/types";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
-import { exampleSettings } from "../../stacks";
+import { exampleSettings, referenceStackNames } from "../../stacks";
 import { SignalFactoryK8sStack } from "../../stacks/signal-factory-k8s";
 import { SIGNAL_FACTORY_EXAMPLES } from "../../stacks/signal-factory.config";
 import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
@@ -33,6 +33,7 @@ const loadBalancer = {
 describe("signal-factory-prod-k8s", () => {
   it("is a part of the environment, with its own state key in the AWS stack's bucket", () => {
     expect(stack.node.id).toBe("signal-factory-prod-k8s");
+    expect(referenceStackNames()).toContain("signal-factory-prod-k8s");
     expect(json.terraform?.backend).toEqual({
       s3: {
         bucket: "example-signal-factory-tfstate",
