@@ -88,12 +88,30 @@ export function checkOptions<S extends z.ZodType>(
     invalid(scope, method, options, "is missing its options", `pass ${example}`);
   }
   return (
-    parseConfig(z.strictObject({ [method]: schema }), { [method]: options }, scope) as Record<
+    parseConfig(optionsSchema(method, schema), { [method]: options }, scope) as Record<
       string,
       z.output<S>
     >
   )[method];
 }
+
+/**
+ * The `{ [method]: schema }` wrapper that names options under their method, made once per method
+ * and schema: zod compiles each new object schema on its first parse, and methods such as
+ * `addReplica` or `absenceAlert` run once per region or alert (help/performance.md).
+ */
+function optionsSchema(method: string, schema: z.ZodType): z.ZodType {
+  const byMethod = optionsSchemas.get(schema) ?? new Map<string, z.ZodType>();
+  optionsSchemas.set(schema, byMethod);
+  let wrapper = byMethod.get(method);
+  if (!wrapper) {
+    wrapper = z.strictObject({ [method]: schema });
+    byMethod.set(method, wrapper);
+  }
+  return wrapper;
+}
+
+const optionsSchemas = new WeakMap<z.ZodType, Map<string, z.ZodType>>();
 
 /**
  * `deletionProtection`, `preventDestroy` and `forceDestroy`, which no stateful construct takes:
