@@ -168,6 +168,16 @@ describe("Workload defaults", () => {
     expect(podOf(eks.json).automount_service_account_token).toBe(true);
   });
 
+  it("takes an existing Google service account with a short name for Workload Identity", () => {
+    const gsa = "ci@acme-prod.iam.gserviceaccount.com";
+    const { json } = build({
+      serviceAccount: { annotations: { "iam.gke.io/gcp-service-account": gsa } },
+    });
+    expect(one(json, "kubernetes_service_account_v1").metadata.annotations).toEqual({
+      "iam.gke.io/gcp-service-account": gsa,
+    });
+  });
+
   it("sets requests and limits as given", () => {
     expect(containerOf(build().json).resources).toEqual({
       requests: { cpu: "250m", memory: "256Mi" },

@@ -419,7 +419,11 @@ const PERCENT = /^(0|[1-9][0-9]*)%$/;
 const WRITABLE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 /** What GEN-SEC-001 calls a credential name: a literal value under it is a finding there too. */
 const CREDENTIAL_NAME = /(password|passwd|secret|token|api_?key|private_?key)/i;
-const GCP_SA_EMAIL = /^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9.:]*\.iam\.gserviceaccount\.com$/;
+/**
+ * An existing Google service account, judged by its email's shape: the six-character minimum is
+ * the rule for creating an account ID, not for naming one that exists.
+ */
+const GCP_SA_EMAIL = /^[a-z0-9-]+@[a-z][-a-z0-9.:]*\.iam\.gserviceaccount\.com$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
 const NAME_LABEL = "app.kubernetes.io/name";
 const DEFAULT_INGRESS_CONTROLLER: IngressControllerPeer = {
