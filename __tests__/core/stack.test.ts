@@ -1,4 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { Construct } from "constructs";
 import { ValidationError } from "../../constructs/core/errors";
 import { PlatformStack } from "../../constructs/core/stack";
@@ -272,5 +274,31 @@ describe("stack parts", () => {
 
   it.each(["K8s", "k-8s", "", "averyverylongpart"])("refuses the part %j", (part) => {
     expect(() => testStack({ part })).toThrow(/part = .* is not a stack part/);
+  });
+});
+
+describe("references between stacks", () => {
+  it("still get an output and a remote state when the app has more than one stack", () => {
+    const app = Testing.app();
+    const backend = (env: string) =>
+      ({ kind: "gcs", bucket: "test-state", prefix: `test/${env}` }) as const;
+    const from = new PlatformStack(app, {
+      system: "test",
+      environment: "a",
+      backend: backend("a"),
+    });
+    const to = new PlatformStack(app, { system: "test", environment: "b", backend: backend("b") });
+    new GoogleProvider(from, "google", { project: "test-project" });
+    new GoogleProvider(to, "google", { project: "test-project" });
+    const network = new ComputeNetwork(from, "vpc", {
+      name: "a-vpc",
+      autoCreateSubnetworks: false,
+    });
+    new ComputeNetwork(to, "vpc", { name: network.name, autoCreateSubnetworks: false });
+    app.synth();
+    const b = JSON.parse(Testing.synth(to)) as { data?: Record<string, unknown> };
+    expect(Object.keys(b.data ?? {})).toContain("terraform_remote_state");
+    const a = JSON.parse(Testing.synth(from)) as { output?: Record<string, unknown> };
+    expect(Object.keys(a.output ?? {}).length).toBeGreaterThan(0);
   });
 });

@@ -172,6 +172,22 @@ export class PlatformStack extends TerraformStack {
     Aspects.of(this).add(new TerraformTextAspect());
   }
 
+  /**
+   * cdktf resolves every element once before synthesis only to discover references between
+   * stacks (each found adds an output and a remote-state data source), then resolves them all
+   * again to write the JSON: a quarter of a large stack's synth. An app with this stack alone
+   * can hold no such reference, so there the first pass is skipped; with other stacks beside it,
+   * cdktf's pass runs unchanged.
+   */
+  override prepareStack(): void {
+    const stacks = this.node.root.node.findAll().filter((c) => TerraformStack.isStack(c));
+    if (stacks.length === 1) {
+      this.ensureBackendExists();
+      return;
+    }
+    super.prepareStack();
+  }
+
   /** The unlisted region of that name the stack accepted, if any. */
   unlistedRegion(name: string): UnlistedRegion | undefined {
     return this.unlisted.get(name);
