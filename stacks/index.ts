@@ -6,6 +6,8 @@ import { suggestion } from "../constructs/core/suggest";
 import type * as DantaroWallet from "./dantaro-wallet";
 import type * as DantaroWalletK8s from "./dantaro-wallet-k8s";
 import { DANTARO_WALLET_EXAMPLES, dantaroWalletConfigSchema } from "./dantaro-wallet.config";
+import type * as Freqtrade from "./freqtrade";
+import { FREQTRADE_EXAMPLES, freqtradeConfigSchema } from "./freqtrade.config";
 import type * as SignalFactory from "./signal-factory";
 import type * as SignalFactoryK8s from "./signal-factory-k8s";
 import { SIGNAL_FACTORY_EXAMPLES, signalFactoryConfigSchema } from "./signal-factory.config";
@@ -131,6 +133,21 @@ const SYSTEMS: readonly SystemEntry[] = [
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const stack = require("./dantaro-wallet-k8s") as typeof DantaroWalletK8s;
           return new stack.DantaroWalletK8sStack(app, settings, source);
+        },
+      },
+    ],
+  }),
+  referenceSystem({
+    system: "freqtrade",
+    examples: FREQTRADE_EXAMPLES,
+    schema: freqtradeConfigSchema,
+    stacks: [
+      {
+        suffix: "",
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { FreqtradeStack } = require("./freqtrade") as typeof Freqtrade;
+          return new FreqtradeStack(app, settings, source);
         },
       },
     ],
