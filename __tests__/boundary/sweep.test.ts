@@ -71,8 +71,10 @@ const LEAF_FLOORS: Readonly<Record<string, number>> = {
   EksCluster: 12,
   Namespace: 15,
   Ingress: 17,
+  Workload: 58,
+  "Workload.singleton": 51,
 };
-const TOTAL_FLOOR = 372;
+const TOTAL_FLOOR = 481;
 
 /** Startup scripts that carry a payload, for bash -n and shellcheck at the end. */
 const scriptsWithPayload = new Map<string, { where: string; script: string }>();

@@ -25,6 +25,7 @@ import { Peer, SecurityGroup } from "../../constructs/aws/security-group";
 import { Vpc } from "../../constructs/aws/vpc";
 import { Ingress } from "../../constructs/k8s/ingress";
 import { Namespace } from "../../constructs/k8s/namespace";
+import { Workload } from "../../constructs/k8s/workload";
 import { ValidationError } from "../../constructs/core/errors";
 import { PlatformStack } from "../../constructs/core/stack";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
@@ -954,6 +955,112 @@ export const AWS_SWEEP_CASES: readonly SweepCase[] = [
   },
 ];
 
+/** A Workload's image, resources and probes: the props every workload needs. */
+const workloadBase = (name: string): Props => ({
+  namespace: "shop",
+  name,
+  image: `registry.example.com/shop/${name}:1.4.2`,
+  containerPort: 8080,
+  resources: {
+    requests: { cpu: "100m", memory: "128Mi" },
+    limits: { cpu: "500m", memory: "256Mi" },
+  },
+  probes: { liveness: { path: "/healthz" }, readiness: { path: "/ready" } },
+  service: { port: 80 },
+});
+
+/**
+ * Workloads the swept one talks to: construct references, so their props are not swept (the
+ * Workload case sweeps them).
+ */
+function peerWorkloads(stack: PlatformStack): { web: Workload; db: Workload } {
+  return {
+    web: new Workload(stack, "web", workloadBase("web") as never),
+    db: new Workload(stack, "db", { ...workloadBase("db"), namespace: "data" } as never),
+  };
+}
+
+/** Props that a scaled workload and a singleton share, every one of them given. */
+const richWorkload = (): Props => ({
+  namespace: "shop",
+  name: "api",
+  image: "registry.example.com/shop/api@sha256:" + "b".repeat(64),
+  command: ["/app/api", "serve"],
+  args: ["--listen=:8080", "--log-format=json"],
+  containerPorts: [
+    { port: 8080, name: "http", protocol: "TCP" },
+    { port: 9090, name: "metrics" },
+  ],
+  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+  probes: {
+    liveness: { path: "/healthz", port: "http", periodSeconds: 10, timeoutSeconds: 2 },
+    readiness: { path: "/ready", port: 8080, failureThreshold: 3, initialDelaySeconds: 5 },
+    startup: { command: ["/app/api", "check", "--startup"], periodSeconds: 5 },
+  },
+  env: { LOG_LEVEL: "info", REGION: "europe-west1" },
+  secretEnv: { DATABASE_URL: { secretName: "api-database", key: "url" } },
+  service: {
+    port: 443,
+    targetPort: "http",
+    type: "LoadBalancer",
+    loadBalancer: {
+      sourceRanges: ["0.0.0.0/1", "128.0.0.0/1"],
+      reason: REASON,
+      allowWorld: { reason: REASON },
+      internal: "gke",
+      annotations: { "cloud.google.com/l4-rbs": "enabled" },
+    },
+  },
+  writablePaths: ["/var/cache/api", "/tmp"],
+  serviceAccount: {
+    annotations: { "iam.gke.io/gcp-service-account": `api@${PROJECT}.iam.gserviceaccount.com` },
+  },
+  automountServiceAccountToken: true,
+  runAsUser: 10001,
+  labels: { team: "storefront", "app.kubernetes.io/part-of": "shop" },
+  ingressController: {
+    namespace: "ingress-nginx",
+    podLabels: { "app.kubernetes.io/name": "ingress-nginx" },
+  },
+});
+
+/** The flows of the swept workload: every kind of peer `allowFrom` and `allowTo` take. */
+const richFlows = (stack: PlatformStack): Props => {
+  const { web, db } = peerWorkloads(stack);
+  return {
+    allowFrom: [
+      { peer: "ingress-controller", port: "http" },
+      { peer: { name: "monitoring" }, port: "metrics" },
+      { peer: web, port: 8080 },
+    ],
+    allowTo: [
+      { peer: "dns" },
+      { peer: "internet-https", port: 443 },
+      { peer: { cidrs: ["203.0.113.0/24", "2001:db8::/32"], ports: [443, 8443], protocol: "TCP" } },
+      { peer: { cidrs: ["0.0.0.0/0"], ports: [9443], allowWorld: { reason: REASON } } },
+      { peer: { name: "cache" }, port: 6379 },
+      { peer: db, port: 8080 },
+    ],
+  };
+};
+
+/** Calls a workload's `allowFrom` and `allowTo` with the flows of the props. */
+function addFlows(workload: Workload, allowFrom: Props[], allowTo: Props[]): void {
+  for (const f of allowFrom) workload.allowFrom(f.peer, f.port);
+  for (const f of allowTo) workload.allowTo(f.peer, f.port);
+}
+
+/** Where the wrong-type sweep reaches into the flows: each call's arguments, and a CIDR peer. */
+const FLOW_TYPE_ROOTS = [
+  "allowFrom[0]",
+  "allowFrom[1]",
+  "allowFrom[1].peer",
+  "allowTo[1]",
+  "allowTo[2].peer",
+  "allowTo[3].peer",
+  "allowTo[4]",
+] as const;
+
 export const K8S_SWEEP_CASES: readonly SweepCase[] = [
   {
     construct: "Namespace",
@@ -1008,6 +1115,65 @@ export const K8S_SWEEP_CASES: readonly SweepCase[] = [
     }),
     build: (stack, props) => {
       new Ingress(stack, "ingress", props as never);
+    },
+  },
+  {
+    construct: "Workload",
+    typeRoots: [
+      "",
+      "containerPorts[1]",
+      "resources.requests",
+      "probes",
+      "probes.liveness",
+      "probes.startup",
+      "secretEnv.DATABASE_URL",
+      "service",
+      "service.loadBalancer",
+      "serviceAccount",
+      "ingressController",
+      "autoscaling",
+      "autoscaling.scaleUp",
+      "autoscaling.scaleUp.policies[0]",
+      "disruption",
+      "rollingUpdate",
+      "spread",
+      ...FLOW_TYPE_ROOTS,
+    ],
+    extra: ["allowFrom", "allowTo"],
+    props: (stack) => ({
+      ...richWorkload(),
+      autoscaling: {
+        min: 3,
+        max: 12,
+        cpuPercent: 70,
+        memoryPercent: 80,
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          policies: [{ type: "Pods", value: 4, periodSeconds: 60 }],
+          selectPolicy: "Max",
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: 300,
+          policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+        },
+        selectPolicy: "Min",
+      },
+      disruption: { minAvailable: "50%" },
+      rollingUpdate: { maxSurge: 2, maxUnavailable: 1 },
+      spread: { across: "zone", mode: "required" },
+      ...richFlows(stack),
+    }),
+    build: (stack, { allowFrom, allowTo, ...props }) => {
+      addFlows(new Workload(stack, "workload", props as never), allowFrom, allowTo);
+    },
+  },
+  {
+    construct: "Workload.singleton",
+    typeRoots: ["", "probes.readiness", "service", ...FLOW_TYPE_ROOTS],
+    extra: ["allowFrom", "allowTo"],
+    props: (stack) => ({ ...richWorkload(), name: "scheduler", ...richFlows(stack) }),
+    build: (stack, { allowFrom, allowTo, ...props }) => {
+      addFlows(Workload.singleton(stack, "scheduler", props as never), allowFrom, allowTo);
     },
   },
 ];
