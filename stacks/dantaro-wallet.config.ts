@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
+import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import {
   awsRegionSchema,
   namePrefixSchema,
@@ -235,6 +235,7 @@ export const dantaroWalletConfigSchema = z
     /** The bucket that receives the S3 server access logs and the CloudFront logs. */
     accessLogsBucket: s3BucketNameSchema,
     labels: labelsSchema.optional(),
+    allowDeletion: allowDeletionSchema.optional(),
     /** The workloads on the cluster: the stack `dantaro-wallet-<environment>-k8s`. */
     kubernetes: kubernetesSchema.optional(),
   })

@@ -44,6 +44,7 @@ export class DantaroWalletStack extends PlatformStack {
         ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
       },
       labels: config.labels,
+      allowDeletion: config.allowDeletion,
       source,
     });
     this.config = config;

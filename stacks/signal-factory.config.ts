@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
+import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { AWS_REGIONS } from "../constructs/aws/common";
 import { clusterReferenceSchema } from "./kubernetes-access";
 
@@ -202,6 +202,7 @@ export const signalFactoryConfigSchema = z
     accessLogsBucket: s3BucketNameSchema,
     /** Extra tags for every resource. */
     labels: labelsSchema.optional(),
+    allowDeletion: allowDeletionSchema.optional(),
     /** `trading-service` on a Kubernetes cluster: the stack `signal-factory-<environment>-k8s`. */
     kubernetes: kubernetesSchema.optional(),
   })

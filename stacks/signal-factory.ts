@@ -49,6 +49,7 @@ export class SignalFactoryStack extends PlatformStack {
         ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
       },
       labels: config.labels,
+      allowDeletion: config.allowDeletion,
       source,
     });
     this.config = config;

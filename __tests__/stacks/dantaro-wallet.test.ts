@@ -215,3 +215,26 @@ describe("dantaro-wallet settings", () => {
     );
   });
 });
+
+describe("allowDeletion in the settings (teardown)", () => {
+  const reason = "review environment, destroyed when its pull request closes";
+
+  it("turns off the database's deletion protection and records the reason on it", () => {
+    const out = synthJson(build({ allowDeletion: { reason } }));
+    const db = resourcesOf(out, "aws_db_instance").find(
+      (r) => r.config.replicate_source_db === undefined,
+    )!.config;
+    expect(db.deletion_protection).toBe(false);
+    expect(db.lifecycle).toBeUndefined();
+  });
+
+  it("keeps every protection in the example", () => {
+    const dbs = resourcesOf(synthJson(build()), "aws_db_instance");
+    expect(dbs.length).toBeGreaterThan(0);
+    for (const db of dbs) expect(db.config.deletion_protection).toBe(true);
+  });
+
+  it("needs a reason of 20 characters or more", () => {
+    expect(() => build({ allowDeletion: { reason: "tmp" } })).toThrow(/allowDeletion\.reason/);
+  });
+});
