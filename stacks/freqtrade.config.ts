@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Cidr } from "../constructs/core/cidr";
 import { allowDeletionSchema, labelsSchema } from "../constructs/core/schemas";
 import { parseQuantity } from "../constructs/k8s/quantity";
-import { clusterReferenceSchema } from "./kubernetes-access";
+import { clusterReferenceSchema } from "./kubernetes-access.config";
 import { awsRegionSchema, s3BucketNameSchema, s3StateSchema } from "./signal-factory.config";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { AWS_REGIONS } from "../constructs/aws/common";
-import { clusterReferenceSchema } from "./kubernetes-access";
+import { clusterReferenceSchema } from "./kubernetes-access.config";
 
 /** An AWS region of the library's catalogue. */
 export const awsRegionSchema = z

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import { type App, Testing, TerraformStack } from "cdktf";
 import { z } from "zod";
 import type { PlatformStack } from "../../constructs/core/stack";
@@ -159,5 +161,21 @@ describe("a system's stacks as parts", () => {
     expect(() => createRegistry([entry(["", "K8s"])])).toThrow(
       /parts\.stacks\[1\]\.suffix = "K8s" is not a distinct part suffix/,
     );
+  });
+});
+
+describe("start-up", () => {
+  it("loading the registry loads no provider module: those come with a selected stack", () => {
+    const probe = [
+      'require("./stacks");',
+      "const loaded = Object.keys(require.cache).filter((k) => /@cdktf[\\\\/]provider-/.test(k));",
+      "process.stdout.write(JSON.stringify(loaded));",
+    ].join("\n");
+    const out = execFileSync(process.execPath, ["-r", "@swc-node/register", "-e", probe], {
+      cwd: path.resolve(__dirname, "../.."),
+      env: { ...process.env, SWC_NODE_SOURCE_MAP_MODE: "store" },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out)).toEqual([]);
   });
 });
