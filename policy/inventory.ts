@@ -398,6 +398,12 @@ const NOT_TARGET = [
   "policy_data",
   "location",
   "region",
+  // Terraform meta-arguments say when or how a grant is made, never what it is on.
+  "depends_on",
+  "provider",
+  "lifecycle",
+  "count",
+  "for_each",
   "//",
 ];
 

@@ -96,6 +96,25 @@ describe("IAM table", () => {
   });
 });
 
+describe("IAM table targets", () => {
+  it("names what a grant is on, not what it waits for (depends_on)", () => {
+    const stack = stackOf({
+      "google_service_account.app": { account_id: "shop-prod-app", project: "example-shop" },
+      "google_container_cluster.gke": { name: "shop-prod-gke" },
+      "google_service_account_iam_member.wi": {
+        depends_on: ["google_container_cluster.gke"],
+        member: "serviceAccount:example-shop.svc.id.goog[shop/api]",
+        role: "roles/iam.workloadIdentityUser",
+        service_account_id: "${google_service_account.app.name}",
+      },
+    });
+    expect(iamTable(stack).map((g) => g.on)).toEqual([
+      expect.stringMatching(/^service account .*app/),
+    ]);
+    expect(iamTable(stack)[0].on).not.toMatch(/container_cluster|shop-prod-gke/);
+  });
+});
+
 describe("data-protection table", () => {
   it("shows backups, PITR, retention, deletion protection and replicas per stateful resource", () => {
     const rows = protectionTable(shop);
