@@ -1,5 +1,6 @@
 import { Token } from "cdktf";
 import { optOutsOf } from "../../constructs/core/opt-out";
+import { ValidationError } from "../../constructs/core/errors";
 import { Vpc, type VpcProps } from "../../constructs/aws/vpc";
 import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
@@ -364,6 +365,24 @@ describe("Vpc", () => {
     expect(
       () => new Vpc(awsStack(), "vpc", { ...BASE, ...(override as object) } as VpcProps),
     ).toThrow(message);
+  });
+
+  it("names the listed range when it overlaps a tier carved after it", () => {
+    // The private tier is carved from the second quarter: its first subnet is 10.20.64.0/24.
+    let error: unknown;
+    try {
+      new Vpc(awsStack(), "vpc", {
+        ...BASE,
+        publicSubnetCidrs: ["10.20.64.0/24", "10.20.1.0/24", "10.20.2.0/24"],
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).property).toBe("publicSubnetCidrs[0]");
+    expect((error as ValidationError).message).toMatch(
+      /publicSubnetCidrs\[0\] = "10.20.64.0\/24" overlaps private subnet in ap-northeast-2a \(carved\) \(10.20.64.0\/24\)/,
+    );
   });
 
   it("refuses props that are missing and protection flags", () => {

@@ -614,7 +614,7 @@ export class Vpc extends Construct implements IVpc {
       );
     }
     const layout = {} as Record<SubnetTier, Cidr[]>;
-    const placed: { label: string; cidr: Cidr }[] = [];
+    const placed: { label: string; cidr: Cidr; carved?: boolean }[] = [];
     TIERS.forEach((tier, t) => {
       const property = TIER_PROPS[tier];
       const given = props[property] as readonly string[] | undefined;
@@ -622,7 +622,7 @@ export class Vpc extends Construct implements IVpc {
         const quarter = blockOf(vpc, vpc.prefixLength + 2, t);
         layout[tier] = zones.map((_, i) => blockOf(quarter, prefix, i));
         layout[tier].forEach((cidr, i) =>
-          placed.push({ label: `${tier} subnet in ${zones[i]} (carved)`, cidr }),
+          placed.push({ label: `${tier} subnet in ${zones[i]} (carved)`, cidr, carved: true }),
         );
         return;
       }
@@ -656,7 +656,10 @@ export class Vpc extends Construct implements IVpc {
     });
     const clash = findOverlap(placed.map((p) => p.cidr));
     if (clash) {
-      const [first, second] = [placed[clash.a], placed[clash.b]];
+      // Name a listed range: a carved one is no prop the user could change (carved ranges never
+      // overlap each other, so one of the two is listed).
+      const [a, b] = [placed[clash.a], placed[clash.b]];
+      const [first, second] = b.carved ? [b, a] : [a, b];
       invalid(
         this,
         second.label,
