@@ -16,6 +16,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { deletionPolicy, refuseProtectionFlags, type DeletionPolicy } from "../core/deletion";
 import { invalid } from "../core/errors";
+import { integer } from "../core/checks";
 import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import {
@@ -1067,25 +1068,6 @@ function checkGrantee(scope: Construct, property: string, grantee: unknown): voi
       "pass an IamRole (an IGrantablePrincipal)",
     );
   }
-}
-
-function integer(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    invalid(
-      scope,
-      property,
-      value,
-      `is outside ${min}–${max}`,
-      `use an integer from ${min} to ${max}`,
-    );
-  }
-  return value as number;
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

@@ -11,6 +11,7 @@ import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
+import { boolean, integer, oneOf } from "../core/checks";
 import type { LabelTarget } from "../core/labels";
 import { checkName, prefixedName } from "../core/naming";
 import {
@@ -932,47 +933,4 @@ export class CloudSqlPostgres extends Construct implements LabelTarget {
       });
     });
   }
-}
-
-function oneOf<T extends string>(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value as T)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not an accepted value",
-      `use one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
-    );
-  }
-  return value as T;
-}
-
-function integer(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    invalid(
-      scope,
-      property,
-      value,
-      `is outside ${min}–${max}`,
-      `use an integer from ${min} to ${max}`,
-    );
-  }
-  return value as number;
-}
-
-function boolean(scope: Construct, property: string, value: unknown): boolean {
-  if (typeof value !== "boolean")
-    invalid(scope, property, value, "is not a boolean", "use true or false");
-  return value;
 }

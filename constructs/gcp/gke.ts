@@ -12,6 +12,7 @@ import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-acco
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { parseCidr, worldRangesOf } from "../core/cidr";
 import { invalid } from "../core/errors";
+import { boolean, integer, oneOf } from "../core/checks";
 import type { LabelTarget } from "../core/labels";
 import { checkName, type NameKind } from "../core/naming";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
@@ -889,46 +890,3 @@ export function bindWorkloadIdentity(
 // ---------------------------------------------------------------------------------------------
 // Small value checks
 // ---------------------------------------------------------------------------------------------
-
-function oneOf<T extends string>(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value as T)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not an accepted value",
-      `use one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
-    );
-  }
-  return value as T;
-}
-
-function integer(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    invalid(
-      scope,
-      property,
-      value,
-      `is outside ${min}–${max}`,
-      `use an integer from ${min} to ${max}`,
-    );
-  }
-  return value as number;
-}
-
-function boolean(scope: Construct, property: string, value: unknown): boolean {
-  if (typeof value !== "boolean")
-    invalid(scope, property, value, "is not a boolean", "use true or false");
-  return value;
-}
