@@ -7,6 +7,7 @@ import { Namespace } from "../constructs/k8s/namespace";
 import { Workload, type SecretKeyRef } from "../constructs/k8s/workload";
 import { dantaroWalletConfigSchema, type DantaroWalletConfig } from "./dantaro-wallet.config";
 import { configureKubernetesProvider } from "./kubernetes-access";
+import { s3Backend } from "./aws-state.config";
 
 /** The backend's container port. */
 export const BACKEND_PORT = 8000;
@@ -41,14 +42,10 @@ export class DantaroWalletK8sStack extends PlatformStack {
       environment: config.environment,
       part: "k8s",
       prefix: config.namePrefix,
-      backend: {
-        kind: "s3",
-        bucket: config.state.bucket,
-        key: `dantaro-wallet/${config.environment}/k8s/terraform.tfstate`,
-        region: config.state.region,
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
-      },
+      backend: s3Backend(
+        config.state,
+        `dantaro-wallet/${config.environment}/k8s/terraform.tfstate`,
+      ),
       labels: config.labels,
       source,
     });

@@ -1,11 +1,7 @@
 import { z } from "zod";
 import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
-import {
-  awsRegionSchema,
-  namePrefixSchema,
-  s3BucketNameSchema,
-  s3StateSchema,
-} from "./signal-factory.config";
+import { awsRegionSchema, s3BucketNameSchema, s3StateSchema } from "./aws-state.config";
+import { namePrefixSchema } from "./signal-factory.config";
 
 const reasonSchema = z
   .object({ reason: z.string().min(20, "give a reason of at least 20 characters") })

@@ -11,6 +11,7 @@ import { RdsPostgres } from "../constructs/aws/rds";
 import { S3Bucket } from "../constructs/aws/s3-bucket";
 import { Vpc } from "../constructs/aws/vpc";
 import { dantaroWalletConfigSchema, type DantaroWalletConfig } from "./dantaro-wallet.config";
+import { s3Backend } from "./aws-state.config";
 
 /**
  * Dantaro Wallet in one environment: `dantaro-wallet-<environment>`. An EKS cluster in the private
@@ -35,14 +36,7 @@ export class DantaroWalletStack extends PlatformStack {
       system: "dantaro-wallet",
       environment: config.environment,
       prefix: config.namePrefix,
-      backend: {
-        kind: "s3",
-        bucket: config.state.bucket,
-        key: `dantaro-wallet/${config.environment}/terraform.tfstate`,
-        region: config.state.region,
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
-      },
+      backend: s3Backend(config.state, `dantaro-wallet/${config.environment}/terraform.tfstate`),
       labels: config.labels,
       allowDeletion: config.allowDeletion,
       source,

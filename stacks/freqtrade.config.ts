@@ -3,7 +3,7 @@ import { Cidr } from "../constructs/core/cidr";
 import { allowDeletionSchema, labelsSchema } from "../constructs/core/schemas";
 import { parseQuantity } from "../constructs/k8s/quantity";
 import { clusterReferenceSchema } from "./kubernetes-access.config";
-import { awsRegionSchema, s3BucketNameSchema, s3StateSchema } from "./signal-factory.config";
+import { awsRegionSchema, s3BucketNameSchema, s3StateSchema } from "./aws-state.config";
 
 /**
  * CPU and memory as Kubernetes quantities, in the plain forms (`1000m`, `1.5`; `2Gi`, `512Mi`);

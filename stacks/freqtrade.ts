@@ -10,6 +10,7 @@ import { formatQuantity, millicores, parseQuantity } from "../constructs/k8s/qua
 import { Workload, type CidrPeer } from "../constructs/k8s/workload";
 import { freqtradeConfigSchema, type FreqtradeConfig } from "./freqtrade.config";
 import { configureKubernetesProvider } from "./kubernetes-access";
+import { s3Backend } from "./aws-state.config";
 
 /** The port the Freqtrade API server listens on. */
 export const API_PORT = 8080;
@@ -41,14 +42,7 @@ export class FreqtradeStack extends PlatformStack {
     super(scope, {
       system: "freqtrade",
       environment: config.environment,
-      backend: {
-        kind: "s3",
-        bucket: config.state.bucket,
-        key: `freqtrade/${config.environment}/terraform.tfstate`,
-        region: config.state.region,
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
-      },
+      backend: s3Backend(config.state, `freqtrade/${config.environment}/terraform.tfstate`),
       labels: config.labels,
       allowDeletion: config.allowDeletion,
       source,

@@ -6,6 +6,7 @@ import { Namespace } from "../constructs/k8s/namespace";
 import { Workload, type WorkloadServiceProps } from "../constructs/k8s/workload";
 import { configureKubernetesProvider } from "./kubernetes-access";
 import { signalFactoryConfigSchema, type SignalFactoryConfig } from "./signal-factory.config";
+import { s3Backend } from "./aws-state.config";
 
 /** The port `trading-service` listens on. */
 export const TRADING_PORT = 3000;
@@ -37,14 +38,10 @@ export class SignalFactoryK8sStack extends PlatformStack {
       environment: config.environment,
       part: "k8s",
       prefix: config.namePrefix,
-      backend: {
-        kind: "s3",
-        bucket: config.state.bucket,
-        key: `signal-factory/${config.environment}/k8s/terraform.tfstate`,
-        region: config.state.region,
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
-      },
+      backend: s3Backend(
+        config.state,
+        `signal-factory/${config.environment}/k8s/terraform.tfstate`,
+      ),
       labels: config.labels,
       source,
     });

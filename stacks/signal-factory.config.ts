@@ -1,40 +1,7 @@
 import { z } from "zod";
 import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
-import { AWS_REGIONS } from "../constructs/aws/common";
+import { awsRegionSchema, s3BucketNameSchema, s3StateSchema } from "./aws-state.config";
 import { clusterReferenceSchema } from "./kubernetes-access.config";
-
-/** An AWS region of the library's catalogue. */
-export const awsRegionSchema = z
-  .string()
-  .refine((r) => Object.hasOwn(AWS_REGIONS, r), "use an AWS region such as ap-northeast-2");
-
-/** An S3 bucket name: 3-63 lowercase letters, digits, `-` and `.`. */
-export const s3BucketNameSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    "use an S3 bucket name: 3-63 lowercase letters, digits, '-' and '.'",
-  );
-
-/** Terraform state in S3: an existing, versioned bucket; the key is `<system>/<environment>/terraform.tfstate`. */
-export const s3StateSchema = z
-  .object({
-    /** The state bucket (it must exist, with versioning on and public access blocked). */
-    bucket: s3BucketNameSchema,
-    /** The state bucket's region. */
-    region: awsRegionSchema,
-    /** A KMS key ARN the state is encrypted with. Omit for the bucket's default encryption. */
-    kmsKeyId: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:kms:/, "use a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
-      .optional(),
-    /** A DynamoDB lock table, for Terraform before 1.10. Omit for S3's own lock file. */
-    dynamodbTable: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{3,255}$/, "use a DynamoDB table name")
-      .optional(),
-  })
-  .strict();
 
 /** The prefix of the stack's resource names (`<prefix>-primary`). */
 export const namePrefixSchema = z

@@ -11,6 +11,7 @@ import { S3Bucket } from "../constructs/aws/s3-bucket";
 import { SecretsManagerSecret } from "../constructs/aws/secrets";
 import { Vpc } from "../constructs/aws/vpc";
 import { signalFactoryConfigSchema, type SignalFactoryConfig } from "./signal-factory.config";
+import { s3Backend } from "./aws-state.config";
 
 /** The database user the service logs in as, with IAM database authentication. */
 export const SERVICE_DB_USER = "signal_factory";
@@ -40,14 +41,7 @@ export class SignalFactoryStack extends PlatformStack {
       system: "signal-factory",
       environment: config.environment,
       prefix: config.namePrefix,
-      backend: {
-        kind: "s3",
-        bucket: config.state.bucket,
-        key: `signal-factory/${config.environment}/terraform.tfstate`,
-        region: config.state.region,
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        ...(config.state.dynamodbTable ? { dynamodbTable: config.state.dynamodbTable } : {}),
-      },
+      backend: s3Backend(config.state, `signal-factory/${config.environment}/terraform.tfstate`),
       labels: config.labels,
       allowDeletion: config.allowDeletion,
       source,
