@@ -788,3 +788,223 @@ describe("SecurityGroup properties", () => {
     );
   });
 });
+
+describe("Vpc properties", () => {
+  const TIER_LISTS = ["publicSubnetCidrs", "privateSubnetCidrs", "isolatedSubnetCidrs"] as const;
+  const ZONES = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"];
+  const toCidr = (n: number, p: number) =>
+    `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".")}/${p}`;
+
+  /** A private VPC range, /16 to /28, as its start address and prefix length. */
+  const vpcRange = fc
+    .tuple(
+      // The RFC 1918 blocks, as start address and size.
+      fc.constantFrom(
+        [10 * 2 ** 24, 2 ** 24],
+        [(172 * 256 + 16) * 2 ** 16, 2 ** 20],
+        [(192 * 256 + 168) * 2 ** 16, 2 ** 16],
+      ),
+      fc.nat(),
+      fc.integer({ min: 16, max: 28 }),
+    )
+    .map(([[block, room], pick, prefix]) => {
+      const size = 2 ** (32 - prefix);
+      return { start: block + (pick % (room / size)) * size, prefix };
+    });
+
+  /**
+   * A subnet near a VPC range: mostly a few prefix lengths longer, sometimes a block just before,
+   * just after or around the range, so that ranges outside it and overlapping ones are common.
+   */
+  const subnetNear = (vpc: { start: number; prefix: number }) =>
+    fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 9 })).map(([grow, k]) => {
+      const p = Math.min(28, Math.max(16, vpc.prefix + grow));
+      const size = 2 ** (32 - p);
+      const start = Math.floor(vpc.start / size) * size + k * size;
+      return start < 0 || start + size > 2 ** 32 ? toCidr(0, p) : toCidr(start, p);
+    });
+
+  /** Tier lists of one CIDR per zone, or `[]`. */
+  const explicitLayout = vpcRange.chain((vpc) =>
+    fc
+      .integer({ min: 1, max: 3 })
+      .chain((zones) =>
+        fc
+          .tuple(
+            ...TIER_LISTS.map(() =>
+              fc.oneof(
+                fc.constant<string[]>([]),
+                fc.array(subnetNear(vpc), { minLength: zones, maxLength: zones }),
+              ),
+            ),
+          )
+          .map((lists) => ({ vpc, zones, lists })),
+      ),
+  );
+
+  function buildVpc(stack: PlatformStack, props: Record<string, unknown>): void {
+    new Vpc(stack, "vpc", { region: "ap-northeast-2", ...props } as never);
+  }
+
+  /** The subnets of a synthesized VPC, parsed, with the tier from their Name tag. */
+  function subnetsOf(json: Json): { tier: string; zone: string; cidr: Cidr }[] {
+    return resources(json, "aws_subnet").map((s) => ({
+      tier: /-(public|private|isolated)-ap-northeast-2[a-d]$/.exec(s.tags.Name)![1],
+      zone: s.availability_zone,
+      cidr: Cidr.parse(s.cidr_block),
+    }));
+  }
+
+  function disjoint(ranges: readonly Cidr[]): boolean {
+    return ranges.every((a, i) => ranges.every((b, j) => j <= i || !a.overlaps(b)));
+  }
+
+  it("accepts explicit subnets exactly when each lies inside the VPC range and none overlap", () => {
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(explicitLayout, ({ vpc, zones, lists }) => {
+        const range = Cidr.parse(toCidr(vpc.start, vpc.prefix));
+        const all = lists.flat().map((c) => Cidr.parse(c));
+        const expected = all.every((c) => range.contains(c)) && disjoint(all);
+        const props = {
+          cidr: range.toString(),
+          availabilityZones: ZONES.slice(0, zones),
+          ...Object.fromEntries(TIER_LISTS.map((key, t) => [key, lists[t]])),
+        };
+        const error = thrown((stack) => buildVpc(stack, props));
+        outcomes[expected ? "accepted" : "refused"]++;
+        if (expected) {
+          expect(error === undefined ? "accepted" : describeError(error)).toBe("accepted");
+          const made = subnetsOf(synth((stack) => buildVpc(stack, props)).json);
+          expect(made.map((s) => s.cidr.toString()).sort()).toEqual(
+            all.map((c) => c.toString()).sort(),
+          );
+        } else {
+          expect(error).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).property).toMatch(
+            /^(public|private|isolated)SubnetCidrs\[[0-2]\]$/,
+          );
+        }
+      }),
+      { numRuns: RUNS * 4 },
+    );
+    // Both sides of "exactly when" were tried.
+    expect(outcomes.accepted).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
+  });
+
+  it("carves subnets that lie inside the VPC range and overlap no other, or refuses the range", () => {
+    const carved = vpcRange.chain((vpc) =>
+      fc.record({
+        vpc: fc.constant(vpc),
+        zones: fc.integer({ min: 1, max: 4 }),
+        subnetPrefixLength: fc.option(fc.integer({ min: 16, max: 28 }), { nil: undefined }),
+      }),
+    );
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(carved, ({ vpc, zones, subnetPrefixLength }) => {
+        const range = Cidr.parse(toCidr(vpc.start, vpc.prefix));
+        const props = {
+          cidr: range.toString(),
+          azCount: zones,
+          ...(subnetPrefixLength === undefined ? {} : { subnetPrefixLength }),
+        };
+        // Each tier has a quarter of the range, holding one subnet per zone of at most /28.
+        const slots = 2 ** Math.ceil(Math.log2(zones));
+        const longest = subnetPrefixLength ?? 28;
+        const fits = vpc.prefix + 2 + Math.log2(slots) <= longest;
+        const error = thrown((stack) => buildVpc(stack, props));
+        if (!fits) {
+          outcomes.refused++;
+          expect(error).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).property).toMatch(/^(cidr|subnetPrefixLength)$/);
+          return;
+        }
+        expect(error === undefined ? "accepted" : describeError(error)).toBe("accepted");
+        const made = subnetsOf(synth((stack) => buildVpc(stack, props)).json);
+        expect(made).toHaveLength(3 * zones);
+        for (const tier of ["public", "private", "isolated"]) {
+          expect(made.filter((s) => s.tier === tier).map((s) => s.zone)).toEqual(
+            ZONES.slice(0, zones),
+          );
+        }
+        for (const s of made) {
+          expect(range.contains(s.cidr)).toBe(true);
+          if (subnetPrefixLength !== undefined)
+            expect(s.cidr.prefixLength).toBe(subnetPrefixLength);
+        }
+        expect(disjoint(made.map((s) => s.cidr))).toBe(true);
+        outcomes[error === undefined ? "accepted" : "refused"]++;
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(outcomes.accepted).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
+  });
+  it("carves the tiers not listed around the listed ones: inside the range and overlapping none, or refused naming the clash", () => {
+    const mixed = vpcRange.chain((vpc) =>
+      fc.integer({ min: 1, max: 3 }).chain((zones) =>
+        fc
+          .tuple(
+            ...TIER_LISTS.map(() =>
+              fc.oneof(
+                fc.constant<string[] | undefined>(undefined),
+                fc.constant<string[]>([]),
+                fc.array(subnetNear(vpc), { minLength: zones, maxLength: zones }),
+              ),
+            ),
+          )
+          .filter(
+            (lists) => lists.some((l) => l === undefined) && lists.some((l) => l !== undefined),
+          )
+          .map((lists) => ({ vpc, zones, lists })),
+      ),
+    );
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(mixed, ({ vpc, zones, lists }) => {
+        const range = Cidr.parse(toCidr(vpc.start, vpc.prefix));
+        const props: Record<string, unknown> = {
+          cidr: range.toString(),
+          availabilityZones: ZONES.slice(0, zones),
+        };
+        TIER_LISTS.forEach((key, t) => {
+          if (lists[t] !== undefined) props[key] = lists[t];
+        });
+        const listed = lists.flatMap((l) => l ?? []).map((c) => Cidr.parse(c));
+        const listedFine = listed.every((c) => range.contains(c)) && disjoint(listed);
+        const fits = vpc.prefix + 2 + Math.ceil(Math.log2(zones)) <= 28;
+        const error = thrown((stack) => buildVpc(stack, props));
+        if (error !== undefined) {
+          outcomes.refused++;
+          expect(error).toBeInstanceOf(ValidationError);
+          const property = (error as ValidationError).property;
+          if (!fits) expect(property).toBe("cidr");
+          else if (listedFine) {
+            // Only a clash with a carved subnet is left to refuse.
+            expect(property).toMatch(/^(public|private|isolated)SubnetCidrs\[[0-2]\]$/);
+            expect((error as ValidationError).problem).toMatch(/^overlaps [^(]* \(carved\)/);
+          } else {
+            expect(property).toMatch(/^(public|private|isolated)SubnetCidrs\[[0-2]\]$/);
+          }
+          return;
+        }
+        outcomes.accepted++;
+        expect(listedFine && fits).toBe(true);
+        const made = subnetsOf(synth((stack) => buildVpc(stack, props)).json);
+        TIER_LISTS.forEach((_, t) => {
+          const tier = ["public", "private", "isolated"][t];
+          const ofTier = made.filter((s) => s.tier === tier);
+          if (lists[t] === undefined) expect(ofTier).toHaveLength(zones);
+          else expect(ofTier.map((s) => s.cidr.toString())).toEqual(lists[t]);
+        });
+        for (const s of made) expect(range.contains(s.cidr)).toBe(true);
+        expect(disjoint(made.map((s) => s.cidr))).toBe(true);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(outcomes.accepted).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
+  });
+});
