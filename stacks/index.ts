@@ -14,6 +14,7 @@ import { SIGNAL_FACTORY_EXAMPLES, signalFactoryConfigSchema } from "./signal-fac
 import type * as StockPilot from "./stockpilot";
 import { STOCKPILOT_EXAMPLES, stockpilotConfigSchema } from "./stockpilot.config";
 import type * as TradingBot from "./trading-bot";
+import type * as TradingBotGke from "./trading-bot-gke";
 import { TRADING_BOT_EXAMPLES, tradingBotConfigSchema } from "./trading-bot.config";
 
 /** Settings that replace built-in examples: `{ "<system>": { "<environment>": {...} } }`. */
@@ -70,6 +71,15 @@ const SYSTEMS: readonly SystemEntry[] = [
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { TradingBotStack } = require("./trading-bot") as typeof TradingBot;
           return new TradingBotStack(app, settings, source);
+        },
+      },
+      {
+        suffix: "gke",
+        when: (settings) => settings.gke !== undefined,
+        create: (app: App, settings: unknown, source: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const stack = require("./trading-bot-gke") as typeof TradingBotGke;
+          return new stack.TradingBotGkeStack(app, settings, source);
         },
       },
     ],

@@ -16,6 +16,79 @@ const regionSchema = z
   })
   .strict();
 
+/**
+ * The optional GKE cluster of the trading bot (help/trading-bot.md, GKE option): built in the
+ * primary region on the platform's network by `trading-bot-<environment>`, and deployed onto by
+ * `trading-bot-<environment>-gke`.
+ */
+const gkeSchema = z
+  .object({
+    /** The pods' secondary range of the primary subnet (RFC 1918, e.g. a /14). */
+    podsCidr: cidrSchema,
+    /** The Services' secondary range of the primary subnet (RFC 1918, e.g. a /20). */
+    servicesCidr: cidrSchema,
+    /**
+     * Ranges that may reach the cluster's private control plane: the VPN or CI runners the gke
+     * stack is applied from. Never the whole internet.
+     */
+    authorizedNetworks: z
+      .array(
+        z
+          .object({
+            name: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/,
+                "use a label such as ops-vpn: letters, digits, spaces, '.', '_' and '-'",
+              ),
+            cidr: cidrSchema,
+          })
+          .strict(),
+      )
+      .default([]),
+    /** How early the cluster gets new GKE versions. */
+    releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
+    /** The node pool: autoscaled between minNodes and maxNodes per zone of the primary region. */
+    nodePool: z
+      .object({
+        name: z
+          .string()
+          .regex(
+            /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
+            "use a node pool name: 1-40 lowercase letters, digits and '-', starting with a letter",
+          ),
+        machineType: z.string().min(1, "give a machine type such as e2-standard-4"),
+        minNodes: z.number().int().min(0).max(1000),
+        maxNodes: z.number().int().min(1).max(1000),
+        diskSizeGb: z.number().int().min(10).max(65536).optional(),
+        spot: z.boolean().optional(),
+      })
+      .strict()
+      .refine((p) => p.minNodes <= p.maxNodes, {
+        path: ["minNodes"],
+        message: "choose minNodes no larger than maxNodes",
+      }),
+    /**
+     * The Kubernetes Secret (in the `trading-bot` namespace) whose key holds core-engine's
+     * DATABASE_URL, created out of band: the stack reads it by reference and never holds it.
+     */
+    databaseUrlSecret: z
+      .object({
+        name: z
+          .string()
+          .regex(
+            /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+            "use a Secret name: lowercase letters, digits, '-' and '.' (DNS-1123)",
+          )
+          .max(253),
+        key: z
+          .string()
+          .regex(/^[-._a-zA-Z0-9]{1,253}$/, "use a Secret key: letters, digits, '-', '_' and '.'"),
+      })
+      .strict(),
+  })
+  .strict();
+
 const commitSha = z
   .string()
   .regex(/^[0-9a-f]{7,40}$/, "use the commit SHA the images are tagged with (7–40 hex digits)");
@@ -49,7 +122,9 @@ export const tradingBotConfigSchema = z
     /**
      * The commit whose images the VMs run until the first release: the bootstrap image. After
      * that the release record (gs://<prefix>-releases/<service>) decides what runs, and changing
-     * this value releases nothing (help/trading-bot.md, Releases).
+     * this value releases nothing to the VMs (help/trading-bot.md, Releases). With `gke`,
+     * core-engine's Deployment runs this commit: applying the gke stack after changing it rolls
+     * the cluster out (help/trading-bot.md, GKE option).
      */
     release: commitSha,
     /**
@@ -103,6 +178,11 @@ export const tradingBotConfigSchema = z
           "use a host name such as deb.debian.org",
         ),
     ),
+    /**
+     * A GKE cluster beside the VMs, with core-engine deployed onto it by the stack
+     * `trading-bot-<environment>-gke`. Omit for VMs only.
+     */
+    gke: gkeSchema.optional(),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
   })
@@ -113,6 +193,16 @@ export const tradingBotConfigSchema = z
   });
 
 export type TradingBotConfig = z.output<typeof tradingBotConfigSchema>;
+export type TradingBotGkeConfig = NonNullable<TradingBotConfig["gke"]>;
+
+/** The namespace core-engine runs in on the GKE cluster. */
+export const TRADING_BOT_NAMESPACE = "trading-bot";
+/** The workload, and its Kubernetes service account, on the GKE cluster. */
+export const CORE_ENGINE = "core-engine";
+/** The short name of the services' Google service account: `<prefix>-vm`. */
+export const VM_ACCOUNT_NAME = "vm";
+/** The short name of the GKE cluster: `<prefix>-gke`. */
+export const GKE_CLUSTER_NAME = "gke";
 
 const shared = {
   stateBucket: "example-trading-bot-tfstate",
@@ -198,6 +288,14 @@ export const TRADING_BOT_EXAMPLES: Readonly<Record<TradingBotConfig["environment
       emails: ["oncall@example.com"],
       telegramRelayUrl: "https://alerts-relay.example.com/telegram",
       pagerDutyKeySecret: "trading-bot-pagerduty-integration-key",
+    },
+    gke: {
+      podsCidr: "10.64.0.0/14",
+      servicesCidr: "10.68.0.0/20",
+      authorizedNetworks: [{ name: "ops-vpn", cidr: "10.200.0.0/24" }],
+      releaseChannel: "REGULAR",
+      nodePool: { name: "general", machineType: "e2-standard-4", minNodes: 1, maxNodes: 3 },
+      databaseUrlSecret: { name: "core-engine-database", key: "url" },
     },
     labels: { "cost-center": "trading" },
   },

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { dependable, TerraformOutput } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { parseConfig } from "../constructs/core/config";
 import { suppress } from "../constructs/core/suppress";
@@ -7,14 +7,23 @@ import { PlatformStack } from "../constructs/core/stack";
 import { ArtifactRegistry } from "../constructs/gcp/artifact-registry";
 import { Bucket } from "../constructs/gcp/bucket";
 import { CloudBuildPipeline } from "../constructs/gcp/cloud-build";
-import { Firewall } from "../constructs/gcp/firewall";
+import { Firewall, type FirewallRule } from "../constructs/gcp/firewall";
+import { GkeCluster } from "../constructs/gcp/gke";
 import { Monitoring } from "../constructs/gcp/monitoring";
 import { Network } from "../constructs/gcp/network";
 import { RegionalPlatform, type RegionSpec } from "../constructs/gcp/region";
 import { Secret } from "../constructs/gcp/secrets";
 import { ServiceAccount } from "../constructs/gcp/service-account";
 import type { Vm } from "../constructs/gcp/vm";
-import { tradingBotConfigSchema, type TradingBotConfig } from "./trading-bot.config";
+import {
+  CORE_ENGINE,
+  GKE_CLUSTER_NAME,
+  TRADING_BOT_NAMESPACE,
+  tradingBotConfigSchema,
+  VM_ACCOUNT_NAME,
+  type TradingBotConfig,
+  type TradingBotGkeConfig,
+} from "./trading-bot.config";
 
 /** The bot's four trading services, each a container under systemd on every VM. */
 export const TRADING_SERVICES = [
@@ -44,6 +53,8 @@ export class TradingBotStack extends PlatformStack {
   /** The release record: object `<service>` holds the commit every VM runs. */
   readonly releases: Bucket;
   readonly pipeline: CloudBuildPipeline;
+  /** The GKE cluster of the primary region, when the settings have a `gke` section. */
+  readonly gke?: GkeCluster;
 
   constructor(scope: Construct, settings: unknown, source = "trading-bot settings") {
     const config = parseConfig(tradingBotConfigSchema, settings, source);
@@ -64,7 +75,12 @@ export class TradingBotStack extends PlatformStack {
     new GoogleProvider(this, "google", { project: projectId, region: primary.region });
 
     this.network = new Network(this, "network", {
-      subnets: config.regions.map((r) => ({ region: r.region, cidr: r.subnetCidr })),
+      subnets: config.regions.map((r, i) => ({
+        region: r.region,
+        cidr: r.subnetCidr,
+        // The GKE cluster's pods and Services take addresses from the primary subnet's ranges.
+        ...(i === 0 && config.gke ? { secondaryRanges: gkeRanges(config.gke) } : {}),
+      })),
       privateServicesAccess: { cidr: config.privateServicesCidr },
       // The firewall's FQDN policy for the package mirrors must be read before the VPC rules.
       firewallPolicyEnforcementOrder:
@@ -74,7 +90,7 @@ export class TradingBotStack extends PlatformStack {
     // Identity: the VMs' account ends with exactly these roles: log and metric writer, accessor of
     // each runtime secret, registry reader, reader of the release record, Cloud SQL client.
     this.vmAccount = new ServiceAccount(this, "vm-account", {
-      name: "vm",
+      name: VM_ACCOUNT_NAME,
       displayName: "Trading bot VMs",
       projectId,
     });
@@ -143,6 +159,8 @@ export class TradingBotStack extends PlatformStack {
     // Connect, and log in as the IAM database user made by iamUsers above.
     this.platform.database.grantClient(this.vmAccount, { iamLogin: true });
 
+    if (config.gke) this.gke = this.gkeCluster(config.gke, primary.region);
+
     this.firewall = new Firewall(this, "firewall", {
       network: this.network,
       targets: { serviceAccounts: [this.vmAccount] },
@@ -150,6 +168,17 @@ export class TradingBotStack extends PlatformStack {
       httpsEgress: [
         { name: "exchanges", to: config.exchangeApiRanges },
         { name: "google-apis", to: ["google-private-apis"] },
+        // Nodes and pods (whose traffic leaves as the node) reach Google APIs and Artifact
+        // Registry through private.googleapis.com, as the VMs do.
+        ...(this.gke
+          ? [
+              {
+                name: "gke-google-apis",
+                to: ["google-private-apis" as const],
+                targets: { serviceAccounts: [this.gke.nodeServiceAccount] },
+              },
+            ]
+          : []),
       ],
       ingress: [
         {
@@ -166,6 +195,7 @@ export class TradingBotStack extends PlatformStack {
           ranges: [config.privateServicesCidr],
           description: "PostgreSQL to Cloud SQL over private services access",
         },
+        ...(this.gke ? gkeNodeEgress(this.gke, config) : []),
       ],
       fqdnEgress:
         config.packageMirrors.length > 0
@@ -212,6 +242,44 @@ export class TradingBotStack extends PlatformStack {
 
     this.monitoring = this.alerting(config);
     this.outputs();
+  }
+
+  /**
+   * The GKE cluster of the primary region: private, on the primary subnet's pods and Services
+   * ranges, pulling from the stack's registry, with the settings' node pool, and core-engine's
+   * Kubernetes service account bound to the services' account (`<prefix>-vm`) by Workload Identity.
+   */
+  private gkeCluster(gke: TradingBotGkeConfig, region: string): GkeCluster {
+    const cluster = new GkeCluster(this, "gke", {
+      name: GKE_CLUSTER_NAME,
+      projectId: this.config.projectId,
+      location: region,
+      network: this.network,
+      podsRangeName: GKE_PODS_RANGE,
+      servicesRangeName: GKE_SERVICES_RANGE,
+      releaseChannel: gke.releaseChannel,
+      authorizedNetworks: gke.authorizedNetworks,
+      registries: [this.registry],
+    });
+    cluster.addNodePool({
+      name: gke.nodePool.name,
+      machineType: gke.nodePool.machineType,
+      minNodes: gke.nodePool.minNodes,
+      maxNodes: gke.nodePool.maxNodes,
+      diskSizeGb: gke.nodePool.diskSizeGb,
+      spot: gke.nodePool.spot,
+    });
+    // The binding lives here, beside the account and the cluster it joins: it references the
+    // account resource itself, and the gke stack, applied after this one, reads nothing at plan
+    // time but the cluster. IAM refuses a member of a Workload Identity pool that does not exist
+    // yet, and the pool is the cluster's, so the binding waits for the cluster.
+    const binding = cluster.bindWorkloadIdentity(
+      this.vmAccount,
+      TRADING_BOT_NAMESPACE,
+      CORE_ENGINE,
+    );
+    binding.dependsOn = [...(binding.dependsOn ?? []), dependable(cluster.cluster)];
+    return cluster;
   }
 
   private alerting(config: TradingBotConfig): Monitoring {
@@ -311,11 +379,64 @@ export class TradingBotStack extends PlatformStack {
       description:
         "Release record: object <service> holds the commit every VM runs (rollback: help/trading-bot.md)",
     });
+    if (this.gke) {
+      new TerraformOutput(this, "gke-cluster-name", {
+        value: this.gke.name,
+        description: `GKE cluster in ${this.gke.location}: trading-bot-${this.config.environment}-gke deploys core-engine onto it`,
+      });
+    }
     new TerraformOutput(this, "registry-url", {
       value: this.registry.url,
       description: "Artifact Registry repository for the service images",
     });
   }
+}
+
+/** The primary subnet's secondary ranges of the GKE cluster. */
+const GKE_PODS_RANGE = "gke-pods";
+const GKE_SERVICES_RANGE = "gke-services";
+
+function gkeRanges(gke: TradingBotGkeConfig): { name: string; cidr: string }[] {
+  return [
+    { name: GKE_PODS_RANGE, cidr: gke.podsCidr },
+    { name: GKE_SERVICES_RANGE, cidr: gke.servicesCidr },
+  ];
+}
+
+/**
+ * What the cluster's nodes may send past the VPC's deny-all egress, as the node service account:
+ * each other, their pods and the control plane's private endpoint (an address of the primary
+ * subnet) on every port, and core-engine's PostgreSQL to Cloud SQL over private services access.
+ * A pod's traffic leaves as its node, so the pods' NetworkPolicies narrow it further.
+ */
+function gkeNodeEgress(cluster: GkeCluster, config: TradingBotConfig): FirewallRule[] {
+  const gke = config.gke!;
+  const targets = { serviceAccounts: [cluster.nodeServiceAccount] };
+  const inCluster = [config.regions[0].subnetCidr, gke.podsCidr];
+  return [
+    {
+      name: "allow-gke-cluster-tcp",
+      ports: ["1-65535"],
+      ranges: inCluster,
+      targets,
+      description: "GKE nodes and pods to each other and to the control plane",
+    },
+    {
+      name: "allow-gke-cluster-udp",
+      protocol: "udp",
+      ports: ["1-65535"],
+      ranges: inCluster,
+      targets,
+      description: "GKE nodes and pods to each other (DNS, Dataplane V2)",
+    },
+    {
+      name: "allow-gke-postgres-psa",
+      ports: [5432],
+      ranges: [config.privateServicesCidr],
+      targets,
+      description: "core-engine on GKE to Cloud SQL over private services access",
+    },
+  ];
 }
 
 /** A region of the settings as RegionalPlatform takes it (the subnet range goes to the Network). */

@@ -130,7 +130,9 @@ describe("trading-bot-prod", () => {
   });
 
   it("gives the VMs' account exactly the seven roles the services need, secrets one by one", () => {
+    // Beside them, the GKE nodes' own account (see "trading-bot-prod GKE cluster").
     expect(configs(prod, "google_service_account").map((a) => a.account_id)).toEqual([
+      "trading-bot-prod-gke-nodes",
       "trading-bot-prod-build",
       "trading-bot-prod-vm",
     ]);
@@ -188,6 +190,7 @@ describe("trading-bot-prod", () => {
       expect(script).not.toMatch(/:latest\b/);
     }
     expect(Object.keys(prod.output ?? {}).sort()).toEqual([
+      "gke-cluster-name",
       "registry-url",
       "release-record-url",
       "sql-connection-us-central1",
@@ -323,11 +326,19 @@ describe("trading-bot-prod", () => {
     for (const type of [
       "google_iap_tunnel_instance_iam_member",
       "google_compute_instance_iam_member",
-      "google_service_account_iam_member",
       "google_project_iam_custom_role",
     ]) {
       expect(configs(prod, type)).toEqual([]);
     }
+    // The one grant on a service account is core-engine's Workload Identity binding.
+    expect(
+      configs(prod, "google_service_account_iam_member").map((g) => [g.role, g.member]),
+    ).toEqual([
+      [
+        "roles/iam.workloadIdentityUser",
+        "serviceAccount:example-trading-bot-prod.svc.id.goog[trading-bot/core-engine]",
+      ],
+    ]);
   });
 
   it("keeps a versioned, private release record whose every earlier release stays", () => {
@@ -383,6 +394,132 @@ describe("trading-bot-prod", () => {
     const regions = (TRADING_BOT_EXAMPLES.prod as { regions: object[] }).regions;
     expect(() => synthEnv("prod", { regions: [...regions, regions[1]] })).toThrow(
       /subnets\[2\]\.region = "us-east1" is already used by subnets\[1\]/,
+    );
+  });
+});
+
+describe("trading-bot-prod GKE cluster", () => {
+  type Obj = Record<string, unknown>;
+  const [cluster] = configs(prod, "google_container_cluster");
+  const subnets = configs(prod, "google_compute_subnetwork");
+  const nodeAccount = /google_service_account\.gke_nodes_account_\w+\.email/;
+
+  it("is private, in the primary region, on the primary subnet's pods and Services ranges", () => {
+    expect(configs(prod, "google_container_cluster")).toHaveLength(1);
+    expect(cluster).toMatchObject({
+      name: "trading-bot-prod-gke",
+      project: "example-trading-bot-prod",
+      location: "us-central1",
+      network: expect.stringMatching(/google_compute_network\.network_vpc_\w+\.self_link/),
+      subnetwork: expect.stringMatching(
+        /google_compute_subnetwork\.network_subnet-us-central1_\w+\.self_link/,
+      ),
+      ip_allocation_policy: {
+        cluster_secondary_range_name: "gke-pods",
+        services_secondary_range_name: "gke-services",
+      },
+      private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: true },
+      master_authorized_networks_config: {
+        gcp_public_cidrs_access_enabled: false,
+        cidr_blocks: [{ cidr_block: "10.200.0.0/24", display_name: "ops-vpn" }],
+      },
+      release_channel: { channel: "REGULAR" },
+      workload_identity_config: { workload_pool: "example-trading-bot-prod.svc.id.goog" },
+      deletion_protection: true,
+    });
+    const byRegion = Object.fromEntries(subnets.map((s) => [s.region, s.secondary_ip_range]));
+    expect(byRegion).toEqual({
+      "us-central1": [
+        { range_name: "gke-pods", ip_cidr_range: "10.64.0.0/14" },
+        { range_name: "gke-services", ip_cidr_range: "10.68.0.0/20" },
+      ],
+      "us-east1": undefined,
+    });
+  });
+
+  it("has the settings' node pool, and its nodes may pull from the stack's registry only", () => {
+    expect(configs(prod, "google_container_node_pool")).toEqual([
+      expect.objectContaining({
+        name: "general",
+        location: "us-central1",
+        autoscaling: { min_node_count: 1, max_node_count: 3, location_policy: "BALANCED" },
+        node_config: expect.objectContaining({
+          machine_type: "e2-standard-4",
+          service_account: expect.stringMatching(nodeAccount),
+          workload_metadata_config: { mode: "GKE_METADATA" },
+        }),
+      }),
+    ]);
+    const pulls = configs(prod, "google_artifact_registry_repository_iam_member").filter((g) =>
+      nodeAccount.test(String(g.member)),
+    );
+    expect(pulls.map((g) => [g.repository, g.role])).toEqual([
+      [
+        expect.stringContaining("google_artifact_registry_repository.registry_repository_"),
+        "roles/artifactregistry.reader",
+      ],
+    ]);
+  });
+
+  it("binds core-engine's Kubernetes service account to the VMs' account once the cluster exists", () => {
+    expect(configs(prod, "google_service_account_iam_member")).toEqual([
+      {
+        service_account_id: expect.stringMatching(
+          /^\$\{google_service_account\.vm-account_\w+\.name\}$/,
+        ),
+        role: "roles/iam.workloadIdentityUser",
+        member: "serviceAccount:example-trading-bot-prod.svc.id.goog[trading-bot/core-engine]",
+        depends_on: [expect.stringMatching(/^google_container_cluster\.gke_cluster_\w+$/)],
+      },
+    ]);
+    expect(prod.output?.["gke-cluster-name"]?.value).toBe("trading-bot-prod-gke");
+  });
+
+  it("lets the nodes past the deny-all egress to the cluster, Google APIs and Cloud SQL only", () => {
+    const nodeRules = configs(prod, "google_compute_firewall").filter((r) =>
+      ((r.target_service_accounts as string[] | undefined) ?? []).some((a) => nodeAccount.test(a)),
+    );
+    const summary = nodeRules.map((r) => [
+      r.direction,
+      (r.allow as { protocol: string; ports?: string[] }[]).map(
+        (a) => `${a.protocol}/${(a.ports ?? []).join(",")}`,
+      ),
+      r.destination_ranges,
+    ]);
+    expect(summary.sort()).toEqual(
+      [
+        ["EGRESS", ["tcp/1-65535"], ["10.10.0.0/20", "10.64.0.0/14"]],
+        ["EGRESS", ["udp/1-65535"], ["10.10.0.0/20", "10.64.0.0/14"]],
+        ["EGRESS", ["tcp/5432"], ["10.100.0.0/16"]],
+        ["EGRESS", ["tcp/443"], ["199.36.153.8/30"]],
+      ].sort(),
+    );
+  });
+
+  it("is left out, with the subnet's ranges, when the settings have no gke section", () => {
+    const without = synthEnv("prod", { gke: undefined });
+    for (const type of ["google_container_cluster", "google_container_node_pool"]) {
+      expect(configs(without, type)).toEqual([]);
+    }
+    expect(configs(without, "google_service_account_iam_member")).toEqual([]);
+    for (const subnet of configs(without, "google_compute_subnetwork")) {
+      expect(subnet.secondary_ip_range).toBeUndefined();
+    }
+    expect(without.output?.["gke-cluster-name"]).toBeUndefined();
+    for (const env of ["dev", "staging"] as const) {
+      expect((TRADING_BOT_EXAMPLES[env] as Obj).gke).toBeUndefined();
+      expect(configs(synthEnv(env), "google_container_cluster")).toEqual([]);
+    }
+  });
+
+  it("refuses a node pool whose minNodes is above maxNodes, and pods ranges that are not ranges", () => {
+    const gke = (TRADING_BOT_EXAMPLES.prod as { gke: Obj }).gke;
+    expect(() =>
+      synthEnv("prod", {
+        gke: { ...gke, podsCidr: "10.64.0.0", nodePool: { ...(gke.nodePool as Obj), minNodes: 5 } },
+      }),
+    ).toThrow(
+      /gke\.podsCidr[\s\S]*gke\.nodePool\.minNodes[\s\S]*choose minNodes no larger than maxNodes/,
     );
   });
 });
