@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidrSchema, labelsSchema } from "../constructs/core/schemas";
+import { allowDeletionSchema, cidrSchema, labelsSchema } from "../constructs/core/schemas";
 import { gcpProjectIdSchema, gcpRegionSchema, gcsBucketSchema } from "../constructs/gcp/schemas";
 
 /** One region of the trading bot: the primary comes first, backups follow (help/region.md). */
@@ -185,6 +185,7 @@ export const tradingBotConfigSchema = z
     gke: gkeSchema.optional(),
     /** Extra labels for every resource. */
     labels: labelsSchema.optional(),
+    allowDeletion: allowDeletionSchema.optional(),
   })
   .strict()
   .refine((c) => c.releaseWithoutApproval === undefined || c.environment === "dev", {

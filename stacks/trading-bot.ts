@@ -67,6 +67,7 @@ export class TradingBotStack extends PlatformStack {
         prefix: `trading-bot/${config.environment}`,
       },
       labels: config.labels,
+      allowDeletion: config.allowDeletion,
       source,
     });
     this.config = config;

@@ -523,3 +523,26 @@ describe("trading-bot-prod GKE cluster", () => {
     );
   });
 });
+
+describe("allowDeletion in the settings (teardown of dev)", () => {
+  const reason = "dev environment, rebuilt from this stack at will";
+
+  it("turns off every database's deletion protection", () => {
+    const json = synthEnv("dev", { allowDeletion: { reason } });
+    const dbs = configs(json, "google_sql_database_instance");
+    expect(dbs.length).toBeGreaterThan(0);
+    for (const db of dbs) expect(db.deletion_protection).toBe(false);
+  });
+
+  it("keeps them on in the examples", () => {
+    for (const db of configs(synthEnv("dev"), "google_sql_database_instance")) {
+      expect(db.deletion_protection).toBe(true);
+    }
+  });
+
+  it("needs a reason of 20 characters or more", () => {
+    expect(() => synthEnv("dev", { allowDeletion: { reason: "tmp" } })).toThrow(
+      /allowDeletion\.reason/,
+    );
+  });
+});
