@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { Testing } from "cdktf";
+import { TerraformVariable, Testing } from "cdktf";
 import { ValidationError } from "../../constructs/core/errors";
 import { optOutsOf } from "../../constructs/core/opt-out";
 import type { PlatformStack } from "../../constructs/core/stack";
@@ -1211,5 +1211,41 @@ describe("Workload properties", () => {
       ),
       { numRuns: 20 },
     );
+  });
+});
+
+describe("values reach the process as written (no Kubernetes $(VAR) expansion)", () => {
+  it("doubles every $ of command, args and env values, so $(id) stays text", () => {
+    const { json } = build({
+      command: ["sh", "-c", "echo $(id) $HOME"],
+      args: ["--price=$5"],
+      env: { GREETING: "cost $(PRICE) or $$" },
+    });
+    const c = containerOf(json);
+    expect(c.command).toEqual(["sh", "-c", "echo $$(id) $$HOME"]);
+    expect(c.args).toEqual(["--price=$$5"]);
+    expect(c.env).toContainEqual({ name: "GREETING", value: "cost $$(PRICE) or $$$$" });
+  });
+
+  it("keeps a Terraform reference in an env value intact", () => {
+    const stack = testStack();
+    const host = new TerraformVariable(stack, "db_host", { type: "string" });
+    new Workload(stack, "api", { ...BASE, env: { DB_HOST: host.stringValue } });
+    const c = containerOf(synthJson(stack));
+    expect(c.env).toContainEqual({ name: "DB_HOST", value: "${var.db_host}" });
+  });
+
+  it("leaves exec probe commands alone (Kubernetes does not expand them)", () => {
+    const { json } = build({
+      probes: {
+        liveness: { command: ["sh", "-c", "test -n $HOME"] },
+        readiness: { command: ["true"] },
+      },
+    });
+    expect(containerOf(json).liveness_probe.exec.command).toEqual([
+      "sh",
+      "-c",
+      "test -n $HOME",
+    ]);
   });
 });

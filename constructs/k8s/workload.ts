@@ -601,8 +601,8 @@ export class Workload extends Construct implements IWorkload {
       name: this.name,
       image: props.image,
       imagePullPolicy: "IfNotPresent",
-      command: props.command ? [...props.command] : undefined,
-      args: props.args ? [...props.args] : undefined,
+      command: props.command ? props.command.map(literalForKubernetes) : undefined,
+      args: props.args ? props.args.map(literalForKubernetes) : undefined,
       port:
         this.ports.length > 0
           ? this.ports.map((p) => ({ containerPort: p.port, name: p.name, protocol: p.protocol }))
@@ -1208,7 +1208,7 @@ export class Workload extends Construct implements IWorkload {
         );
       }
       this.refuseSecret(`env.${name}`, value, name);
-      list.push({ name, value });
+      list.push({ name, value: literalForKubernetes(value) });
     }
     for (const [name, ref] of Object.entries(secretEnv)) {
       checkName("secretEnv", name);
@@ -1742,4 +1742,15 @@ function checkImage(scope: Construct, image: unknown): void {
       `pin a version tag or a digest, e.g. ${example}`,
     );
   }
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in a container's command, args and env values with the container's
+ * variables, and reduces `$$` to `$`. A value given here is meant as written: every `$` is doubled,
+ * so `$(id)` reaches the process as the text `$(id)`, never as the value of a variable `id`.
+ * Exec probe commands are not expanded by Kubernetes and are left as they are.
+ */
+export function literalForKubernetes(value: string): string {
+  // A Terraform token (`${TfToken[...]}`) stands for a value known at apply time: kept intact.
+  return value.replace(/\$(?!\{TfToken\[)/g, "$$$$");
 }
