@@ -73,8 +73,9 @@ const LEAF_FLOORS: Readonly<Record<string, number>> = {
   Ingress: 17,
   Workload: 58,
   "Workload.singleton": 51,
+  GkeCluster: 17,
 };
-const TOTAL_FLOOR = 481;
+const TOTAL_FLOOR = 498;
 
 /** Startup scripts that carry a payload, for bash -n and shellcheck at the end. */
 const scriptsWithPayload = new Map<string, { where: string; script: string }>();

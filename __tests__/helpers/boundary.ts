@@ -33,6 +33,7 @@ import { Bucket } from "../../constructs/gcp/bucket";
 import { CloudBuildPipeline } from "../../constructs/gcp/cloud-build";
 import { CloudSqlPostgres } from "../../constructs/gcp/cloud-sql";
 import { Firewall } from "../../constructs/gcp/firewall";
+import { GkeCluster } from "../../constructs/gcp/gke";
 import { Monitoring } from "../../constructs/gcp/monitoring";
 import { Network, type INetwork } from "../../constructs/gcp/network";
 import { RegionalPlatform } from "../../constructs/gcp/region";
@@ -433,6 +434,61 @@ export const SWEEP_CASES: readonly SweepCase[] = [
     build: (stack, { replicas, ...props }) => {
       const db = new CloudSqlPostgres(stack, "db", props as never);
       for (const replica of replicas) db.addReplica(replica);
+    },
+  },
+  {
+    construct: "GkeCluster",
+    typeRoots: ["", "authorizedNetworks[0]", "nodePools[0]", "bindings[0]"],
+    extra: ["nodePools", "bindings"],
+    props: (stack) => ({
+      name: "gke",
+      projectId: PROJECT,
+      location: "us-central1",
+      network: Network.fromAttributes(stack, "gke-net", {
+        name: "vpc",
+        projectId: PROJECT,
+        subnets: [
+          {
+            region: "us-central1",
+            name: "apps-central",
+            secondaryRanges: [
+              { name: "pods", cidr: "10.64.0.0/14" },
+              { name: "services", cidr: "10.68.0.0/20" },
+            ],
+          },
+        ],
+      }),
+      podsRangeName: "pods",
+      servicesRangeName: "services",
+      autopilot: false,
+      releaseChannel: "STABLE",
+      authorizedNetworks: [{ name: "office", cidr: "203.0.113.0/24" }],
+      publicEndpoint: { reason: REASON },
+      binaryAuthorization: true,
+      allowDeletion: { reason: REASON },
+      nodePools: [
+        {
+          name: "general",
+          machineType: "e2-standard-4",
+          minNodes: 1,
+          maxNodes: 3,
+          diskSizeGb: 100,
+          diskType: "pd-ssd",
+          spot: true,
+          labels: { tier: "general" },
+        },
+      ],
+      bindings: [{ namespace: "trading", name: "bot", email: VM_EMAIL }],
+    }),
+    build: (stack, { nodePools, bindings, ...props }) => {
+      const gke = new GkeCluster(stack, "gke", props as never);
+      for (const p of nodePools) gke.addNodePool(p);
+      for (const b of bindings)
+        gke.bindWorkloadIdentity(
+          { email: b.email, member: `serviceAccount:${b.email}` },
+          b.namespace,
+          b.name,
+        );
     },
   },
   {
