@@ -407,7 +407,9 @@ describe("StaticSite", () => {
           certificateArn: CERT,
           accessLogs: { bucket: logs },
         }),
-    ).toThrow(/id = "test-dev-site" is already used by another CloudFront origin access control in this stack/);
+    ).toThrow(
+      /id = "test-dev-site" is already used by another CloudFront origin access control in this stack/,
+    );
   });
 
   it("exposes the distribution's id, ARN, domain name and zone", () => {

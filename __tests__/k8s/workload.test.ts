@@ -1242,10 +1242,6 @@ describe("values reach the process as written (no Kubernetes $(VAR) expansion)",
         readiness: { command: ["true"] },
       },
     });
-    expect(containerOf(json).liveness_probe.exec.command).toEqual([
-      "sh",
-      "-c",
-      "test -n $HOME",
-    ]);
+    expect(containerOf(json).liveness_probe.exec.command).toEqual(["sh", "-c", "test -n $HOME"]);
   });
 });
