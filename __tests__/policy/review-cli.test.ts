@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseOptions } from "../../policy/review";
+import { referenceStackNames } from "../../stacks";
 import { FIXTURES, ROOT, tempDir, writeOutdir } from "./helpers";
 
 /** Runs the review CLI as `npm run review` does, from the checkout. */
@@ -178,7 +179,10 @@ describe("the report of the reference stacks fits a pull request comment", () =>
   it("exits 2 on an unknown --stack and names the known stacks", () => {
     expectBadInput(
       review("audit", "--stack", "nope-prod"),
-      /unknown stack nope-prod: the stacks are stockpilot-prod, trading-bot-dev/,
+      // Every stack of the audit copy, which holds every reference stack, sorted.
+      new RegExp(
+        `unknown stack nope-prod: the stacks are ${[...referenceStackNames()].sort().join(", ")}$`,
+      ),
     );
   });
 });
