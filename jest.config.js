@@ -1,6 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
+  // Jest's default is one worker fewer than the cores: one worker on a 2-core machine, idle
+  // while a test waits on a child process. Every core: about 1.5x faster here (help/performance.md).
+  maxWorkers: "100%",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   // swc strips types only; type-checking is `tsc --noEmit`, a separate step of `npm test`.
