@@ -137,7 +137,9 @@ for (let i = 1; names.length < count; i++) {
   GCP_REGIONS["bench-region" + i] = ["a", "b", "c"];
   names.push("bench-region" + i);
 }
-const prod = TRADING_BOT_EXAMPLES.prod;
+// The VM platform without the GKE option: its pod range (10.64.0.0/14) would overlap the
+// generated subnets of 64 regions, and the cluster is not what grows with the regions.
+const { gke: _gke, ...prod } = TRADING_BOT_EXAMPLES.prod;
 const settings = {
   ...prod,
   regions: names.slice(0, count).map((region, i) => ({
