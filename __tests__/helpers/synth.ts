@@ -5,6 +5,10 @@ import { App, Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { PlatformStack, type PlatformStackProps } from "../../constructs/core/stack";
 import { addReferenceStacks } from "../../stacks";
+import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { evaluate } from "../../policy/engine";
+import { parseStack } from "../../policy/load";
+import type { Finding, Json } from "../../policy/types";
 
 /** A PlatformStack with test defaults, inside a fresh test app. */
 export function testStack(props: Partial<PlatformStackProps> = {}): PlatformStack {
@@ -106,4 +110,28 @@ export function synthReferenceStacks(prefix: string): string {
   addReferenceStacks(app);
   app.synth();
   return outdir;
+}
+
+/**
+ * The ValidationErrors a build throws, every one of them (a settings file with several bad fields
+ * throws them together); fails when it throws anything else, or nothing.
+ */
+export function validationErrorsOf(build: () => unknown): ValidationError[] {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof ValidationErrors) return [...e.errors];
+    if (e instanceof ValidationError) return [e];
+    throw e;
+  }
+  throw new Error("no error");
+}
+
+/**
+ * The policy findings of a stack that no suppression or accepted opt-out covers, judged on its
+ * JSON with the `"//"` comments where those are recorded.
+ */
+export function openFindings(stack: PlatformStack): Finding[] {
+  const reviewed = JSON.parse(JSON.stringify(synthWithComments(stack))) as Json;
+  return evaluate([parseStack(stack.node.id, reviewed)]).filter((f) => f.suppressed === undefined);
 }

@@ -1,12 +1,15 @@
 import { Testing } from "cdktf";
-import { evaluate } from "../../policy/engine";
-import { parseStack } from "../../policy/load";
-import type { Json } from "../../policy/types";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings, referenceStackNames } from "../../stacks";
 import { DantaroWalletK8sStack } from "../../stacks/dantaro-wallet-k8s";
 import { DANTARO_WALLET_EXAMPLES } from "../../stacks/dantaro-wallet.config";
-import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  validationErrorsOf,
+  openFindings,
+} from "../helpers/synth";
 
 const example = DANTARO_WALLET_EXAMPLES.prod as Record<string, unknown>;
 const exampleK8s = example.kubernetes as Record<string, unknown>;
@@ -271,23 +274,15 @@ describe("dantaro api ingress", () => {
 
 describe("dantaro-wallet-prod-k8s policy review", () => {
   it("has no unsuppressed policy finding", () => {
-    const reviewed = JSON.parse(JSON.stringify(synthWithComments(build()))) as Json;
-    const findings = evaluate([parseStack("dantaro-wallet-prod-k8s", reviewed)]);
-    expect(findings.filter((f) => f.suppressed === undefined)).toEqual([]);
+    expect(openFindings(build())).toEqual([]);
   });
 });
 
 describe("dantaro-wallet-prod-k8s settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new DantaroWalletK8sStack(Testing.app(), settings, "settings.json dantaro-wallet.prod");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new DantaroWalletK8sStack(Testing.app(), settings, "settings.json dantaro-wallet.prod"),
+    );
 
   it("round-trips the example settings of the registry", () => {
     expect(exampleSettings("dantaro-wallet")).toEqual({

@@ -1,12 +1,15 @@
 import { Testing } from "cdktf";
-import { evaluate } from "../../policy/engine";
-import { parseStack } from "../../policy/load";
-import type { Json } from "../../policy/types";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { DantaroWalletStack } from "../../stacks/dantaro-wallet";
 import { DANTARO_WALLET_EXAMPLES } from "../../stacks/dantaro-wallet.config";
-import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  validationErrorsOf,
+  openFindings,
+} from "../helpers/synth";
 
 const example = DANTARO_WALLET_EXAMPLES.prod as Record<string, unknown>;
 const eksExample = example.eks as Record<string, unknown>;
@@ -151,23 +154,15 @@ describe("dantaro-wallet-prod", () => {
   });
 
   it("has no unsuppressed policy finding", () => {
-    const reviewed = JSON.parse(JSON.stringify(synthWithComments(build()))) as Json;
-    const findings = evaluate([parseStack("dantaro-wallet-prod", reviewed)]);
-    expect(findings.filter((f) => f.suppressed === undefined)).toEqual([]);
+    expect(openFindings(build())).toEqual([]);
   });
 });
 
 describe("dantaro-wallet settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new DantaroWalletStack(Testing.app(), settings, "settings.json dantaro-wallet.prod");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new DantaroWalletStack(Testing.app(), settings, "settings.json dantaro-wallet.prod"),
+    );
 
   it("round-trips the example settings of the registry", () => {
     expect(exampleSettings("dantaro-wallet")).toEqual({

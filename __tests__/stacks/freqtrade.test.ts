@@ -1,12 +1,15 @@
 import { Testing } from "cdktf";
-import { evaluate } from "../../policy/engine";
-import { parseStack } from "../../policy/load";
-import type { Json } from "../../policy/types";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { FreqtradeStack } from "../../stacks/freqtrade";
 import { FREQTRADE_EXAMPLES } from "../../stacks/freqtrade.config";
-import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  validationErrorsOf,
+  openFindings,
+} from "../helpers/synth";
 
 type Environment = "staging" | "production";
 
@@ -275,9 +278,7 @@ describe.each<Environment>(["staging", "production"])("freqtrade-%s", (environme
   });
 
   it("has no unsuppressed policy finding", () => {
-    const reviewed = JSON.parse(JSON.stringify(synthWithComments(build(environment)))) as Json;
-    const findings = evaluate([parseStack(`freqtrade-${environment}`, reviewed)]);
-    expect(findings.filter((f) => f.suppressed === undefined)).toEqual([]);
+    expect(openFindings(build(environment))).toEqual([]);
   });
 });
 
@@ -354,16 +355,10 @@ describe("freqtrade on GKE", () => {
 });
 
 describe("freqtrade settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new FreqtradeStack(Testing.app(), settings, "settings.json freqtrade.production");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new FreqtradeStack(Testing.app(), settings, "settings.json freqtrade.production"),
+    );
   const production = exampleOf("production");
 
   it.each<Environment>(["staging", "production"])(

@@ -1,12 +1,16 @@
 import { Testing } from "cdktf";
-import { evaluate } from "../../policy/engine";
-import { parseStack } from "../../policy/load";
-import type { Json } from "../../policy/types";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings, referenceStackNames } from "../../stacks";
 import { SignalFactoryK8sStack } from "../../stacks/signal-factory-k8s";
 import { SIGNAL_FACTORY_EXAMPLES } from "../../stacks/signal-factory.config";
-import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  synthWithComments,
+  validationErrorsOf,
+  openFindings,
+} from "../helpers/synth";
 
 const example = SIGNAL_FACTORY_EXAMPLES.prod as Record<string, unknown>;
 const exampleK8s = example.kubernetes as Record<string, unknown>;
@@ -211,23 +215,15 @@ describe("signal-factory-prod-k8s policy review", () => {
     ["the example", {}],
     ["the LoadBalancer opt-out", { loadBalancer }],
   ])("has no unsuppressed policy finding with %s", (_, k8s) => {
-    const reviewed = JSON.parse(JSON.stringify(synthWithComments(build(k8s)))) as Json;
-    const findings = evaluate([parseStack("signal-factory-prod-k8s", reviewed)]);
-    expect(findings.filter((f) => f.suppressed === undefined)).toEqual([]);
+    expect(openFindings(build(k8s))).toEqual([]);
   });
 });
 
 describe("signal-factory-prod-k8s settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new SignalFactoryK8sStack(Testing.app(), settings, "settings.json signal-factory.prod");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new SignalFactoryK8sStack(Testing.app(), settings, "settings.json signal-factory.prod"),
+    );
 
   it("round-trips the example settings of the registry", () => {
     expect(exampleSettings("signal-factory")).toEqual({

@@ -1,12 +1,15 @@
 import { Testing } from "cdktf";
-import { evaluate } from "../../policy/engine";
-import { parseStack } from "../../policy/load";
-import type { Json } from "../../policy/types";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { SERVICE_DB_USER, SignalFactoryStack } from "../../stacks/signal-factory";
 import { SIGNAL_FACTORY_EXAMPLES } from "../../stacks/signal-factory.config";
-import { findResource, resourcesOf, synthJson, synthWithComments } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  validationErrorsOf,
+  openFindings,
+} from "../helpers/synth";
 
 const example = SIGNAL_FACTORY_EXAMPLES.prod as Record<string, unknown>;
 
@@ -185,23 +188,15 @@ describe("signal-factory backups bucket", () => {
 
 describe("signal-factory policy review", () => {
   it("has no unsuppressed policy finding", () => {
-    const reviewed = JSON.parse(JSON.stringify(synthWithComments(build()))) as Json;
-    const findings = evaluate([parseStack("signal-factory-prod", reviewed)]);
-    expect(findings.filter((f) => f.suppressed === undefined)).toEqual([]);
+    expect(openFindings(build())).toEqual([]);
   });
 });
 
 describe("signal-factory settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new SignalFactoryStack(Testing.app(), settings, "settings.json signal-factory.prod");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new SignalFactoryStack(Testing.app(), settings, "settings.json signal-factory.prod"),
+    );
 
   it("round-trips the example settings of the registry", () => {
     expect(exampleSettings("signal-factory")).toEqual({

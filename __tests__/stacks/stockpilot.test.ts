@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, Testing } from "cdktf";
-import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
+import { type ValidationError } from "../../constructs/core/errors";
 import { checkSynthesized, formatPolicyFailure } from "../../policy/engine";
 import { TEMPLATES_DIR } from "../../constructs/core/templates";
 import {
@@ -13,7 +13,13 @@ import {
   StockPilotStack,
 } from "../../stacks/stockpilot";
 import { STOCKPILOT_EXAMPLES } from "../../stacks/stockpilot.config";
-import { findResource, resourcesOf, synthJson, type SynthJson } from "../helpers/synth";
+import {
+  findResource,
+  resourcesOf,
+  synthJson,
+  type SynthJson,
+  validationErrorsOf,
+} from "../helpers/synth";
 
 const example = STOCKPILOT_EXAMPLES.prod as Record<string, unknown>;
 const hasShellcheck = spawnSync("which", ["shellcheck"]).status === 0;
@@ -474,16 +480,10 @@ describe("stockpilot outputs", () => {
 });
 
 describe("stockpilot settings", () => {
-  function errorsOf(settings: unknown): ValidationError[] {
-    try {
-      new StockPilotStack(Testing.app(), settings, "settings.json stockpilot.prod");
-    } catch (e) {
-      if (e instanceof ValidationErrors) return [...e.errors];
-      if (e instanceof ValidationError) return [e];
-      throw e;
-    }
-    throw new Error("no error");
-  }
+  const errorsOf = (settings: unknown): ValidationError[] =>
+    validationErrorsOf(
+      () => new StockPilotStack(Testing.app(), settings, "settings.json stockpilot.prod"),
+    );
 
   it("reports every bad field at once, each with its fix", () => {
     const errors = errorsOf({
