@@ -118,11 +118,23 @@ export function selectStacks<T extends { readonly name: string }>(
   return stacks.filter((s) => names.includes(s.name));
 }
 
-export function main(argv: readonly string[]): number {
+/** Where {@link main} writes: the process streams from the command line, a capture in tests. */
+export interface ReviewIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const PROCESS_IO: ReviewIO = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** The command line: writes the report (or a one-line error) to `io`, returns the exit code. */
+export function main(argv: readonly string[], io: ReviewIO = PROCESS_IO): number {
   try {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${USAGE}\n`);
+      io.stdout(`${USAGE}\n`);
       return 0;
     }
     const { text, exitCode, errors } = runReview(options);
@@ -134,21 +146,19 @@ export function main(argv: readonly string[]): number {
           `cannot write ${options.out} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
         );
       }
-      process.stdout.write(`review: wrote ${options.out}\n`);
+      io.stdout(`review: wrote ${options.out}\n`);
     } else {
-      process.stdout.write(text);
+      io.stdout(text);
     }
     if (errors > 0)
-      process.stderr.write(
-        `review: ${errors} unsuppressed error finding${errors === 1 ? "" : "s"}\n`,
-      );
+      io.stderr(`review: ${errors} unsuppressed error finding${errors === 1 ? "" : "s"}\n`);
     return exitCode;
   } catch (error) {
     const reason =
       error instanceof ReviewInputError
         ? error.message
         : `internal error: ${(error as Error)?.message ?? String(error)}`;
-    process.stderr.write(`review: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
+    io.stderr(`review: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
     return 2;
   }
 }

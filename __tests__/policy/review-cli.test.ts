@@ -1,12 +1,18 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseOptions } from "../../policy/review";
+import { main, parseOptions } from "../../policy/review";
 import { referenceStackNames } from "../../stacks";
 import { FIXTURES, ROOT, tempDir, writeOutdir } from "./helpers";
 
-/** Runs the review CLI as `npm run review` does, from the checkout. */
-function review(...args: string[]) {
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the review CLI as `npm run review` does, in a child process from the checkout. */
+function spawnReview(...args: string[]): Run {
   const result = spawnSync(
     process.execPath,
     ["-r", "@swc-node/register", "policy/review.ts", ...args],
@@ -15,11 +21,39 @@ function review(...args: string[]) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the CLI's `main` in this process from the checkout (relative directories such as `audit`
+ * resolve as for `npm run review`), capturing what it writes; the worker's working directory is
+ * restored. The spawned runs below check that both give the same status and bytes.
+ */
+function review(...args: string[]): Run {
+  let stdout = "";
+  let stderr = "";
+  const cwd = process.cwd();
+  if (cwd !== ROOT) process.chdir(ROOT);
+  try {
+    const status = main(args, {
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text),
+    });
+    return { status, stdout, stderr };
+  } finally {
+    if (process.cwd() !== cwd) process.chdir(cwd);
+  }
+}
+
+// The in-process runs leave the worker as they found it.
+const worker = { cwd: process.cwd(), exitCode: process.exitCode };
+afterEach(() => {
+  expect(process.cwd()).toBe(worker.cwd);
+  expect(process.exitCode).toBe(worker.exitCode);
+});
+
 const clean = path.join(FIXTURES, "clean");
 const insecure = path.join(FIXTURES, "insecure");
 
 /** A bad-input run: exit 2, one stderr line starting with `review:`, no stack trace. */
-function expectBadInput(run: ReturnType<typeof review>, reason: RegExp): void {
+function expectBadInput(run: Run, reason: RegExp): void {
   expect(run.status).toBe(2);
   expect(run.stdout).toBe("");
   const lines = run.stderr.trimEnd().split("\n");
@@ -31,11 +65,13 @@ function expectBadInput(run: ReturnType<typeof review>, reason: RegExp): void {
 
 describe("npm run review", () => {
   it("exits 0 and prints the Markdown report when no error finding is open", () => {
-    const run = review(clean);
+    const run = spawnReview(clean);
     expect(run.status).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/^# Infrastructure review\n/);
     expect(run.stdout).toContain("**PASS**");
+    // The in-process runs of the other cases give what the command line gives.
+    expect(review(clean)).toEqual(run);
   });
 
   it("exits 1 when an error finding is open, with a one-line note on stderr", () => {
@@ -72,7 +108,9 @@ describe("npm run review", () => {
   });
 
   it("exits 2 for a missing directory", () => {
-    expectBadInput(review("/nonexistent/cdktf.out"), /\/nonexistent\/cdktf.out is not a directory/);
+    const run = spawnReview("/nonexistent/cdktf.out");
+    expectBadInput(run, /\/nonexistent\/cdktf.out is not a directory/);
+    expect(review("/nonexistent/cdktf.out")).toEqual(run);
   });
 
   it("exits 2 for a directory that is not a cdktf output", () => {
