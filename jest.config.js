@@ -9,6 +9,10 @@ module.exports = {
   // swc strips types only; type-checking is `tsc --noEmit`, a separate step of `npm test`.
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // A scratch directory per run, where the first test file that needs the reference stacks'
+  // synth makes it once for all (__tests__/helpers/reference-synth.ts).
+  globalSetup: "<rootDir>/__tests__/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.ts",
   reporters: ["default", "<rootDir>/.ci/summary-reporter.js"],
   // Under CI (CI=true) a missing or changed snapshot fails the run instead of being written: Jest's
   // own `--ci` default (ci-info) does that. Do not set `ci` here: Jest 29 drops the key from a

@@ -2,17 +2,14 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type ReferenceSynth, referenceSynth, synthScript } from "./helpers/reference-synth";
 
 // `npm run synth` runs the app directly, without the cdktf CLI around it. It must write what
 // `cdktf synth` writes, byte for byte, and fail the way it fails. Both run here side by side
 // (concurrently, to keep the test short), each into its own output directory.
 const root = path.resolve(__dirname, "..");
 const cdktf = path.join(root, "node_modules", ".bin", "cdktf");
-const script = (
-  JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
-    scripts: Record<string, string>;
-  }
-).scripts.synth;
+const script = synthScript();
 const cdktfJsonBefore = fs.readFileSync(path.join(root, "cdktf.json"), "utf8");
 const app = (JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")) as { app: string })
   .app;
@@ -62,7 +59,7 @@ function files(dir: string): Map<string, Buffer> {
 describe("npm run synth", () => {
   let tmp: string;
   let cli: Run;
-  let direct: Run;
+  let direct: ReferenceSynth;
   let directBad: Run;
   let buggy: Run;
   let buggyFile: string;
@@ -92,12 +89,15 @@ describe("npm run synth", () => {
     );
     // One CLI run only: its fixed cost is most of this test's time. On a failing app the CLI
     // relays the app's stderr and exits 1, so the direct run's failure is checked on its own.
-    [cli, direct, directBad, buggy] = await Promise.all([
+    // The good direct run is the synth the test files share: this same script, in the same
+    // environment (helpers/reference-synth.ts).
+    const runs = Promise.all([
       run(cdktf, ["synth", "--output", path.join(tmp, "cli")], {}),
-      run(script, [], { CDKTF_OUTDIR: path.join(tmp, "direct") }),
       run(script, [], { CDKTF_OUTDIR: path.join(tmp, "direct-bad"), PLATFORM_SETTINGS: bad }),
       run(script.replace(/main\.ts$/, buggyFile), [], { CDKTF_OUTDIR: path.join(tmp, "buggy") }),
     ]);
+    direct = referenceSynth(); // while the others run
+    [cli, directBad, buggy] = await runs;
   }, 120_000);
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -120,7 +120,7 @@ describe("npm run synth", () => {
   it("writes the same files as cdktf synth, byte for byte", () => {
     expect(cli).toMatchObject({ status: 0 });
     expect(direct).toMatchObject({ status: 0, stderr: "" });
-    const ours = files(path.join(tmp, "direct"));
+    const ours = files(direct.outdir);
     const theirs = files(path.join(tmp, "cli"));
     expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
     expect([...ours.keys()]).toContain("manifest.json");

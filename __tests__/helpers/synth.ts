@@ -1,10 +1,6 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { App, Testing } from "cdktf";
+import { type App, Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { PlatformStack, type PlatformStackProps } from "../../constructs/core/stack";
-import { addReferenceStacks } from "../../stacks";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
 import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
@@ -98,18 +94,6 @@ function isDeepPartial(partial: unknown, actual: unknown): boolean {
 export function synthWithComments(stack: Construct): SynthJson {
   synthJson(stack); // runs aspects and validation first, as a real synth does
   return (stack as unknown as { toTerraform(): SynthJson }).toTerraform();
-}
-
-/**
- * Synthesizes every reference stack from the built-in examples into a fresh temporary output
- * directory, as `cdktf synth` writes it (`//` comments included), and returns the directory.
- */
-export function synthReferenceStacks(prefix: string): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const app = new App({ outdir });
-  addReferenceStacks(app);
-  app.synth();
-  return outdir;
 }
 
 /**

@@ -3,13 +3,14 @@ import * as path from "node:path";
 import { loadOutdir, parseJson, stackFile } from "../../policy/load";
 import { formatPlanInventory, planInventory } from "../../policy/plan-inventory";
 import { referenceStackNames } from "../../stacks";
-import { synthReferenceStacks } from "../helpers/synth";
+import { referenceSynth } from "../helpers/reference-synth";
 
 // What a reviewer reads of each reference stack: every resource address with its
 // security-relevant attributes (policy/plan-inventory.ts), one snapshot per stack. The full JSON
-// is committed in audit/; `npm run audit:update` refreshes both.
-const outdir = synthReferenceStacks("plan-inventory-");
-afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+// is committed in audit/; `npm run audit:update` refreshes both. Read from the synth of
+// `npm run synth` that the test files share.
+const synth = referenceSynth();
+const outdir = synth.outdir;
 
 function jsonOf(name: string) {
   const file = path.join(outdir, stackFile(name));
@@ -18,6 +19,7 @@ function jsonOf(name: string) {
 
 describe("plan inventory", () => {
   it("covers exactly the reference stacks of the registry", () => {
+    expect(synth).toMatchObject({ status: 0, stderr: "" });
     expect(loadOutdir(outdir).map((s) => s.name)).toEqual([...referenceStackNames()].sort());
   });
 
