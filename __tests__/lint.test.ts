@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,24 +11,152 @@ interface Finding {
   readonly message: string;
 }
 
-function lint(code: string): { status: number | null; findings: Finding[] } {
-  const result = spawnSync(
-    path.join(root, "node_modules", ".bin", "eslint"),
-    ["--stdin", "--stdin-filename", "constructs/gcp/example.ts", "--format", "json"],
-    { cwd: root, input: code, encoding: "utf8" },
-  );
-  const [file] = JSON.parse(result.stdout) as { messages: Finding[] }[];
-  return { status: result.status, findings: file.messages };
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command without blocking Jest, so that the batch and the lint command run side by side. */
+function run(command: string, args: string[], cwd: string, input = ""): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Writes a small tree, with a strict tsconfig.json, to a new temporary directory. */
+function writeTree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "depcruise-"));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), '{"compilerOptions":{"strict":true}}');
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+// The cases. Starting eslint or dependency-cruiser costs about a second per process, so
+// helpers/lint-batch.mjs runs every eslint case (as `eslint --stdin --stdin-filename ...`) and
+// every dependency-cruiser tree (with .dependency-cruiser.cjs, from the tree's own directory) in
+// one process, and each `it` asserts on its own case's result. The default-output test runs the
+// real depcruise command, side by side with the batch.
+
+const packageRoots = [
+  "@cdktf/provider-google",
+  "@cdktf/provider-google/lib",
+  "@cdktf/provider-aws/lib/index",
+  "@cdktf/provider-kubernetes",
+];
+const eslintInputs: Record<string, string> = {
+  ...Object.fromEntries(
+    packageRoots.map((spec) => [spec, `import { X } from "${spec}";\nexport const y = X;\n`]),
+  ),
+  deepImport:
+    'import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";\nexport const y = ComputeNetwork;\n',
+};
+
+const cycle = {
+  "constructs/core/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n',
+  "constructs/core/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n',
+};
+const trees: Record<string, Record<string, string>> = {
+  cycle,
+  policyImportsConstructs: {
+    "policy/engine.ts": 'import { x } from "../constructs/core/x";\nexport const y = x;\n',
+    "constructs/core/x.ts": "export const x = 1;\n",
+  },
+  vocabularyImportsPolicy: {
+    "vocabulary/index.ts": 'import { r } from "../policy/rules";\nexport const v = r;\n',
+    "policy/rules.ts": "export const r = 1;\n",
+  },
+  oneWayFlow: {
+    "stacks/s.ts": 'import { c } from "../constructs/core/c";\nexport const s = c;\n',
+    "constructs/core/c.ts": 'import { v } from "../../vocabulary";\nexport const c = v;\n',
+    "policy/p.ts": 'import { v } from "../vocabulary";\nexport const p = v;\n',
+    "vocabulary/index.ts": "export const v = 1;\n",
+  },
+};
+
+const linted = new Map<string, { status: number; findings: Finding[] }>();
+const cruised = new Map<string, { rules: string[] }>();
+let lintCommand: Run | undefined;
+// A failed batch fails the lint tests below (with its error), not the CI workflow tests.
+let batchError: unknown;
+
+beforeAll(async () => {
+  const eslintNames = Object.keys(eslintInputs);
+  const treeNames = Object.keys(trees);
+  const input = {
+    eslint: eslintNames.map((name) => ({
+      code: eslintInputs[name],
+      filePath: "constructs/gcp/example.ts",
+    })),
+    depcruise: treeNames.map((name) => ({ files: trees[name] })),
+  };
+  const cycleDir = writeTree(cycle);
+  try {
+    const [batch, command] = await Promise.all([
+      run(
+        process.execPath,
+        [path.join(__dirname, "helpers", "lint-batch.mjs")],
+        root,
+        JSON.stringify(input),
+      ),
+      run(
+        path.join(root, "node_modules", ".bin", "depcruise"),
+        [
+          "--config",
+          path.join(root, ".dependency-cruiser.cjs"),
+          "--output-type",
+          "err",
+          ...Object.keys(cycle).map((f) => f.split("/")[0]),
+        ],
+        cycleDir,
+      ),
+    ]);
+    lintCommand = command;
+    if (batch.status !== 0) {
+      throw new Error(`helpers/lint-batch.mjs exited with ${batch.status}:\n${batch.stderr}`);
+    }
+    const output = JSON.parse(batch.stdout) as {
+      eslint: { status: number; messages: Finding[] }[];
+      depcruise: { rules: string[] }[];
+    };
+    eslintNames.forEach((name, i) =>
+      linted.set(name, { status: output.eslint[i].status, findings: output.eslint[i].messages }),
+    );
+    treeNames.forEach((name, i) => cruised.set(name, output.depcruise[i]));
+  } catch (error) {
+    batchError = error;
+  } finally {
+    fs.rmSync(cycleDir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+function lint(name: string): { status: number; findings: Finding[] } {
+  if (batchError) throw batchError;
+  const result = linted.get(name);
+  if (!result) throw new Error(`no eslint result for ${name}`);
+  return result;
+}
+
+function cruise(name: string): { rules: string[] } {
+  if (batchError) throw batchError;
+  const result = cruised.get(name);
+  if (!result) throw new Error(`no dependency-cruiser result for ${name}`);
+  return result;
 }
 
 describe("lint rule against provider package roots", () => {
-  it.each([
-    "@cdktf/provider-google",
-    "@cdktf/provider-google/lib",
-    "@cdktf/provider-aws/lib/index",
-    "@cdktf/provider-kubernetes",
-  ])("rejects importing %s", (spec) => {
-    const { status, findings } = lint(`import { X } from "${spec}";\nexport const y = X;\n`);
+  it.each(packageRoots)("rejects importing %s", (spec) => {
+    const { status, findings } = lint(spec);
     expect(status).toBe(1);
     expect(findings).toEqual([
       expect.objectContaining({
@@ -39,91 +167,34 @@ describe("lint rule against provider package roots", () => {
   });
 
   it("accepts a deep import of one resource module", () => {
-    const { status, findings } = lint(
-      'import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";\nexport const y = ComputeNetwork;\n',
-    );
+    const { status, findings } = lint("deepImport");
     expect(findings).toEqual([]);
     expect(status).toBe(0);
   });
 });
 
 describe("import rules (dependency-cruiser, .dependency-cruiser.cjs)", () => {
-  /** Cruises a small tree written to a temporary directory with the project's own rule file. */
-  function cruise(
-    files: Record<string, string>,
-    outputType = "json",
-  ): { status: number | null; rules: string[]; stdout: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "depcruise-"));
-    try {
-      fs.writeFileSync(path.join(dir, "tsconfig.json"), '{"compilerOptions":{"strict":true}}');
-      for (const [file, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file), text);
-      }
-      const result = spawnSync(
-        path.join(root, "node_modules", ".bin", "depcruise"),
-        [
-          "--config",
-          path.join(root, ".dependency-cruiser.cjs"),
-          "--output-type",
-          outputType,
-          ...Object.keys(files).map((f) => f.split("/")[0]),
-        ],
-        { cwd: dir, encoding: "utf8" },
-      );
-      if (outputType !== "json") return { status: result.status, rules: [], stdout: result.stdout };
-      const output = JSON.parse(result.stdout) as {
-        summary: { violations: { rule: { name: string } }[] };
-      };
-      return {
-        status: result.status,
-        rules: [...new Set(output.summary.violations.map((v) => v.rule.name))].sort(),
-        stdout: result.stdout,
-      };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
-  const cycle = {
-    "constructs/core/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n',
-    "constructs/core/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n',
-  };
-
   it("finds an import cycle", () => {
-    expect(cruise(cycle).rules).toEqual(["no-circular"]);
+    expect(cruise("cycle").rules).toEqual(["no-circular"]);
   });
 
   it("fails the lint command (the default output) on a violation, naming the rule", () => {
-    const { status, stdout } = cruise(cycle, "err");
+    if (!lintCommand) throw batchError;
+    const { status, stdout } = lintCommand;
     expect(stdout).toMatch(/no-circular/);
     expect(status).not.toBe(0);
   });
 
   it("fails when the policy pack imports the construct library", () => {
-    const { rules } = cruise({
-      "policy/engine.ts": 'import { x } from "../constructs/core/x";\nexport const y = x;\n',
-      "constructs/core/x.ts": "export const x = 1;\n",
-    });
-    expect(rules).toEqual(["policy-reads-json-only"]);
+    expect(cruise("policyImportsConstructs").rules).toEqual(["policy-reads-json-only"]);
   });
 
   it("fails when the shared vocabulary imports either side", () => {
-    const { rules } = cruise({
-      "vocabulary/index.ts": 'import { r } from "../policy/rules";\nexport const v = r;\n',
-      "policy/rules.ts": "export const r = 1;\n",
-    });
-    expect(rules).toEqual(["vocabulary-stands-alone"]);
+    expect(cruise("vocabularyImportsPolicy").rules).toEqual(["vocabulary-stands-alone"]);
   });
 
   it("passes the one-way flow stacks -> constructs -> vocabulary <- policy", () => {
-    const { rules } = cruise({
-      "stacks/s.ts": 'import { c } from "../constructs/core/c";\nexport const s = c;\n',
-      "constructs/core/c.ts": 'import { v } from "../../vocabulary";\nexport const c = v;\n',
-      "policy/p.ts": 'import { v } from "../vocabulary";\nexport const p = v;\n',
-      "vocabulary/index.ts": "export const v = 1;\n",
-    });
-    expect(rules).toEqual([]);
+    expect(cruise("oneWayFlow").rules).toEqual([]);
   });
 });
 
