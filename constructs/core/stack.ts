@@ -1,3 +1,6 @@
+// First: every stack skips cdktf's per-token creation traces, whatever entry point builds it
+// (runApp, a user's own app, cdktf's Testing helpers in a test).
+import "./token-traces";
 import type { Construct, IConstruct } from "constructs";
 import { Aspects, GcsBackend, S3Backend, TerraformStack } from "cdktf";
 import { z } from "zod";

@@ -6,8 +6,9 @@
  * through the map doubled the synth's CPU time (help/performance.md). So a capture into exactly
  * such an object (a plain object whose only property is an empty `stack`) is skipped: cdktf then
  * records no creation stack, as with `stackTraces: false`. Every other capture, and the trace of
- * every `Error`, is untouched. Installed once per process, when
- * this module is loaded (before cdktf is) and again by `runApp` (a no-op then).
+ * every `Error`, is untouched. Installed once per process (per module registry under jest), when
+ * this module is loaded: `PlatformStack`'s module imports it first, and `runApp` calls it again
+ * (a no-op then).
  */
 export function skipTokenCreationTraces(): void {
   const current = Error.captureStackTrace as CaptureStackTrace;
