@@ -1,45 +1,73 @@
-// The static checks of `npm test` (typecheck, lint, format:check) side by side instead of one
-// after the other: each is mostly one core, so on two cores this takes about the time of the
-// slowest instead of the sum (help/performance.md). Each check's output is held back and printed
-// whole when it ends, so their lines never interleave; the exit code is 1 when any check failed.
+// `npm test` in one go: the static checks (typecheck, lint, format:check) and jest side by side
+// instead of one after the other. Each check is mostly one core and jest's workers wait on child
+// processes part of the time, so on two cores the whole takes less than the sum
+// (help/performance.md).
+//
+//   node .ci/checks.mjs SCRIPT [SCRIPT ...] [-- COMMAND [ARG ...]]
+//
+// Each SCRIPT (an npm script of this package) runs with its output held back; COMMAND runs with
+// the terminal's output, live. Each check's verdict (and a failed check's whole output) is printed
+// when the command has ended, so their lines never break into its output. Exit code: 1 when
+// anything failed, else 0.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 
-const checks = process.argv.slice(2);
-if (checks.length === 0) {
-  console.error("usage: node .ci/checks.mjs SCRIPT [SCRIPT ...] (npm scripts of this package)");
+const args = process.argv.slice(2);
+const split = args.indexOf("--");
+const checks = split === -1 ? args : args.slice(0, split);
+const live = split === -1 ? [] : args.slice(split + 1);
+if (checks.length === 0 && live.length === 0) {
+  console.error("usage: node .ci/checks.mjs SCRIPT [SCRIPT ...] [-- COMMAND [ARG ...]]");
   process.exit(2);
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-function run(script) {
+function runCheck(script) {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(npm, ["run", "--silent", script], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(npm, ["run", "--silent", script], { stdio: ["ignore", "pipe", "pipe"] });
     const output = [];
     child.stdout.on("data", (chunk) => output.push(chunk));
     child.stderr.on("data", (chunk) => output.push(chunk));
-    child.on("error", (error) => resolve({ script, code: 1, output: [Buffer.from(`${error}\n`)] }));
-    child.on("close", (code, signal) => {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      resolve({ script, code: code ?? 1, signal, seconds, output });
+    const done = (code, signal) =>
+      resolve({
+        script,
+        code: code ?? 1,
+        signal,
+        seconds: ((Date.now() - started) / 1000).toFixed(1),
+        text: Buffer.concat(output).toString("utf8"),
+      });
+    child.on("error", (error) => {
+      output.push(Buffer.from(`${error}\n`));
+      done(1);
     });
+    child.on("close", done);
   });
 }
 
-const results = await Promise.all(
-  checks.map((script) =>
-    run(script).then((result) => {
-      const text = Buffer.concat(result.output).toString("utf8");
-      const verdict = result.code === 0 ? "ok" : `FAILED (exit ${result.signal ?? result.code})`;
-      process.stdout.write(`> ${script}: ${verdict} in ${result.seconds} s\n`);
-      if (result.code !== 0 && text.trim() !== "") process.stdout.write(text.replace(/\n?$/, "\n"));
-      return result;
-    }),
-  ),
-);
+function runLive([command, ...rest]) {
+  return new Promise((resolve) => {
+    const child = spawn(command, rest, { stdio: "inherit" });
+    child.on("error", (error) => {
+      console.error(`${command}: ${error.message}`);
+      resolve(1);
+    });
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
 
-process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
+const [results, liveCode] = await Promise.all([
+  Promise.all(checks.map(runCheck)),
+  live.length > 0 ? runLive(live) : Promise.resolve(0),
+]);
+
+for (const result of results) {
+  const verdict = result.code === 0 ? "ok" : `FAILED (exit ${result.signal ?? result.code})`;
+  process.stdout.write(`> ${result.script}: ${verdict} in ${result.seconds} s\n`);
+  if (result.code !== 0 && result.text.trim() !== "") {
+    process.stdout.write(result.text.replace(/\n?$/, "\n"));
+  }
+}
+
+process.exitCode = liveCode !== 0 || results.some((r) => r.code !== 0) ? 1 : 0;

@@ -3,14 +3,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RUN_DIRECTORY_VARIABLE } from "./helpers/reference-synth";
 
+/** The machine's temporary directory, before this run pointed TMPDIR into its own. */
+export const OUTSIDE_TMPDIR_VARIABLE = "PLATFORM_TEST_OUTSIDE_TMPDIR";
+
 /**
  * A scratch directory for this jest run, named to the workers (they start after this and inherit
- * the environment). Nothing is synthesized here: the shared reference synth is made by the first
- * test file that asks for it (helpers/reference-synth.ts), so a run of one unrelated file pays
- * nothing.
+ * the environment):
+ * - `TMPDIR` points into it, so every temporary directory of the run (cdktf's `Testing.app()` and
+ *   `Testing.synth()` make one per call and never remove it: about 12,000 per run) goes with it;
+ * - the shared reference synth is made there by the first test file that asks for it
+ *   (helpers/reference-synth.ts), so a run of one unrelated file pays nothing.
  */
 export default function globalSetup(): void {
-  process.env[RUN_DIRECTORY_VARIABLE] = fs.mkdtempSync(
-    path.join(os.tmpdir(), "platform-test-run-"),
-  );
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-run-"));
+  const tmp = path.join(run, "tmp");
+  fs.mkdirSync(tmp);
+  process.env[OUTSIDE_TMPDIR_VARIABLE] = os.tmpdir();
+  process.env[RUN_DIRECTORY_VARIABLE] = run;
+  process.env.TMPDIR = tmp;
 }
