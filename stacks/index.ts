@@ -247,7 +247,9 @@ export function createRegistry(systems: readonly SystemEntry[]): StackRegistry {
 
   const exampleSettings = (system: string): Record<string, Record<string, unknown>> => {
     const { examples } = systemNamed(system, "settings:example");
-    return { [system]: { ...examples } };
+    // A deep copy: the caller may edit it, and the built-in examples are what the reference
+    // stacks are built from.
+    return { [system]: structuredClone({ ...examples }) };
   };
 
   const settingsJsonSchema = (system: string): Record<string, unknown> => {
