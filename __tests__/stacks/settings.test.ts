@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { exampleSettings, settingsJsonSchema, systemNames } from "../../stacks";
 import { main as settingsCli } from "../../stacks/settings-cli";
 import { referenceSynth } from "../helpers/reference-synth";
@@ -44,6 +45,7 @@ function files(dir: string): Record<string, string> {
 describe("settings you can start from", () => {
   it.each(systemNames())("the %s example validates against the generated JSON Schema", (system) => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv); // the schema's formats (email, uri, ...) are checked, not ignored
     const validate = ajv.compile(settingsJsonSchema(system));
     expect(validate(exampleSettings(system))).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
@@ -51,6 +53,24 @@ describe("settings you can start from", () => {
     const env = Object.keys(broken[system])[0];
     (broken[system][env] as Record<string, unknown>).projetcId = "typo";
     expect(validate(broken)).toBe(false);
+  });
+
+  it("the generated schema checks formats: an alert address that is no email is refused", () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(settingsJsonSchema("trading-bot"));
+    const settings = exampleSettings("trading-bot");
+    const dev = settings["trading-bot"].dev as { alerts: { emails: string[] } };
+    expect(validate(settings)).toBe(true);
+    dev.alerts.emails = ["not an address"];
+    expect(validate(settings)).toBe(false);
+    expect(validate.errors).toEqual([
+      expect.objectContaining({
+        instancePath: "/trading-bot/dev/alerts/emails/0",
+        keyword: "format",
+        params: { format: "email" },
+      }),
+    ]);
   });
 
   it.each(systemNames())("the %s example is the caller's own copy", (system) => {
