@@ -64,13 +64,16 @@ describe("settings you can start from", () => {
     expect(validate(settings)).toBe(true);
     dev.alerts.emails = ["not an address"];
     expect(validate(settings)).toBe(false);
-    expect(validate.errors).toEqual([
-      expect.objectContaining({
-        instancePath: "/trading-bot/dev/alerts/emails/0",
-        keyword: "format",
-        params: { format: "email" },
-      }),
-    ]);
+    // zod writes both a pattern and the format; the format is the one ajv alone ignored.
+    expect(validate.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          instancePath: "/trading-bot/dev/alerts/emails/0",
+          keyword: "format",
+          params: { format: "email" },
+        }),
+      ]),
+    );
   });
 
   it.each(systemNames())("the %s example is the caller's own copy", (system) => {
