@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Synth benchmark: prints figures, asserts nothing. Run with `npm run bench [-- --runs N]`.
+// Synth benchmark: prints figures, asserts nothing. Run with
+// `npm run bench [-- --runs N] [--skip-tests]`.
 //
 // Compares `cdktf synth` of the reference stacks with `cdktf synth` of a one-resource app (same
 // machine, same run, same node_modules), which is the CLI's own fixed cost. Also times the app alone
@@ -9,6 +10,8 @@
 // process (construct, synth, policy gate, write: what runApp does) in a child process per size,
 // and the review over that output; one JSON line each. Last, side by side: `npm run synth` (the
 // app without the CLI), the CLI floor and `cdktf synth --app "npx ts-node main.ts"`, with ratios.
+// And once, `npm test` as the README runs it, with its CPU time (`--skip-tests` leaves it out: it
+// takes about a minute).
 // Figures and goals are printed (help/performance.md); nothing here fails on a slow machine.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -232,3 +235,35 @@ console.log(`ts-node way / npm run synth (goal ≥ 3.0): ${(t / n).toFixed(2)}`)
 
 fs.rmSync(baseline, { recursive: true, force: true });
 fs.rmSync(outdir, { recursive: true, force: true });
+
+// --- The test suite, once: wall time, and the CPU of every process it started (the shell's
+// POSIX `times`: its second line is the user and system time of its waited-for children).
+if (!process.argv.includes("--skip-tests")) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync("sh", ["-c", "npm test >&2; status=$?; times; exit $status"], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = (result.stdout.trim().split("\n")[1] ?? "")
+    .split(/\s+/)
+    .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
+    .reduce((sum, m) => (m ? sum + Number(m[1]) * 60 + Number(m[2]) : sum), 0);
+  if (result.status !== 0) {
+    console.log(`npm test failed (exit ${result.status}): no figure`);
+  } else {
+    const tests = Number(/Tests:\s+(\d+) passed/.exec(result.stderr)?.[1]);
+    console.log(
+      JSON.stringify({
+        npm_test_s: Number(seconds.toFixed(1)),
+        cpu_s: Number(cpu.toFixed(1)),
+        tests,
+      }),
+    );
+    console.log(
+      `npm test (goal < 60 s):             ${seconds.toFixed(1)} s, ${cpu.toFixed(1)} s CPU`,
+    );
+  }
+}
