@@ -129,7 +129,7 @@ describe("Vm host packages, files and units", () => {
   it("renders nothing new for a VM without packages, files, units or limits", () => {
     const plain = setup().vm.renderedStartupScript;
     expect(plain).not.toMatch(
-      /append_once|Host files|for pkg in|\$reload|reload-or-restart|\.slice|enable --now nginx/,
+      /append_once reload|Host files|for pkg in|\$reload|reload-or-restart|\.slice|enable --now nginx/,
     );
   });
 

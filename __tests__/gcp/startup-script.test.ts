@@ -28,6 +28,7 @@ import {
   setup,
   SHA,
   shellcheck,
+  TRADING_SERVICES,
   tradingVm,
 } from "../helpers/vm";
 
@@ -139,6 +140,153 @@ describe("Vm startup script", () => {
     // As a path prefix: the VM's own HOME=/root may equal this machine's home directory.
     expect(text).not.toContain(`${os.homedir()}/`);
     expect(text).not.toContain("templates/");
+  });
+});
+
+/**
+ * A release by `deploy.sh SERVICE COMMIT` and a later Terraform release, run for real in a scratch
+ * root: the rendered scripts with their system paths moved under it, and docker, systemctl and id
+ * as stubs on PATH.
+ */
+describe("Vm releases without a release record: deploy.sh, then Terraform", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "release-handover-"));
+  const bin = path.join(root, "bin");
+  fs.mkdirSync(bin);
+  for (const [tool, body] of [
+    ["docker", "exit 0"],
+    ["systemctl", "exit 0"],
+    ["id", "echo 0"],
+  ]) {
+    fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  }
+  const rooted = (text: string) =>
+    text
+      .replaceAll("/etc/systemd/system/", `${root}/etc/systemd/system/`)
+      .replaceAll("/opt/scripts/", `${root}/opt/scripts/`)
+      .replaceAll("/var/lib/release-sync", `${root}/var/lib/release-sync`);
+  const dropIn = path.join(root, "etc/systemd/system/core-engine.service.d/release.conf");
+
+  function bash(script: string): { status: number | null; stdout: string; stderr: string } {
+    const file = path.join(root, "script.sh");
+    fs.writeFileSync(file, script);
+    const result = spawnSync("bash", [file], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** The startup script's part that judges deploy.sh drop-ins, with its helpers; prints $changed. */
+  function judgeDropIns(vm: Vm): { status: number | null; stdout: string; stderr: string } {
+    return runPart(
+      vm,
+      "# A deploy.sh release lasts until Terraform pins another image",
+      "# A release record configured earlier",
+    );
+  }
+
+  /** The startup script from one line to another, with its helpers; prints $changed. */
+  function runPart(
+    vm: Vm,
+    fromLine: string,
+    toLine: string,
+  ): { status: number | null; stdout: string; stderr: string } {
+    const startup = vm.renderedStartupScript;
+    const from = startup.indexOf(fromLine);
+    const to = startup.indexOf(toLine, from);
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeGreaterThan(from);
+    const helpers = startup.slice(
+      startup.indexOf("# append_once VAR WORD"),
+      startup.indexOf("# Docker from the distribution."),
+    );
+    return bash(
+      [
+        "set -euo pipefail",
+        'log() { echo "startup: $*"; }',
+        helpers,
+        'changed=""',
+        rooted(startup.slice(from, to)),
+        'echo "changed:$changed"',
+      ].join("\n"),
+    );
+  }
+
+  const first = tradingVm().vm;
+  const released = "abc1234";
+
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** `sudo /opt/scripts/deploy.sh core-engine <released>`, as an operator runs it. */
+  function releaseByHand(): void {
+    fs.rmSync(path.join(root, "etc"), { recursive: true, force: true });
+    const deploy = path.join(root, "deploy.sh");
+    fs.writeFileSync(deploy, rooted(first.renderedDeployScript!));
+    const result = spawnSync("bash", [deploy, "core-engine", released], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  }
+
+  it("deploy.sh pins the released commit in a drop-in that names the image Terraform pins", () => {
+    releaseByHand();
+    expect(fs.readFileSync(dropIn, "utf8")).toBe(
+      [
+        "# deploy.sh release; removed by the startup script once Terraform pins another image.",
+        `# pinned: ${REGISTRY}/core-engine:${SHA}`,
+        "[Service]",
+        `Environment=IMAGE=${REGISTRY}/core-engine:${released}`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps the release when the startup script runs again with the same pin (a reboot)", () => {
+    releaseByHand();
+    expect(judgeDropIns(first)).toEqual({ status: 0, stdout: "changed:\n", stderr: "" });
+    expect(fs.existsSync(dropIn)).toBe(true);
+  });
+
+  it("drops it, and restarts the service, once Terraform pins another image", () => {
+    releaseByHand();
+    const rollback = "0badc0d";
+    const services = (TRADING_SERVICES ?? []).map((s) =>
+      s.name === "core-engine" ? { ...s, image: `${REGISTRY}/core-engine:${rollback}` } : s,
+    );
+    const next = tradingVm({ services }).vm;
+    expect(judgeDropIns(next)).toEqual({
+      status: 0,
+      stdout: `startup: removing the deploy.sh drop-in of core-engine: Terraform now pins ${REGISTRY}/core-engine:${rollback}\nchanged: core-engine\n`,
+      stderr: "",
+    });
+    expect(fs.existsSync(dropIn)).toBe(false);
+  });
+
+  it("removes the release-sync an earlier release record left, so it overrides no pinned image", () => {
+    const left = [
+      "etc/systemd/system/release-sync.timer",
+      "etc/systemd/system/release-sync.service",
+      "opt/scripts/release-sync.sh",
+      "var/lib/release-sync/core-engine.env",
+    ];
+    for (const file of left) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), "left by an earlier version\n");
+    }
+    const run = runPart(
+      first,
+      "# A release record configured earlier",
+      "\nsystemctl daemon-reload\n",
+    );
+    expect(run).toEqual({
+      status: 0,
+      stdout: `startup: removing release-sync: no release record is configured\nchanged: ${TRADING_SERVICES!.map((s) => s.name).join(" ")}\n`,
+      stderr: "",
+    });
+    expect(left.filter((file) => fs.existsSync(path.join(root, file)))).toEqual([]);
+    expect(fs.existsSync(path.join(root, "var/lib/release-sync"))).toBe(false);
   });
 });
 

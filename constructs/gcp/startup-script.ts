@@ -150,6 +150,13 @@ export interface RenderedStartupScript {
 }
 
 /**
+ * The drop-in `deploy.sh SERVICE COMMIT` writes names the image the stack pinned then, on a line of
+ * its own; the startup script removes the drop-in once the stack pins another image, so a release
+ * or rollback through Terraform is never silently overridden by an older manual one.
+ */
+const PINNED_PREFIX = "# pinned: ";
+
+/**
  * Renders the units, slices, deploy.sh (or release-sync) and the startup script that writes them. The text holds no
  * Terraform template sequence except cdktf references and the escapes of host file contents.
  */
@@ -183,6 +190,7 @@ export function renderStartupScript(
         instanceName,
         serviceNames,
         services: scripted,
+        pinnedPrefix: PINNED_PREFIX,
       });
   const releaseSync = release
     ? {
@@ -203,7 +211,6 @@ export function renderStartupScript(
     instanceName,
     registryHosts: input.registryHosts.join(","),
     opsAgent: input.opsAgent,
-    helpers: input.files.length > 0 || Object.keys(slices).length > 0 || release,
     hostPackages: input.hostPackages,
     files: input.files,
     enableUnits: input.enableUnits,
@@ -211,6 +218,9 @@ export function renderStartupScript(
     slicedNames: Object.keys(slices).join(" "),
     services: services.map((s) => ({
       name: s.name,
+      // The line deploy.sh writes into its drop-in: the image the stack pinned at that release.
+      pinnedLine: `${PINNED_PREFIX}${s.image}`,
+      image: s.image,
       unit: heredocBody(units[s.name].trimEnd(), "EOF_CONTAINER_UNIT"),
       slice: heredocBody(slices[s.name]?.trimEnd() ?? "", "EOF_CONTAINER_SLICE"),
     })),
