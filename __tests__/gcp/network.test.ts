@@ -213,13 +213,14 @@ describe("Network", () => {
     expect(resourcesOf(synth().json, "google_compute_route")).toEqual([]);
   });
 
-  it("resolves googleapis.com and pkg.dev privately to private.googleapis.com", () => {
+  it("resolves googleapis.com, pkg.dev and gcr.io privately to private.googleapis.com", () => {
     const { json } = synth();
     const ips = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"];
     const zoneRef = expect.stringMatching(/^\$\{google_dns_managed_zone\.[^.]+\.name\}$/);
     for (const [id, dns, aName] of [
       ["googleapis", "googleapis.com.", "private.googleapis.com."],
       ["pkg-dev", "pkg.dev.", "pkg.dev."],
+      ["gcr-io", "gcr.io.", "gcr.io."],
     ]) {
       expect(findResource(json, "google_dns_managed_zone", { dnsName: dns })).toMatchObject({
         name: `test-dev-${id}`,
@@ -552,8 +553,10 @@ describe("Network validation", () => {
       "test-dev-mgmt-private-googleapis",
     ]);
     expect(names("google_dns_managed_zone")).toEqual([
+      "test-dev-gcr-io",
       "test-dev-googleapis",
       "test-dev-pkg-dev",
+      "test-dev-mgmt-gcr-io",
       "test-dev-mgmt-googleapis",
       "test-dev-mgmt-pkg-dev",
     ]);

@@ -113,9 +113,10 @@ export interface NetworkProps {
    */
   readonly internetRoutes?: readonly string[];
   /**
-   * Private DNS zones that resolve `*.googleapis.com` and `*.pkg.dev` to `private.googleapis.com`,
-   * so instances reach Google APIs and Artifact Registry through Private Google Access and the
-   * firewall can allow them by one small range. @default true
+   * Private DNS zones that resolve `*.googleapis.com`, `*.pkg.dev` and `*.gcr.io` to
+   * `private.googleapis.com`, so instances (and GKE nodes, whose system images come from
+   * `gke.gcr.io`) reach Google APIs, Artifact Registry and Container Registry through Private
+   * Google Access and the firewall can allow them by one small range. @default true
    */
   readonly privateGoogleApisDns?: boolean;
   /**
@@ -547,6 +548,9 @@ export class Network extends Construct implements INetwork {
     if (props.privateGoogleApisDns ?? true) {
       this.privateDnsZone("googleapis", "googleapis.com.", "private.googleapis.com.");
       this.privateDnsZone("pkg-dev", "pkg.dev.", "pkg.dev.");
+      // Container Registry hosts: GKE's own system images come from gke.gcr.io, and with the
+      // deny-all egress only private.googleapis.com is reachable.
+      this.privateDnsZone("gcr-io", "gcr.io.", "gcr.io.");
     }
   }
 
