@@ -3,13 +3,15 @@ import { TerraformOutput } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { parseConfig } from "../constructs/core/config";
 import { PlatformStack } from "../constructs/core/stack";
+import { eksServiceAccountRole } from "../constructs/aws/eks";
+import type { IamRole } from "../constructs/aws/iam";
 import { S3Bucket } from "../constructs/aws/s3-bucket";
 import { Ingress } from "../constructs/k8s/ingress";
 import { Namespace } from "../constructs/k8s/namespace";
 import { formatQuantity, millicores, parseQuantity } from "../constructs/k8s/quantity";
 import { Workload, type CidrPeer } from "../constructs/k8s/workload";
 import { freqtradeConfigSchema, type FreqtradeConfig } from "./freqtrade.config";
-import { configureKubernetesProvider } from "./kubernetes-access";
+import { configureKubernetesAccess } from "./kubernetes-access";
 import { s3Backend } from "./aws-state.config";
 
 /** The port the Freqtrade API server listens on. */
@@ -36,6 +38,8 @@ export class FreqtradeStack extends PlatformStack {
   readonly ingress: Ingress;
   readonly accessLogs: S3Bucket;
   readonly backups: S3Bucket;
+  /** The IAM role the API's pods write backups as (IRSA), on an EKS cluster. */
+  readonly backupWriter?: IamRole;
 
   constructor(scope: Construct, settings: unknown, source = "freqtrade settings") {
     const config = parseConfig(freqtradeConfigSchema, settings, source);
@@ -49,11 +53,18 @@ export class FreqtradeStack extends PlatformStack {
     });
     this.config = config;
     new AwsProvider(this, "aws", { region: config.region });
-    configureKubernetesProvider(this, config.cluster);
+    const access = configureKubernetesAccess(this, config.cluster);
+    // On EKS the API's pods write backups as their own IAM role (IRSA), granted on the backups
+    // bucket below; on GKE there is no AWS identity to give them (help/freqtrade.md).
+    const namespaceName = `freqtrade-${config.environment}`;
+    this.backupWriter =
+      access.eks === undefined
+        ? undefined
+        : eksServiceAccountRole(access.eks, namespaceName, "freqtrade-app");
 
     const { api } = config;
     this.namespace = new Namespace(this, "namespace", {
-      name: `freqtrade-${config.environment}`,
+      name: namespaceName,
       quota: quotaFor(api.replicas, api.requests, api.limits),
       limits: { max: { cpu: api.limits.cpu, memory: api.limits.memory } },
     });
@@ -94,6 +105,10 @@ export class FreqtradeStack extends PlatformStack {
         },
       },
       writablePaths: ["/freqtrade/user_data"],
+      serviceAccount:
+        this.backupWriter === undefined
+          ? undefined
+          : { annotations: { "eks.amazonaws.com/role-arn": this.backupWriter.roleArn } },
       service: { port: API_PORT },
       replicas: api.replicas,
       ingressController: {
@@ -151,6 +166,8 @@ export class FreqtradeStack extends PlatformStack {
         },
       ],
     });
+
+    if (this.backupWriter !== undefined) this.backups.grantWrite(this.backupWriter);
 
     this.outputs();
   }

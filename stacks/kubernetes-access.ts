@@ -5,7 +5,7 @@ import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider
 // settings schema can use it without loading them at start-up (help/performance.md).
 export * from "./kubernetes-access.config";
 import { parseConfig } from "../constructs/core/config";
-import { eksKubernetesProvider } from "../constructs/aws/eks";
+import { eksKubernetesProvider, type EksKubernetesAccess } from "../constructs/aws/eks";
 import { gkeKubernetesProvider } from "../constructs/gcp/gke";
 import { clusterReferenceSchema, type ClusterReference } from "./kubernetes-access.config";
 
@@ -24,6 +24,22 @@ export function configureKubernetesProvider(
   reference: ClusterReference,
   id = "cluster",
 ): KubernetesProvider {
+  return configureKubernetesAccess(scope, reference, id).provider;
+}
+
+/** What {@link configureKubernetesAccess} configured: the provider, and the EKS cluster it read. */
+export interface KubernetesAccess {
+  readonly provider: KubernetesProvider;
+  /** For an EKS cluster: what IRSA roles are made from (`eksServiceAccountRole`). */
+  readonly eks?: EksKubernetesAccess;
+}
+
+/** {@link configureKubernetesProvider}, also returning the EKS cluster's data source it read. */
+export function configureKubernetesAccess(
+  scope: Construct,
+  reference: ClusterReference,
+  id = "cluster",
+): KubernetesAccess {
   // Settings were parsed already; this keeps a JavaScript caller to the same rules.
   const cluster = parseConfig(clusterReferenceSchema, reference, scope, "prop");
   if (cluster.kind === "gke") {
@@ -38,8 +54,11 @@ export function configureKubernetesProvider(
     });
     access.cluster.provider = google;
     access.clientConfig.provider = google;
-    return access.provider;
+    return { provider: access.provider };
   }
-  return eksKubernetesProvider(scope, id, { region: cluster.region, clusterName: cluster.name })
-    .provider;
+  const eks = eksKubernetesProvider(scope, id, {
+    region: cluster.region,
+    clusterName: cluster.name,
+  });
+  return { provider: eks.provider, eks };
 }

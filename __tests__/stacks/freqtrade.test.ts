@@ -277,6 +277,35 @@ describe.each<Environment>(["staging", "production"])("freqtrade-%s", (environme
     expect(env.BACKUP_PREFIX).toBe(`freqtrade/${environment}/`);
   });
 
+  it("writes backups as its own IAM role (IRSA): PutObject into its backups bucket, nothing else", () => {
+    const role = findResource(json, "aws_iam_role", {
+      name: `${want.cluster}-freqtrade-${environment}-freqtrade-app`,
+    });
+    expect(role.description).toBe(
+      `Kubernetes service account freqtrade-${environment}/freqtrade-app of EKS cluster ${want.cluster}`,
+    );
+    const [account] = resourcesOf(json, "kubernetes_service_account_v1");
+    const roleAddress = resourcesOf(json, "aws_iam_role")[0].address;
+    expect((account.config.metadata as { annotations: unknown }).annotations).toEqual({
+      "eks.amazonaws.com/role-arn": `\${${roleAddress}.arn}`,
+    });
+    const docs = (json.data as Record<string, Record<string, { statement: unknown[] }>>)
+      .aws_iam_policy_document;
+    const [policy] = Object.entries(docs).filter(
+      ([k]) => k.includes("irsa") && k.includes("policy-document"),
+    );
+    const bucket = resourcesOf(json, "aws_s3_bucket").find((b) => b.config.bucket === want.bucket)!;
+    expect(policy[1].statement).toEqual([
+      {
+        sid: expect.stringMatching(/^S3WriteFreqtradeBackups/),
+        effect: "Allow",
+        actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+        resources: [`\${${bucket.address}.arn}/*`],
+      },
+    ]);
+    expect(resourcesOf(json, "aws_iam_role")).toHaveLength(1);
+  });
+
   it("has no unsuppressed policy finding", () => {
     expect(openFindings(build(environment))).toEqual([]);
   });
@@ -351,6 +380,10 @@ describe("freqtrade on GKE", () => {
       },
     ]);
     expect(data.aws_eks_cluster).toBeUndefined();
+    // No AWS identity for the pods there: no IRSA role, no annotation.
+    expect(resourcesOf(json, "aws_iam_role")).toEqual([]);
+    const [account] = resourcesOf(json, "kubernetes_service_account_v1");
+    expect((account.config.metadata as { annotations?: unknown }).annotations).toBeUndefined();
   });
 });
 

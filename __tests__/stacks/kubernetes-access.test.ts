@@ -1,11 +1,14 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { eksServiceAccountRole } from "../../constructs/aws/eks";
 import { parseConfig } from "../../constructs/core/config";
 import { ValidationError } from "../../constructs/core/errors";
 import {
   clusterReferenceSchema,
+  configureKubernetesAccess,
   configureKubernetesProvider,
   type ClusterReference,
 } from "../../stacks/kubernetes-access";
-import { synthJson, testStack, type SynthJson } from "../helpers/synth";
+import { findResource, resourcesOf, synthJson, testStack, type SynthJson } from "../helpers/synth";
 
 type Blocks = Record<string, Record<string, unknown>[]>;
 type Data = Record<string, Record<string, Record<string, unknown>>>;
@@ -120,5 +123,105 @@ describe("cluster references that are refused", () => {
     expect(() =>
       parseConfig(clusterReferenceSchema, { kind: "aks", name: "x" }, "settings"),
     ).toThrow(/kind/);
+  });
+});
+
+describe("an IRSA role for a service account of an EKS cluster another stack made", () => {
+  function build(namespace: unknown = "trading", name: unknown = "bot") {
+    const stack = testStack({
+      backend: { kind: "s3", bucket: "test-state", key: "test/dev", region: "us-east-1" },
+    });
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const access = configureKubernetesAccess(stack, {
+      kind: "eks",
+      region: "ap-northeast-2",
+      name: "production-cluster",
+    });
+    const role = eksServiceAccountRole(access.eks!, namespace as string, name as string);
+    return { stack, access, role };
+  }
+
+  it("trusts only that service account, through the cluster's OIDC provider looked up by its issuer", () => {
+    const { stack, access, role } = build();
+    expect(eksServiceAccountRole(access.eks!, "trading", "bot")).toBe(role);
+    const json = synthJson(stack) as SynthJson & { data: Data };
+    const cluster = Object.keys(json.data.aws_eks_cluster)[0];
+    const issuer = `data.aws_eks_cluster.${cluster}.identity[0].oidc[0].issuer`;
+    expect(only(json.data, "aws_iam_openid_connect_provider")).toEqual({
+      url: `\${${issuer}}`,
+      provider: "aws.eks",
+    });
+    const oidc = Object.keys(json.data.aws_iam_openid_connect_provider)[0];
+    const trust = Object.entries(json.data.aws_iam_policy_document).find(([k]) =>
+      k.includes("assume-role"),
+    )![1];
+    const key = `\${replace(${issuer}, "https://", "")}`;
+    expect(trust.statement).toEqual([
+      {
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        effect: "Allow",
+        principals: [
+          {
+            type: "Federated",
+            identifiers: [`\${data.aws_iam_openid_connect_provider.${oidc}.arn}`],
+          },
+        ],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: `${key}:sub`,
+            values: ["system:serviceaccount:trading:bot"],
+          },
+          { test: "StringEquals", variable: `${key}:aud`, values: ["sts.amazonaws.com"] },
+        ],
+      },
+    ]);
+    expect(findResource(json, "aws_iam_role", { name: "production-cluster-trading-bot" })).toEqual(
+      expect.objectContaining({
+        description: "Kubernetes service account trading/bot of EKS cluster production-cluster",
+      }),
+    );
+  });
+
+  it("makes one OIDC lookup for several roles of one cluster", () => {
+    const { stack, access } = build();
+    eksServiceAccountRole(access.eks!, "trading", "worker");
+    const json = synthJson(stack) as SynthJson & { data: Data };
+    expect(Object.keys(json.data.aws_iam_openid_connect_provider)).toHaveLength(1);
+    expect(resourcesOf(json, "aws_iam_role").map((r) => r.config.name)).toEqual([
+      "production-cluster-trading-bot",
+      "production-cluster-trading-worker",
+    ]);
+  });
+
+  it.each([
+    [
+      ["Trading", "bot"],
+      /eksServiceAccountRole\(namespace\) = "Trading" is not a Kubernetes namespace/,
+    ],
+    [
+      ["trading", "bot_1"],
+      /eksServiceAccountRole\(name\) = "bot_1" is not a Kubernetes service account/,
+    ],
+    [[42, "bot"], /eksServiceAccountRole\(namespace\) = 42 is not a Kubernetes namespace/],
+    [
+      ["a-very-long-namespace-name-for-sure", "and-a-long-service-account-name"],
+      /eksServiceAccountRole\(namespace, name\) = .* makes the role name .* IAM allows 64/,
+    ],
+  ])("refuses %j with a ValidationError", ([namespace, name], message) => {
+    expect(() => build(namespace, name)).toThrow(ValidationError);
+    expect(() => build(namespace, name)).toThrow(message);
+  });
+
+  it("is not offered for a GKE cluster: there is no AWS identity to give", () => {
+    const stack = testStack();
+    const access = configureKubernetesAccess(stack, {
+      kind: "gke",
+      project: "example-project",
+      location: "us-central1",
+      name: "trading-bot-prod",
+    });
+    expect(access.eks).toBeUndefined();
+    expect(access.provider).toBeDefined();
   });
 });

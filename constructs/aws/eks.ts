@@ -7,6 +7,7 @@ import {
 } from "@cdktf/provider-kubernetes/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
@@ -553,50 +554,13 @@ export class EksCluster extends Construct {
    * service account with `eks.amazonaws.com/role-arn: <roleArn>`. The same pair returns the same role.
    */
   serviceAccountRole(namespace: string, name: string): IamRole {
-    const p = "serviceAccountRole";
-    if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
-      invalid(
-        this,
-        `${p}(namespace)`,
-        namespace,
-        "is not a Kubernetes namespace name",
-        "use lowercase letters, digits and hyphens, at most 63 (RFC 1123 label)",
-      );
-    }
-    if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-      invalid(
-        this,
-        `${p}(name)`,
-        name,
-        "is not a Kubernetes service account name",
-        "use lowercase letters, digits, '-' and '.' (RFC 1123 subdomain)",
-      );
-    }
-    const key = `${namespace}/${name}`;
-    const known = this.serviceAccounts.get(key);
-    if (known !== undefined) return known;
-    const roleName = `${this.name}-${namespace}-${name}`;
-    if (roleName.length > 64) {
-      invalid(
-        this,
-        `${p}(namespace, name)`,
-        key,
-        `makes the role name ${roleName} (${roleName.length} characters; IAM allows 64)`,
-        "use a shorter namespace or service account name, or a shorter cluster name",
-      );
-    }
-    const subject = `system:serviceaccount:${namespace}:${name}`;
-    // The issuer is known only at apply time: the condition keys hold its reference.
-    const issuer = Fn.replace(this.oidcIssuerUrl, "https://", "");
-    const role = new IamRole(this, `irsa-${namespace}-${name}`, {
-      name: roleName,
-      description: `Kubernetes service account ${key} of EKS cluster ${this.name}`,
-      assumedBy: FederatedPrincipal(this.oidcProvider.arn, {
-        StringEquals: { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: "sts.amazonaws.com" },
-      }),
+    return serviceAccountRoleIn(this, "serviceAccountRole", this.serviceAccounts, {
+      clusterName: this.name,
+      oidcProviderArn: this.oidcProvider.arn,
+      issuerUrl: this.oidcIssuerUrl,
+      namespace,
+      name,
     });
-    this.serviceAccounts.set(key, role);
-    return role;
   }
 
   private checkVersion(version: unknown, optOut: OptOut | undefined): boolean {
@@ -765,4 +729,101 @@ export function eksKubernetesProvider(
     ],
   });
   return { provider, awsProvider, cluster };
+}
+
+const EXISTING_SERVICE_ACCOUNT_ROLES = new WeakMap<DataAwsEksCluster, Map<string, IamRole>>();
+
+/**
+ * An IAM role for the Kubernetes service account `namespace/name` (IRSA) of a cluster another
+ * stack made, read through {@link eksKubernetesProvider}: the cluster's OIDC provider is looked up
+ * by the cluster's issuer, and only that service account can assume the role (`sub` and `aud`
+ * checked). It holds nothing until granted; annotate the service account with
+ * `eks.amazonaws.com/role-arn: <roleArn>`. The same pair returns the same role.
+ */
+export function eksServiceAccountRole(
+  access: EksKubernetesAccess,
+  namespace: string,
+  name: string,
+): IamRole {
+  const holder = access.cluster.node.scope as Construct;
+  let roles = EXISTING_SERVICE_ACCOUNT_ROLES.get(access.cluster);
+  if (roles === undefined) {
+    roles = new Map();
+    EXISTING_SERVICE_ACCOUNT_ROLES.set(access.cluster, roles);
+  }
+  const issuerUrl = access.cluster.identity.get(0).oidc.get(0).issuer;
+  const lookUp = () =>
+    new DataAwsIamOpenidConnectProvider(holder, "oidc", {
+      url: issuerUrl,
+      provider: access.awsProvider,
+    });
+  const oidc =
+    (holder.node.tryFindChild("oidc") as DataAwsIamOpenidConnectProvider | undefined) ?? lookUp();
+  return serviceAccountRoleIn(holder, "eksServiceAccountRole", roles, {
+    // The name it was read by (a literal), not the data source's attribute (known at plan).
+    clusterName: access.cluster.nameInput ?? access.cluster.name,
+    oidcProviderArn: oidc.arn,
+    issuerUrl,
+    namespace,
+    name,
+  });
+}
+
+/** The IRSA role of one service account, made once per cluster and `namespace/name`. */
+function serviceAccountRoleIn(
+  scope: Construct,
+  p: string,
+  known: Map<string, IamRole>,
+  target: {
+    readonly clusterName: string;
+    readonly oidcProviderArn: string;
+    readonly issuerUrl: string;
+    readonly namespace: string;
+    readonly name: string;
+  },
+): IamRole {
+  const { clusterName, namespace, name } = target;
+  if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    invalid(
+      scope,
+      `${p}(namespace)`,
+      namespace,
+      "is not a Kubernetes namespace name",
+      "use lowercase letters, digits and hyphens, at most 63 (RFC 1123 label)",
+    );
+  }
+  if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    invalid(
+      scope,
+      `${p}(name)`,
+      name,
+      "is not a Kubernetes service account name",
+      "use lowercase letters, digits, '-' and '.' (RFC 1123 subdomain)",
+    );
+  }
+  const key = `${namespace}/${name}`;
+  const existing = known.get(key);
+  if (existing !== undefined) return existing;
+  const roleName = `${clusterName}-${namespace}-${name}`;
+  if (roleName.length > 64) {
+    invalid(
+      scope,
+      `${p}(namespace, name)`,
+      key,
+      `makes the role name ${roleName} (${roleName.length} characters; IAM allows 64)`,
+      "use a shorter namespace or service account name, or a shorter cluster name",
+    );
+  }
+  const subject = `system:serviceaccount:${namespace}:${name}`;
+  // The issuer is known only at apply time: the condition keys hold its reference.
+  const issuer = Fn.replace(target.issuerUrl, "https://", "");
+  const role = new IamRole(scope, `irsa-${namespace}-${name}`, {
+    name: roleName,
+    description: `Kubernetes service account ${key} of EKS cluster ${clusterName}`,
+    assumedBy: FederatedPrincipal(target.oidcProviderArn, {
+      StringEquals: { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: "sts.amazonaws.com" },
+    }),
+  });
+  known.set(key, role);
+  return role;
 }
