@@ -426,8 +426,85 @@ function conditionText(condition: Json): string {
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
+/** A statement's conditions for the table: `StringEquals aws:SourceArn = x`. */
+function awsConditionText(conditions: unknown, stack: SynthStack): string | undefined {
+  if (!Array.isArray(conditions) || conditions.length === 0) return undefined;
+  const text = conditions
+    .map(
+      (c: Json) =>
+        `${readable(c.test)} ${display(c.variable, stack)} = ${display(c.values, stack)}`,
+    )
+    .join("; ");
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+/** The statements of an AWS policy argument: a policy document data source, or literal JSON. */
+function awsStatements(policy: unknown, stack: SynthStack): Json[] {
+  const document = stack.byAddress.get(referenceOf(policy) ?? "");
+  if (document?.type === "aws_iam_policy_document") {
+    return Array.isArray(document.config.statement) ? (document.config.statement as Json[]) : [];
+  }
+  if (typeof policy !== "string") return [];
+  try {
+    const parsed = JSON.parse(policy) as { Statement?: unknown };
+    const list = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+    // The JSON form's keys, in the data source's words.
+    return list.filter(Boolean).map((st: Json) => ({
+      effect: st.Effect,
+      actions: st.Action,
+      resources: st.Resource,
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What an AWS IAM role may do, as grant rows: each Allow statement of an inline role policy
+ * (`aws_iam_role_policy`: its actions on its resources) and each managed policy attached to the
+ * role (`aws_iam_role_policy_attachment`).
+ */
+function awsGrantRows(r: Resource, stack: SynthStack): Omit<GrantRow, "stack" | "address">[] {
+  const member = `role ${display(r.config.role, stack)}`;
+  if (r.type === "aws_iam_role_policy_attachment") {
+    const arn = display(r.config.policy_arn, stack);
+    return [
+      {
+        member,
+        role: `managed policy ${arn.replace(/^arn:aws:iam::aws:policy\//, "")}`,
+        on: "what the policy lists",
+        authoritative: false,
+      },
+    ];
+  }
+  return awsStatements(r.config.policy, stack)
+    .filter((st) => st.effect === undefined || st.effect === "Allow")
+    .map((st) => {
+      const actions = [st.actions].flat().filter((a) => a !== undefined);
+      const condition = awsConditionText(st.condition, stack);
+      return {
+        member,
+        role: actions.map((a) => display(a, stack)).join(", "),
+        on:
+          display(
+            [st.resources].flat().filter((x) => x !== undefined),
+            stack,
+          ) || "*",
+        authoritative: false,
+        ...(condition ? { condition } : {}),
+      };
+    });
+}
+
+const AWS_ROLE_GRANTS = new Set(["aws_iam_role_policy", "aws_iam_role_policy_attachment"]);
+
 export function iamTable(stack: SynthStack): GrantRow[] {
   const context = contextOf(stack);
+  const aws = stack.resources
+    .filter((r) => AWS_ROLE_GRANTS.has(r.type))
+    .flatMap((r) =>
+      awsGrantRows(r, stack).map((row) => ({ stack: stack.name, address: r.address, ...row })),
+    );
   return stack.resources
     .filter((r) => IAM.test(r.type))
     .flatMap((r) =>
@@ -442,7 +519,8 @@ export function iamTable(stack: SynthStack): GrantRow[] {
           ...(g.condition ? { condition: conditionText(g.condition) } : {}),
         })),
       ),
-    );
+    )
+    .concat(aws);
 }
 
 // ---------------------------------------------------------------------------------------------

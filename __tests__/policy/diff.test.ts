@@ -325,3 +325,33 @@ describe("diff flags weakened protections, not only ones turned off", () => {
     );
   });
 });
+
+describe("a new AWS permission in a review diff", () => {
+  const roleWith = (actions: string[]) =>
+    stackOf({
+      "aws_iam_role.task": { name: "shop-task" },
+      "data.aws_iam_policy_document.task": {
+        statement: [{ effect: "Allow", actions, resources: ["arn:aws:s3:::shop-backups/*"] }],
+      },
+      "aws_iam_role_policy.task": {
+        role: "${aws_iam_role.task.id}",
+        policy: "${data.aws_iam_policy_document.task.json}",
+      },
+    });
+
+  it("is a grant change: the role's new actions on their resources", () => {
+    const diff = diffStacks(
+      "main",
+      [roleWith(["s3:PutObject"])],
+      [roleWith(["s3:PutObject", "s3:DeleteObject"])],
+    );
+    expect(diff.security.filter((c) => c.category === "grant").map((c) => c.message)).toEqual([
+      "new grant: s3:PutObject, s3:DeleteObject to role shop-task on arn:aws:s3:::shop-backups/*",
+    ]);
+  });
+
+  it("is no change when the policy is the same", () => {
+    const same = diffStacks("main", [roleWith(["s3:PutObject"])], [roleWith(["s3:PutObject"])]);
+    expect(same.security.filter((c) => c.category === "grant")).toEqual([]);
+  });
+});

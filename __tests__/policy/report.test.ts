@@ -477,3 +477,82 @@ describe("IAM conditions and egress in the inventory", () => {
     );
   });
 });
+
+describe("AWS role permissions in the IAM table", () => {
+  const stack = stackOf({
+    "aws_iam_role.task": { name: "shop-task" },
+    "aws_s3_bucket.backups": { bucket: "shop-backups" },
+    "data.aws_iam_policy_document.task": {
+      statement: [
+        {
+          sid: "S3Write",
+          effect: "Allow",
+          actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+          resources: ["${aws_s3_bucket.backups.arn}/*"],
+        },
+        {
+          sid: "Logs",
+          actions: ["logs:PutLogEvents"],
+          resources: ["arn:aws:logs:*:*:log-group:/ecs/shop:*"],
+          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: ["123"] }],
+        },
+        { sid: "NoDelete", effect: "Deny", actions: ["s3:DeleteObject"], resources: ["*"] },
+      ],
+    },
+    "aws_iam_role_policy.task": {
+      name: "least-privilege",
+      role: "${aws_iam_role.task.id}",
+      policy: "${data.aws_iam_policy_document.task.json}",
+    },
+    "aws_iam_role_policy.literal": {
+      role: "${aws_iam_role.task.id}",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:q" }],
+      }),
+    },
+    "aws_iam_role_policy_attachment.cni": {
+      role: "${aws_iam_role.task.name}",
+      policy_arn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    },
+  });
+
+  it("lists each Allow statement of an inline policy, literal JSON ones too, and managed policies", () => {
+    expect(
+      iamTable(stack).map(({ member, role, on, condition }) => ({ member, role, on, condition })),
+    ).toEqual([
+      {
+        member: "role shop-task",
+        role: "s3:PutObject, s3:AbortMultipartUpload",
+        on: "shop-backups/*",
+        condition: undefined,
+      },
+      {
+        member: "role shop-task",
+        role: "logs:PutLogEvents",
+        on: "arn:aws:logs:*:*:log-group:/ecs/shop:*",
+        condition: "StringEquals aws:SourceAccount = 123",
+      },
+      {
+        member: "role shop-task",
+        role: "sqs:SendMessage",
+        on: "arn:aws:sqs:q",
+        condition: undefined,
+      },
+      {
+        member: "role shop-task",
+        role: "managed policy AmazonEKS_CNI_Policy",
+        on: "what the policy lists",
+        condition: undefined,
+      },
+    ]);
+  });
+
+  it("shows them in the report, so a new permission is visible in a review", () => {
+    const md = renderMarkdown(buildReview("out", [stack], []));
+    expect(md).toContain(
+      "| role shop-task | s3:PutObject, s3:AbortMultipartUpload | shop-backups/* |",
+    );
+    expect(md).not.toContain("No IAM grants.");
+  });
+});
