@@ -432,10 +432,52 @@ function awsConditionText(conditions: unknown, stack: SynthStack): string | unde
   const text = conditions
     .map(
       (c: Json) =>
-        `${readable(c.test)} ${display(c.variable, stack)} = ${display(c.values, stack)}`,
+        `${readable(c.test)} ${awsDisplay(c.variable, stack)} = ${awsDisplay(c.values, stack)}`,
     )
     .join("; ");
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+/** A JSON policy's `Principal` (`"*"` or `{ Service: [...] }`) in the data source's form. */
+function jsonPrincipals(principal: unknown): Json[] | undefined {
+  if (principal === undefined) return undefined;
+  if (principal === "*") return [{ type: "*", identifiers: ["*"] }];
+  if (principal === null || typeof principal !== "object") return undefined;
+  return Object.entries(principal as Json).map(([type, ids]) => ({
+    type,
+    identifiers: [ids].flat(),
+  }));
+}
+
+/**
+ * An AWS value for the table: the account, partition and region data sources the constructs
+ * build ARNs from read as what they stand for, then references as the names of their resources.
+ */
+function awsDisplay(value: unknown, stack: SynthStack): string {
+  const known = (v: unknown): unknown =>
+    typeof v === "string"
+      ? v
+          .replace(/\$\{data\.aws_partition\.[^.}]+\.partition\}/g, "aws")
+          .replace(/\$\{data\.aws_partition\.[^.}]+\.dns_suffix\}/g, "amazonaws.com")
+          .replace(/\$\{data\.aws_caller_identity\.[^.}]+\.account_id\}/g, "(this account)")
+          .replace(/\$\{data\.aws_region\.[^.}]+\.(name|region)\}/g, "(this region)")
+      : Array.isArray(v)
+        ? v.map(known)
+        : v;
+  return display(known(value), stack);
+}
+
+/** Who a statement names: `Service ecs-tasks.amazonaws.com`, `AWS arn:...:root`, `anyone`. */
+function principalsOf(st: Json, stack: SynthStack): string[] {
+  if (!Array.isArray(st.principals)) return [];
+  return (st.principals as Json[]).flatMap((p) =>
+    [p.identifiers]
+      .flat()
+      .filter((id) => id !== undefined)
+      .map((id) =>
+        id === "*" ? "any principal (*)" : `${readable(p.type)} ${awsDisplay(id, stack)}`,
+      ),
+  );
 }
 
 /** The statements of an AWS policy argument: a policy document data source, or literal JSON. */
@@ -453,6 +495,7 @@ function awsStatements(policy: unknown, stack: SynthStack): Json[] {
       effect: st.Effect,
       actions: st.Action,
       resources: st.Resource,
+      principals: jsonPrincipals(st.Principal),
     }));
   } catch {
     return [];
@@ -484,9 +527,9 @@ function awsGrantRows(r: Resource, stack: SynthStack): Omit<GrantRow, "stack" | 
       const condition = awsConditionText(st.condition, stack);
       return {
         member,
-        role: actions.map((a) => display(a, stack)).join(", "),
+        role: actions.map((a) => awsDisplay(a, stack)).join(", "),
         on:
-          display(
+          awsDisplay(
             [st.resources].flat().filter((x) => x !== undefined),
             stack,
           ) || "*",
@@ -498,13 +541,77 @@ function awsGrantRows(r: Resource, stack: SynthStack): Omit<GrantRow, "stack" | 
 
 const AWS_ROLE_GRANTS = new Set(["aws_iam_role_policy", "aws_iam_role_policy_attachment"]);
 
+/**
+ * Policies on a resource rather than on a role, by the argument that holds them and what they
+ * are on: a role's trust policy (who may assume it), bucket, key, repository and secret policies.
+ */
+const AWS_RESOURCE_POLICIES: Readonly<
+  Record<string, { readonly policy: string; readonly on: (r: Resource, s: SynthStack) => string }>
+> = {
+  aws_iam_role: { policy: "assume_role_policy", on: (r) => `role ${displayName(r)}` },
+  aws_s3_bucket_policy: {
+    policy: "policy",
+    on: (r, s) => `bucket ${display(r.config.bucket, s)}`,
+  },
+  aws_kms_key: { policy: "policy", on: (r, s) => `KMS key ${kmsKeyName(r, s)}` },
+  aws_ecr_repository_policy: {
+    policy: "policy",
+    on: (r, s) => `repository ${display(r.config.repository, s)}`,
+  },
+  aws_secretsmanager_secret_policy: {
+    policy: "policy",
+    on: (r, s) => `secret ${display(r.config.secret_arn, s)}`,
+  },
+};
+
+/** A KMS key as a reviewer knows it: its alias, else its description, else its address. */
+function kmsKeyName(key: Resource, stack: SynthStack): string {
+  const alias = stack.resources.find(
+    (r) => r.type === "aws_kms_alias" && referenceOf(r.config.target_key_id) === key.address,
+  );
+  if (typeof alias?.config.name === "string") return alias.config.name;
+  const description = key.config.description;
+  return typeof description === "string" && !isToken(description) ? description : key.address;
+}
+
+/**
+ * Who a resource's own policy lets in, as grant rows: each principal of each Allow statement, with
+ * its actions, on the resources it names (`*` in a key policy is the key itself). The whole policy
+ * is replaced when applied, so the rows are authoritative. Deny statements (TLS only, say) grant
+ * nothing and are left out.
+ */
+function awsResourcePolicyRows(
+  r: Resource,
+  stack: SynthStack,
+): Omit<GrantRow, "stack" | "address">[] {
+  const kind = AWS_RESOURCE_POLICIES[r.type];
+  const target = kind.on(r, stack);
+  return awsStatements(r.config[kind.policy], stack)
+    .filter((st) => st.effect === undefined || st.effect === "Allow")
+    .flatMap((st) => {
+      const actions = [st.actions].flat().filter((a) => a !== undefined);
+      const resources = [st.resources].flat().filter((x) => x !== undefined && x !== "*");
+      const condition = awsConditionText(st.condition, stack);
+      return principalsOf(st, stack).map((member) => ({
+        member,
+        role: actions.map((a) => awsDisplay(a, stack)).join(", "),
+        on: resources.length === 0 ? target : awsDisplay(resources, stack),
+        authoritative: true,
+        ...(condition ? { condition } : {}),
+      }));
+    });
+}
+
 export function iamTable(stack: SynthStack): GrantRow[] {
   const context = contextOf(stack);
-  const aws = stack.resources
-    .filter((r) => AWS_ROLE_GRANTS.has(r.type))
-    .flatMap((r) =>
-      awsGrantRows(r, stack).map((row) => ({ stack: stack.name, address: r.address, ...row })),
-    );
+  const aws = stack.resources.flatMap((r) =>
+    (AWS_ROLE_GRANTS.has(r.type)
+      ? awsGrantRows(r, stack)
+      : r.type in AWS_RESOURCE_POLICIES
+        ? awsResourcePolicyRows(r, stack)
+        : []
+    ).map((row) => ({ stack: stack.name, address: r.address, ...row })),
+  );
   return stack.resources
     .filter((r) => IAM.test(r.type))
     .flatMap((r) =>

@@ -233,16 +233,35 @@ function diffSection(diff: ReviewDiff): string[] {
  * suppressions, resources) in a collapsed `<details>` block, so the report of many stacks fits a
  * pull request comment and a reviewer sees what needs action first.
  */
-function stackSection(s: StackReview): string[] {
+/** A stack's heading and open findings: always in the report. */
+function stackHead(s: StackReview): string[] {
   const open = s.findings.filter((f) => f.suppressed === undefined);
+  return [`## Stack \`${s.name}\``, "", "### Findings", "", findingsTable(open), ""];
+}
+
+/** The one-line summary of a stack's inventory. */
+function inventorySummary(s: StackReview): string {
   const suppressed = s.findings.filter((f) => f.suppressed !== undefined);
-  const lines = [`## Stack \`${s.name}\``, ""];
-  lines.push("### Findings", "", findingsTable(open), "");
-  lines.push(
+  return `Inventory of <code>${s.name}</code>: ${plural(s.exposure.length, "exposure")}, ${plural(s.iam.length, "IAM grant")}, ${plural(s.dataProtection.length, "stateful resource")}, ${suppressed.length + s.optOuts.length} suppressed or opted out`;
+}
+
+/** An inventory left out to keep the report within a comment: its summary and how to see it. */
+function inventoryLeftOut(s: StackReview, dir: string): string[] {
+  return [
     "<details>",
-    `<summary>Inventory of <code>${s.name}</code>: ${plural(s.exposure.length, "exposure")}, ${plural(s.iam.length, "IAM grant")}, ${plural(s.dataProtection.length, "stateful resource")}, ${suppressed.length + s.optOuts.length} suppressed or opted out</summary>`,
+    `<summary>${inventorySummary(s)}</summary>`,
     "",
-  );
+    `Left out so that the report fits a pull request comment: \`npm run review -- ${dir} --stack ${s.name}\` prints it, and \`--format json\` has every table.`,
+    "",
+    "</details>",
+    "",
+  ];
+}
+
+/** A stack's inventory (exposure, IAM, data protection, network, suppressions, counts), collapsed. */
+function stackInventory(s: StackReview): string[] {
+  const suppressed = s.findings.filter((f) => f.suppressed !== undefined);
+  const lines = ["<details>", `<summary>${inventorySummary(s)}</summary>`, ""];
   lines.push(
     "### Exposure",
     "",
@@ -326,8 +345,42 @@ function stackSection(s: StackReview): string[] {
   return lines;
 }
 
-/** The Markdown report: summary, changes (security first), then one section per stack. */
-export function renderMarkdown(review: Review): string {
+/**
+ * GitHub's limit on a comment's body, in characters: the Markdown report is posted as one.
+ */
+export const COMMENT_LIMIT = 65_536;
+
+/**
+ * The Markdown report: summary, changes (security first), then one section per stack, within
+ * `limit` characters (a pull request comment). When the whole report is longer, the largest
+ * stack inventories are replaced by their one-line summary and the command that prints them,
+ * until it fits; the summary, the changes and every open finding stay. If even those do not fit,
+ * the report is cut at a line with a note saying so.
+ */
+export function renderMarkdown(review: Review, limit: number = COMMENT_LIMIT): string {
+  const head = reportHead(review);
+  const heads = review.stacks.map(stackHead);
+  const inventories = review.stacks.map(stackInventory);
+  const join = (parts: string[][]) => `${parts.flat().join("\n").trimEnd()}\n`;
+  const assemble = () =>
+    join([head, ...review.stacks.flatMap((_, i) => [heads[i], inventories[i]])]);
+  let text = assemble();
+  const bySize = review.stacks
+    .map((_, i) => ({ i, size: inventories[i].join("\n").length }))
+    .sort((a, b) => b.size - a.size);
+  for (const { i } of bySize) {
+    if (text.length <= limit) break;
+    inventories[i] = inventoryLeftOut(review.stacks[i], review.dir);
+    text = assemble();
+  }
+  if (text.length <= limit) return text;
+  const note = `\n_The report is cut here: it is longer than a pull request comment allows (${limit} characters). \`--format json\` has all of it._\n`;
+  const cut = text.lastIndexOf("\n", limit - note.length);
+  return `${text.slice(0, Math.max(cut, 0))}\n${note}`;
+}
+
+/** The report's title, summary table and changes since the base. */
+function reportHead(review: Review): string[] {
   const { summary } = review;
   const verdict = review.result === "pass" ? "**PASS**" : "**FAIL**";
   const lines = [
@@ -353,6 +406,5 @@ export function renderMarkdown(review: Review): string {
     "",
   ];
   if (review.diff) lines.push(...diffSection(review.diff));
-  for (const s of review.stacks) lines.push(...stackSection(s));
-  return `${lines.join("\n").trimEnd()}\n`;
+  return lines;
 }

@@ -556,3 +556,149 @@ describe("AWS role permissions in the IAM table", () => {
     expect(md).not.toContain("No IAM grants.");
   });
 });
+
+describe("the Markdown report within a comment's length", () => {
+  const review = buildReview("out", insecure, evaluate(insecure));
+  const full = renderMarkdown(review, Number.MAX_SAFE_INTEGER);
+  const sizes = insecure.map((s) => ({
+    name: s.name,
+    size: (/<details>[\s\S]*?<\/details>/.exec(
+      full.slice(full.indexOf(`## Stack \`${s.name}\``)),
+    ) ?? [""])[0].length,
+  }));
+  const largest = [...sizes].sort((a, b) => b.size - a.size)[0].name;
+
+  it("is the whole report when it fits", () => {
+    expect(renderMarkdown(review)).toBe(full);
+    expect(full).not.toContain("Left out so that");
+  });
+
+  it("leaves out the largest inventories first, keeping every finding and saying how to see them", () => {
+    const limit = full.length - 10;
+    const text = renderMarkdown(review, limit);
+    expect(text.length).toBeLessThanOrEqual(limit);
+    expect(text.match(/Left out so that the report fits/g)).toHaveLength(1);
+    expect(text).toContain(`\`npm run review -- out --stack ${largest}\` prints it`);
+    for (const f of review.stacks.flatMap((s) => s.findings.filter((x) => !x.suppressed))) {
+      expect(text).toContain(f.ruleId);
+    }
+    // The summary of the left-out inventory stays.
+    expect(text).toContain(`<summary>Inventory of <code>${largest}</code>:`);
+  });
+
+  it("cuts at a line, with a note, when even the findings do not fit", () => {
+    const text = renderMarkdown(review, 2_000);
+    expect(text.length).toBeLessThanOrEqual(2_000);
+    expect(text.startsWith("# Infrastructure review\n")).toBe(true);
+    expect(text).toMatch(
+      /_The report is cut here: it is longer than a pull request comment allows \(2000 characters\)\. `--format json` has all of it\._\n$/,
+    );
+  });
+});
+
+describe("who AWS resource policies and trust policies let in", () => {
+  const stack = stackOf({
+    "aws_iam_role.task": {
+      name: "shop-task",
+      assume_role_policy: "${data.aws_iam_policy_document.trust.json}",
+    },
+    "data.aws_iam_policy_document.trust": {
+      statement: [
+        {
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+        },
+      ],
+    },
+    "aws_s3_bucket.site": { bucket: "shop-site" },
+    "aws_s3_bucket_policy.site": {
+      bucket: "${aws_s3_bucket.site.id}",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::shop-site/*" },
+          {
+            Effect: "Allow",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::shop-site/*",
+          },
+        ],
+      }),
+    },
+    "aws_kms_key.db": {
+      description: "key of shop-db",
+      policy: "${data.aws_iam_policy_document.key.json}",
+    },
+    "aws_kms_alias.db": { name: "alias/shop-db", target_key_id: "${aws_kms_key.db.key_id}" },
+    "data.aws_iam_policy_document.key": {
+      statement: [
+        {
+          actions: ["kms:*"],
+          resources: ["*"],
+          principals: [
+            {
+              type: "AWS",
+              identifiers: [
+                "arn:${data.aws_partition.p.partition}:iam::${data.aws_caller_identity.me.account_id}:root",
+              ],
+            },
+          ],
+        },
+        {
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
+          principals: [{ type: "*", identifiers: ["*"] }],
+          condition: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: ["rds.${data.aws_region.r.name}.${data.aws_partition.p.dns_suffix}"],
+            },
+          ],
+        },
+      ],
+    },
+  });
+
+  it("lists each principal of each Allow statement, on the resource, as authoritative rows", () => {
+    expect(
+      iamTable(stack).map(({ member, role, on, condition, authoritative }) => ({
+        member,
+        role,
+        on,
+        condition,
+        authoritative,
+      })),
+    ).toEqual([
+      {
+        member: "Service ecs-tasks.amazonaws.com",
+        role: "sts:AssumeRole",
+        on: "role shop-task",
+        condition: undefined,
+        authoritative: true,
+      },
+      {
+        member: "Service cloudfront.amazonaws.com",
+        role: "s3:GetObject",
+        on: "arn:aws:s3:::shop-site/*",
+        condition: undefined,
+        authoritative: true,
+      },
+      {
+        member: "AWS arn:aws:iam::(this account):root",
+        role: "kms:*",
+        on: "KMS key alias/shop-db",
+        condition: undefined,
+        authoritative: true,
+      },
+      {
+        member: "any principal (*)",
+        role: "kms:Decrypt",
+        on: "KMS key alias/shop-db",
+        condition: "StringEquals kms:ViaService = rds.(this region).amazonaws.com",
+        authoritative: true,
+      },
+    ]);
+  });
+});
