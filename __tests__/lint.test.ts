@@ -210,6 +210,28 @@ describe("the CI workflow", () => {
     expect(runs("test")).toEqual(expect.arrayContaining([".ci/run", "npm run synth"]));
   });
 
+  it("keeps the static checks' caches where npm ci leaves them, and restores them in CI", () => {
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const cached = ["typecheck", "lint", "format:check"].map((name) => scripts[name]).join(" ");
+    // Every cache the checks write is under .cache/ (npm ci empties node_modules, not this).
+    const locations = [
+      ...cached.matchAll(/--(?:tsBuildInfoFile|cache-location|cache) (?!-)(\S+)/g),
+    ].map((m) => m[1]);
+    expect(locations).toHaveLength(4);
+    for (const location of locations) expect(location).toMatch(/^\.cache\//);
+    expect(fs.readFileSync(path.join(root, ".gitignore"), "utf8")).toMatch(/^\.cache\/$/m);
+    const steps = workflow.jobs.test.steps as { uses?: string; with?: { path?: string } }[];
+    const restore = steps.findIndex(
+      (s) => s.uses === "actions/cache@v4" && s.with?.path === ".cache",
+    );
+    expect(restore).toBeGreaterThanOrEqual(0);
+    expect(restore).toBeLessThan(runs("test").indexOf(".ci/run"));
+  });
+
   it("reviews audit/ against the target branch, comments the report and uploads SARIF", () => {
     const review = runs("review").join("\n");
     expect(review).toMatch(
