@@ -229,11 +229,10 @@ function diffSection(diff: ReviewDiff): string[] {
 }
 
 /**
- * One stack: its open findings in view, everything else (exposure, IAM, data protection, network,
- * suppressions, resources) in a collapsed `<details>` block, so the report of many stacks fits a
- * pull request comment and a reviewer sees what needs action first.
+ * A stack's heading and open findings, always in view; everything else (exposure, IAM, data
+ * protection, network, suppressions, resources) is in its collapsed inventory
+ * ({@link stackInventory}), so a reviewer sees what needs action first.
  */
-/** A stack's heading and open findings: always in the report. */
 function stackHead(s: StackReview): string[] {
   const open = s.findings.filter((f) => f.suppressed === undefined);
   return [`## Stack \`${s.name}\``, "", "### Findings", "", findingsTable(open), ""];

@@ -394,6 +394,15 @@ describe("EksCluster", () => {
     expect(() => cluster.serviceAccountRole(ns, name)).toThrow(message);
   });
 
+  it("refuses a second service account whose role would have the first one's name", () => {
+    const { cluster } = setup();
+    const first = cluster.serviceAccountRole("a-b", "c");
+    expect(cluster.serviceAccountRole("a-b", "c")).toBe(first);
+    expect(() => cluster.serviceAccountRole("a", "b-c")).toThrow(
+      /serviceAccountRole\(namespace, name\) = "a\/b-c" makes the role name test-dev-eks-a-b-c, which a-b\/c has already/,
+    );
+  });
+
   it("configures a Kubernetes provider with exec auth, not a token", () => {
     const { stack, cluster } = setup();
     const config = cluster.kubernetesProviderConfig();

@@ -213,6 +213,14 @@ describe("an IRSA role for a service account of an EKS cluster another stack mad
     expect(() => build(namespace, name)).toThrow(message);
   });
 
+  it("never hands one service account's role to another whose role name is the same", () => {
+    const { access } = build("a-b", "c");
+    expect(() => eksServiceAccountRole(access.eks!, "a", "b-c")).toThrow(ValidationError);
+    expect(() => eksServiceAccountRole(access.eks!, "a", "b-c")).toThrow(
+      /eksServiceAccountRole\(namespace, name\) = "a\/b-c" makes the role name production-cluster-a-b-c, which a-b\/c has already/,
+    );
+  });
+
   it("is not offered for a GKE cluster: there is no AWS identity to give", () => {
     const stack = testStack();
     const access = configureKubernetesAccess(stack, {

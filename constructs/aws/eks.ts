@@ -225,7 +225,6 @@ export class EksCluster extends Construct {
   private readonly name: string;
   private readonly vpc: IVpc;
   private readonly groups: EksNodeGroupResult[] = [];
-  private readonly serviceAccounts = new Map<string, IamRole>();
   private nodeRoleValue?: IamRole;
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
@@ -554,7 +553,7 @@ export class EksCluster extends Construct {
    * service account with `eks.amazonaws.com/role-arn: <roleArn>`. The same pair returns the same role.
    */
   serviceAccountRole(namespace: string, name: string): IamRole {
-    return serviceAccountRoleIn(this, "serviceAccountRole", this.serviceAccounts, {
+    return serviceAccountRoleIn(this, "serviceAccountRole", {
       clusterName: this.name,
       oidcProviderArn: this.oidcProvider.arn,
       issuerUrl: this.oidcIssuerUrl,
@@ -731,8 +730,6 @@ export function eksKubernetesProvider(
   return { provider, awsProvider, cluster };
 }
 
-const EXISTING_SERVICE_ACCOUNT_ROLES = new WeakMap<DataAwsEksCluster, Map<string, IamRole>>();
-
 /**
  * An IAM role for the Kubernetes service account `namespace/name` (IRSA) of a cluster another
  * stack made, read through {@link eksKubernetesProvider}: the cluster's OIDC provider is looked up
@@ -746,20 +743,15 @@ export function eksServiceAccountRole(
   name: string,
 ): IamRole {
   const holder = access.cluster.node.scope as Construct;
-  let roles = EXISTING_SERVICE_ACCOUNT_ROLES.get(access.cluster);
-  if (roles === undefined) {
-    roles = new Map();
-    EXISTING_SERVICE_ACCOUNT_ROLES.set(access.cluster, roles);
-  }
   const issuerUrl = access.cluster.identity.get(0).oidc.get(0).issuer;
-  const lookUp = () =>
+  // One lookup per cluster, however many roles.
+  const oidc =
+    (holder.node.tryFindChild("oidc") as DataAwsIamOpenidConnectProvider | undefined) ??
     new DataAwsIamOpenidConnectProvider(holder, "oidc", {
       url: issuerUrl,
       provider: access.awsProvider,
     });
-  const oidc =
-    (holder.node.tryFindChild("oidc") as DataAwsIamOpenidConnectProvider | undefined) ?? lookUp();
-  return serviceAccountRoleIn(holder, "eksServiceAccountRole", roles, {
+  return serviceAccountRoleIn(holder, "eksServiceAccountRole", {
     // The name it was read by (a literal), not the data source's attribute (known at plan).
     clusterName: access.cluster.nameInput ?? access.cluster.name,
     oidcProviderArn: oidc.arn,
@@ -769,11 +761,13 @@ export function eksServiceAccountRole(
   });
 }
 
-/** The IRSA role of one service account, made once per cluster and `namespace/name`. */
+/**
+ * The IRSA role of one service account, made once per cluster and `namespace/name`: a second call
+ * finds the role the first made under `scope`.
+ */
 function serviceAccountRoleIn(
   scope: Construct,
   p: string,
-  known: Map<string, IamRole>,
   target: {
     readonly clusterName: string;
     readonly oidcProviderArn: string;
@@ -802,9 +796,21 @@ function serviceAccountRoleIn(
     );
   }
   const key = `${namespace}/${name}`;
-  const existing = known.get(key);
-  if (existing !== undefined) return existing;
+  const id = `irsa-${namespace}-${name}`;
   const roleName = `${clusterName}-${namespace}-${name}`;
+  const existing = scope.node.tryFindChild(id);
+  if (existing instanceof IamRole) {
+    const made = SERVICE_ACCOUNT_OF.get(existing);
+    if (made === key) return existing;
+    // `a-b/c` and `a/b-c` name the same role: never hand one account's role to the other.
+    invalid(
+      scope,
+      `${p}(namespace, name)`,
+      key,
+      `makes the role name ${roleName}, which ${made ?? "another role"} has already`,
+      "rename the namespace or the service account so that the two differ after joining with '-'",
+    );
+  }
   if (roleName.length > 64) {
     invalid(
       scope,
@@ -817,13 +823,16 @@ function serviceAccountRoleIn(
   const subject = `system:serviceaccount:${namespace}:${name}`;
   // The issuer is known only at apply time: the condition keys hold its reference.
   const issuer = Fn.replace(target.issuerUrl, "https://", "");
-  const role = new IamRole(scope, `irsa-${namespace}-${name}`, {
+  const role = new IamRole(scope, id, {
     name: roleName,
     description: `Kubernetes service account ${key} of EKS cluster ${clusterName}`,
     assumedBy: FederatedPrincipal(target.oidcProviderArn, {
       StringEquals: { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: "sts.amazonaws.com" },
     }),
   });
-  known.set(key, role);
+  SERVICE_ACCOUNT_OF.set(role, key);
   return role;
 }
+
+/** The `namespace/name` each IRSA role was made for. */
+const SERVICE_ACCOUNT_OF = new WeakMap<IamRole, string>();
