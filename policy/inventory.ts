@@ -418,24 +418,29 @@ function grantTarget(r: Resource, stack: SynthStack): string {
   return key ? `${kind} ${display(r.config[key], stack)}` : kind;
 }
 
+/** A condition as the table shows it: at most 160 characters. */
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
 /** An IAM condition for the table: `title: expression`, expressions made readable. */
 function conditionText(condition: Json): string {
   const expression = readable(condition.expression);
   const title = typeof condition.title === "string" ? condition.title : "";
-  const text = title && expression ? `${title}: ${expression}` : title || expression || "(empty)";
-  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+  return clip(title && expression ? `${title}: ${expression}` : title || expression || "(empty)");
 }
 
 /** A statement's conditions for the table: `StringEquals aws:SourceArn = x`. */
 function awsConditionText(conditions: unknown, stack: SynthStack): string | undefined {
   if (!Array.isArray(conditions) || conditions.length === 0) return undefined;
-  const text = conditions
-    .map(
-      (c: Json) =>
-        `${readable(c.test)} ${awsDisplay(c.variable, stack)} = ${awsDisplay(c.values, stack)}`,
-    )
-    .join("; ");
-  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+  return clip(
+    conditions
+      .map(
+        (c: Json) =>
+          `${readable(c.test)} ${awsDisplay(c.variable, stack)} = ${awsDisplay(c.values, stack)}`,
+      )
+      .join("; "),
+  );
 }
 
 /** A JSON policy's `Principal` (`"*"` or `{ Service: [...] }`) in the data source's form. */
@@ -502,6 +507,34 @@ function awsStatements(policy: unknown, stack: SynthStack): Json[] {
   }
 }
 
+/** One Allow statement of an AWS policy, as the table shows it. */
+interface AllowStatement {
+  readonly statement: Json;
+  /** Its actions, joined: the table's Role column. */
+  readonly actions: string;
+  /** The resources it names, as written. */
+  readonly resources: readonly unknown[];
+  readonly condition?: string;
+}
+
+/** The Allow statements of a policy argument; Deny statements grant nothing and are left out. */
+function allowStatements(policy: unknown, stack: SynthStack): AllowStatement[] {
+  const list = (value: unknown) => [value].flat().filter((x) => x !== undefined);
+  return awsStatements(policy, stack)
+    .filter((st) => st.effect === undefined || st.effect === "Allow")
+    .map((st) => {
+      const condition = awsConditionText(st.condition, stack);
+      return {
+        statement: st,
+        actions: list(st.actions)
+          .map((a) => awsDisplay(a, stack))
+          .join(", "),
+        resources: list(st.resources),
+        ...(condition ? { condition } : {}),
+      };
+    });
+}
+
 /**
  * What an AWS IAM role may do, as grant rows: each Allow statement of an inline role policy
  * (`aws_iam_role_policy`: its actions on its resources) and each managed policy attached to the
@@ -520,23 +553,13 @@ function awsGrantRows(r: Resource, stack: SynthStack): Omit<GrantRow, "stack" | 
       },
     ];
   }
-  return awsStatements(r.config.policy, stack)
-    .filter((st) => st.effect === undefined || st.effect === "Allow")
-    .map((st) => {
-      const actions = [st.actions].flat().filter((a) => a !== undefined);
-      const condition = awsConditionText(st.condition, stack);
-      return {
-        member,
-        role: actions.map((a) => awsDisplay(a, stack)).join(", "),
-        on:
-          awsDisplay(
-            [st.resources].flat().filter((x) => x !== undefined),
-            stack,
-          ) || "*",
-        authoritative: false,
-        ...(condition ? { condition } : {}),
-      };
-    });
+  return allowStatements(r.config.policy, stack).map((st) => ({
+    member,
+    role: st.actions,
+    on: awsDisplay(st.resources, stack) || "*",
+    authoritative: false,
+    ...(st.condition ? { condition: st.condition } : {}),
+  }));
 }
 
 const AWS_ROLE_GRANTS = new Set(["aws_iam_role_policy", "aws_iam_role_policy_attachment"]);
@@ -586,20 +609,20 @@ function awsResourcePolicyRows(
 ): Omit<GrantRow, "stack" | "address">[] {
   const kind = AWS_RESOURCE_POLICIES[r.type];
   const target = kind.on(r, stack);
-  return awsStatements(r.config[kind.policy], stack)
-    .filter((st) => st.effect === undefined || st.effect === "Allow")
-    .flatMap((st) => {
-      const actions = [st.actions].flat().filter((a) => a !== undefined);
-      const resources = [st.resources].flat().filter((x) => x !== undefined && x !== "*");
-      const condition = awsConditionText(st.condition, stack);
-      return principalsOf(st, stack).map((member) => ({
-        member,
-        role: actions.map((a) => awsDisplay(a, stack)).join(", "),
-        on: resources.length === 0 ? target : awsDisplay(resources, stack),
-        authoritative: true,
-        ...(condition ? { condition } : {}),
-      }));
-    });
+  return allowStatements(r.config[kind.policy], stack).flatMap((st) =>
+    principalsOf(st.statement, stack).map((member) => ({
+      member,
+      role: st.actions,
+      // `*` in a resource's own policy is that resource.
+      on:
+        awsDisplay(
+          st.resources.filter((x) => x !== "*"),
+          stack,
+        ) || target,
+      authoritative: true,
+      ...(st.condition ? { condition: st.condition } : {}),
+    })),
+  );
 }
 
 export function iamTable(stack: SynthStack): GrantRow[] {
