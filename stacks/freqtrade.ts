@@ -16,6 +16,8 @@ import { s3Backend } from "./aws-state.config";
 
 /** The port the Freqtrade API server listens on. */
 export const API_PORT = 8080;
+/** The API's Deployment, its `app` label and its ServiceAccount (the Workload names it so). */
+const API_NAME = "freqtrade-app";
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
 /** Redis's port. */
@@ -60,7 +62,7 @@ export class FreqtradeStack extends PlatformStack {
     this.backupWriter =
       access.eks === undefined
         ? undefined
-        : eksServiceAccountRole(access.eks, namespaceName, "freqtrade-app");
+        : eksServiceAccountRole(access.eks, namespaceName, API_NAME);
 
     const { api } = config;
     this.namespace = new Namespace(this, "namespace", {
@@ -78,8 +80,8 @@ export class FreqtradeStack extends PlatformStack {
     };
     this.api = new Workload(this, "api", {
       namespace: this.namespace,
-      name: "freqtrade-app",
-      labels: { app: "freqtrade-app" },
+      name: API_NAME,
+      labels: { app: API_NAME },
       image: config.image,
       containerPorts: [
         { port: API_PORT, name: "http" },

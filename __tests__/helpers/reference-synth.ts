@@ -38,7 +38,7 @@ export function synthScript(): string {
  * The environment a shared synth runs in: the test process's own, without the variables that
  * would change what it builds (a settings file, a stack selection, an output directory).
  */
-export function synthEnvironment(outdir: string): NodeJS.ProcessEnv {
+function synthEnvironment(outdir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
@@ -99,18 +99,4 @@ export function referenceSynth(): ReferenceSynth {
   fs.writeFileSync(`${resultFile}.tmp`, JSON.stringify(result));
   fs.renameSync(`${resultFile}.tmp`, resultFile);
   return (cached = result);
-}
-
-/** Every file below `top`, by path relative to it, as bytes. */
-export function filesBelow(top: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const visit = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) visit(p);
-      else files.set(path.relative(top, p), fs.readFileSync(p));
-    }
-  };
-  visit(top);
-  return files;
 }
