@@ -249,7 +249,7 @@ export function createRegistry(systems: readonly SystemEntry[]): StackRegistry {
     const { examples } = systemNamed(system, "settings:example");
     // A deep copy: the caller may edit it, and the built-in examples are what the reference
     // stacks are built from.
-    return { [system]: structuredClone({ ...examples }) };
+    return { [system]: structuredClone(examples) };
   };
 
   const settingsJsonSchema = (system: string): Record<string, unknown> => {
