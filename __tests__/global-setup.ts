@@ -9,8 +9,9 @@ export const OUTSIDE_TMPDIR_VARIABLE = "PLATFORM_TEST_OUTSIDE_TMPDIR";
 /**
  * A scratch directory for this jest run, named to the workers (they start after this and inherit
  * the environment):
- * - `TMPDIR` points into it, so every temporary directory of the run (cdktf's `Testing.app()` and
- *   `Testing.synth()` make one per call and never remove it: about 12,000 per run) goes with it;
+ * - `TMPDIR` points into it, so every temporary directory of the run goes with it (cdktf's
+ *   `Testing.app()` makes one per app and never removes it; the tests' `testApp()` shares one per
+ *   test file, helpers/app.ts);
  * - the shared reference synth is made there by the first test file that asks for it
  *   (helpers/reference-synth.ts), so a run of one unrelated file pays nothing.
  */

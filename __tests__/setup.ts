@@ -1,3 +1,7 @@
+// First, before cdktf loads: cdktf makes tokens while its own modules load, and each would record
+// its creation stack through the source maps jest installs, a few hundred ms per test file
+// (constructs/core/token-traces.ts). Every stack the tests build skips them anyway.
+import "../constructs/core/token-traces";
 import { setupJest } from "cdktf/lib/testing/adapters/jest";
 
 setupJest();

@@ -1,7 +1,6 @@
-import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
-import { testStack } from "../helpers/synth";
+import { testStack, testApp } from "../helpers/synth";
 import {
   formatValue,
   invalid,
@@ -11,7 +10,7 @@ import {
 
 describe("ValidationError", () => {
   it("names the construct path, the property, the value, the problem and the fix", () => {
-    const scope = new Construct(Testing.app(), "stack");
+    const scope = new Construct(testApp(), "stack");
     const child = new Construct(scope, "network");
     const error = new ValidationError({
       source: child,
@@ -46,7 +45,7 @@ describe("ValidationError", () => {
     ).toBe("config.json");
     expect(
       new ValidationError({
-        source: Testing.app(),
+        source: testApp(),
         property: "a",
         value: 1,
         problem: "p",
@@ -121,7 +120,7 @@ describe("formatValue", () => {
     const circular: Record<string, unknown> = { name: "loop" };
     circular.self = circular;
     expect(formatValue(circular)).not.toContain("[object Object]");
-    expect(formatValue(new Construct(Testing.app(), "thing"))).not.toContain("[object Object]");
+    expect(formatValue(new Construct(testApp(), "thing"))).not.toContain("[object Object]");
   });
 });
 

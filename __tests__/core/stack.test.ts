@@ -7,7 +7,7 @@ import { PlatformStack } from "../../constructs/core/stack";
 import { optOutsOf } from "../../constructs/core/opt-out";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
 import { Bucket } from "../../constructs/gcp/bucket";
-import { findResource, synthJson, testStack } from "../helpers/synth";
+import { findResource, synthJson, testStack, testApp } from "../helpers/synth";
 
 const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
 
@@ -113,7 +113,7 @@ describe("PlatformStack.of", () => {
   });
 
   it("rejects a construct outside a PlatformStack", () => {
-    const app = Testing.app();
+    const app = testApp();
     const loose = new Construct(app, "loose");
     const inPlainStack = new Construct(new TerraformStack(app, "plain"), "thing");
     expect(() => PlatformStack.of(loose)).toThrow(ValidationError);
@@ -128,7 +128,7 @@ describe("two stacks with one id", () => {
   const backend = { kind: "gcs", bucket: "test-state", prefix: "test/dev" } as const;
 
   it("is a ValidationError naming both sources, not cdktf's construct-name error", () => {
-    const app = Testing.app();
+    const app = testApp();
     new PlatformStack(app, {
       system: "shop",
       environment: "prod",
@@ -149,7 +149,7 @@ describe("two stacks with one id", () => {
   });
 
   it("also when another construct took the id", () => {
-    const app = Testing.app();
+    const app = testApp();
     new Construct(app, "shop-prod");
     expect(() => new PlatformStack(app, { system: "shop", environment: "prod", backend })).toThrow(
       /which another construct of the app already defines/,
@@ -157,9 +157,9 @@ describe("two stacks with one id", () => {
   });
 
   it("is fine in separate apps", () => {
-    new PlatformStack(Testing.app(), { system: "shop", environment: "prod", backend });
+    new PlatformStack(testApp(), { system: "shop", environment: "prod", backend });
     expect(
-      new PlatformStack(Testing.app(), { system: "shop", environment: "prod", backend }).node.id,
+      new PlatformStack(testApp(), { system: "shop", environment: "prod", backend }).node.id,
     ).toBe("shop-prod");
   });
 });
@@ -173,7 +173,7 @@ describe("S3 backend (AWS stacks)", () => {
   } as const;
 
   it("writes an encrypted S3 backend with Terraform's own lock file", () => {
-    const stack = new PlatformStack(Testing.app(), {
+    const stack = new PlatformStack(testApp(), {
       system: "shop",
       environment: "prod",
       backend: s3,
@@ -189,7 +189,7 @@ describe("S3 backend (AWS stacks)", () => {
   });
 
   it("takes a KMS key and a DynamoDB lock table instead", () => {
-    const stack = new PlatformStack(Testing.app(), {
+    const stack = new PlatformStack(testApp(), {
       system: "shop",
       environment: "prod",
       backend: {
@@ -214,7 +214,7 @@ describe("S3 backend (AWS stacks)", () => {
   ])("refuses %j", (override, message) => {
     expect(
       () =>
-        new PlatformStack(Testing.app(), {
+        new PlatformStack(testApp(), {
           system: "shop",
           environment: "prod",
           backend: { ...s3, ...override } as never,

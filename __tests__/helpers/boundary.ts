@@ -40,6 +40,7 @@ import { RegionalPlatform } from "../../constructs/gcp/region";
 import { Secret } from "../../constructs/gcp/secrets";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { Vm } from "../../constructs/gcp/vm";
+import { testApp } from "./app";
 
 /**
  * The input boundary's sweep table: for every public construct, a builder and a rich valid props
@@ -51,7 +52,7 @@ import { Vm } from "../../constructs/gcp/vm";
  * loading the reference stacks (and the policy pack) that module imports.
  */
 export function testStack(): PlatformStack {
-  return new PlatformStack(Testing.app(), {
+  return new PlatformStack(testApp(), {
     system: "test",
     environment: "dev",
     backend: { kind: "gcs", bucket: "test-state", prefix: "test/dev" },

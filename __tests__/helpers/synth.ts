@@ -5,10 +5,13 @@ import { ValidationError, ValidationErrors } from "../../constructs/core/errors"
 import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
 import type { Finding, Json } from "../../policy/types";
+import { testApp } from "./app";
+
+export { testApp };
 
 /** A PlatformStack with test defaults, inside a fresh test app. */
 export function testStack(props: Partial<PlatformStackProps> = {}): PlatformStack {
-  const app: App = Testing.app();
+  const app: App = testApp();
   return new PlatformStack(app, {
     system: "test",
     environment: "dev",

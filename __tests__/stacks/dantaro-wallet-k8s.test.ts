@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings, referenceStackNames } from "../../stacks";
 import { DantaroWalletK8sStack } from "../../stacks/dantaro-wallet-k8s";
@@ -9,6 +8,7 @@ import {
   synthJson,
   validationErrorsOf,
   openFindings,
+  testApp,
 } from "../helpers/synth";
 
 const example = DANTARO_WALLET_EXAMPLES.prod as Record<string, unknown>;
@@ -18,7 +18,7 @@ function build(
   overrides: Record<string, unknown> = {},
   k8s: Record<string, unknown> = {},
 ): DantaroWalletK8sStack {
-  return new DantaroWalletK8sStack(Testing.app(), {
+  return new DantaroWalletK8sStack(testApp(), {
     ...example,
     ...overrides,
     kubernetes: { ...exampleK8s, ...k8s },
@@ -281,7 +281,7 @@ describe("dantaro-wallet-prod-k8s policy review", () => {
 describe("dantaro-wallet-prod-k8s settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new DantaroWalletK8sStack(Testing.app(), settings, "settings.json dantaro-wallet.prod"),
+      () => new DantaroWalletK8sStack(testApp(), settings, "settings.json dantaro-wallet.prod"),
     );
 
   it("round-trips the example settings of the registry", () => {
@@ -289,7 +289,7 @@ describe("dantaro-wallet-prod-k8s settings", () => {
       "dantaro-wallet": DANTARO_WALLET_EXAMPLES,
     });
     const again = new DantaroWalletK8sStack(
-      Testing.app(),
+      testApp(),
       JSON.parse(JSON.stringify(exampleSettings("dantaro-wallet")["dantaro-wallet"].prod)),
     );
     expect(synthJson(again)).toEqual(json);

@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { DantaroWalletStack } from "../../stacks/dantaro-wallet";
@@ -9,13 +8,14 @@ import {
   synthJson,
   validationErrorsOf,
   openFindings,
+  testApp,
 } from "../helpers/synth";
 
 const example = DANTARO_WALLET_EXAMPLES.prod as Record<string, unknown>;
 const eksExample = example.eks as Record<string, unknown>;
 
 function build(overrides: Record<string, unknown> = {}): DantaroWalletStack {
-  return new DantaroWalletStack(Testing.app(), { ...example, ...overrides });
+  return new DantaroWalletStack(testApp(), { ...example, ...overrides });
 }
 
 const stack = build();
@@ -161,7 +161,7 @@ describe("dantaro-wallet-prod", () => {
 describe("dantaro-wallet settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new DantaroWalletStack(Testing.app(), settings, "settings.json dantaro-wallet.prod"),
+      () => new DantaroWalletStack(testApp(), settings, "settings.json dantaro-wallet.prod"),
     );
 
   it("round-trips the example settings of the registry", () => {
@@ -169,7 +169,7 @@ describe("dantaro-wallet settings", () => {
       "dantaro-wallet": DANTARO_WALLET_EXAMPLES,
     });
     const again = new DantaroWalletStack(
-      Testing.app(),
+      testApp(),
       JSON.parse(JSON.stringify(exampleSettings("dantaro-wallet")["dantaro-wallet"].prod)),
     );
     expect(synthJson(again)).toEqual(json);

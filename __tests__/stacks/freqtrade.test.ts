@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { FreqtradeStack } from "../../stacks/freqtrade";
@@ -9,6 +8,7 @@ import {
   synthJson,
   validationErrorsOf,
   openFindings,
+  testApp,
 } from "../helpers/synth";
 
 type Environment = "staging" | "production";
@@ -18,7 +18,7 @@ function exampleOf(environment: Environment): Record<string, unknown> {
 }
 
 function build(environment: Environment, overrides: Record<string, unknown> = {}): FreqtradeStack {
-  return new FreqtradeStack(Testing.app(), { ...exampleOf(environment), ...overrides });
+  return new FreqtradeStack(testApp(), { ...exampleOf(environment), ...overrides });
 }
 
 interface Rule {
@@ -390,7 +390,7 @@ describe("freqtrade on GKE", () => {
 describe("freqtrade settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new FreqtradeStack(Testing.app(), settings, "settings.json freqtrade.production"),
+      () => new FreqtradeStack(testApp(), settings, "settings.json freqtrade.production"),
     );
   const production = exampleOf("production");
 
@@ -399,7 +399,7 @@ describe("freqtrade settings", () => {
     (environment) => {
       expect(exampleSettings("freqtrade")).toEqual({ freqtrade: FREQTRADE_EXAMPLES });
       const again = new FreqtradeStack(
-        Testing.app(),
+        testApp(),
         JSON.parse(JSON.stringify(exampleSettings("freqtrade").freqtrade[environment])),
       );
       expect(synthJson(again)).toEqual(synthJson(build(environment)));

@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings, referenceStackNames } from "../../stacks";
 import { SignalFactoryK8sStack } from "../../stacks/signal-factory-k8s";
@@ -10,13 +9,14 @@ import {
   synthWithComments,
   validationErrorsOf,
   openFindings,
+  testApp,
 } from "../helpers/synth";
 
 const example = SIGNAL_FACTORY_EXAMPLES.prod as Record<string, unknown>;
 const exampleK8s = example.kubernetes as Record<string, unknown>;
 
 function build(k8s: Record<string, unknown> = {}): SignalFactoryK8sStack {
-  return new SignalFactoryK8sStack(Testing.app(), {
+  return new SignalFactoryK8sStack(testApp(), {
     ...example,
     kubernetes: { ...exampleK8s, ...k8s },
   });
@@ -222,7 +222,7 @@ describe("signal-factory-prod-k8s policy review", () => {
 describe("signal-factory-prod-k8s settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new SignalFactoryK8sStack(Testing.app(), settings, "settings.json signal-factory.prod"),
+      () => new SignalFactoryK8sStack(testApp(), settings, "settings.json signal-factory.prod"),
     );
 
   it("round-trips the example settings of the registry", () => {
@@ -230,7 +230,7 @@ describe("signal-factory-prod-k8s settings", () => {
       "signal-factory": SIGNAL_FACTORY_EXAMPLES,
     });
     const again = new SignalFactoryK8sStack(
-      Testing.app(),
+      testApp(),
       JSON.parse(JSON.stringify(exampleSettings("signal-factory")["signal-factory"].prod)),
     );
     expect(synthJson(again)).toEqual(json);

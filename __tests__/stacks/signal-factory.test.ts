@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { exampleSettings } from "../../stacks";
 import { SERVICE_DB_USER, SignalFactoryStack } from "../../stacks/signal-factory";
@@ -9,12 +8,13 @@ import {
   synthJson,
   validationErrorsOf,
   openFindings,
+  testApp,
 } from "../helpers/synth";
 
 const example = SIGNAL_FACTORY_EXAMPLES.prod as Record<string, unknown>;
 
 function build(overrides: Record<string, unknown> = {}): SignalFactoryStack {
-  return new SignalFactoryStack(Testing.app(), { ...example, ...overrides });
+  return new SignalFactoryStack(testApp(), { ...example, ...overrides });
 }
 
 const stack = build();
@@ -195,7 +195,7 @@ describe("signal-factory policy review", () => {
 describe("signal-factory settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new SignalFactoryStack(Testing.app(), settings, "settings.json signal-factory.prod"),
+      () => new SignalFactoryStack(testApp(), settings, "settings.json signal-factory.prod"),
     );
 
   it("round-trips the example settings of the registry", () => {
@@ -203,7 +203,7 @@ describe("signal-factory settings", () => {
       "signal-factory": SIGNAL_FACTORY_EXAMPLES,
     });
     const again = new SignalFactoryStack(
-      Testing.app(),
+      testApp(),
       JSON.parse(JSON.stringify(exampleSettings("signal-factory")["signal-factory"].prod)),
     );
     expect(synthJson(again)).toEqual(json);

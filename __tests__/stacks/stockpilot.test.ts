@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, Testing } from "cdktf";
+import { App } from "cdktf";
 import { type ValidationError } from "../../constructs/core/errors";
 import { checkSynthesized, formatPolicyFailure } from "../../policy/engine";
 import { TEMPLATES_DIR } from "../../constructs/core/templates";
@@ -19,6 +19,7 @@ import {
   synthJson,
   type SynthJson,
   validationErrorsOf,
+  testApp,
 } from "../helpers/synth";
 
 const example = STOCKPILOT_EXAMPLES.prod as Record<string, unknown>;
@@ -27,7 +28,7 @@ const IAP = "35.235.240.0/20";
 const ADMIN = "203.0.113.0/24";
 
 function build(overrides: Record<string, unknown> = {}): StockPilotStack {
-  return new StockPilotStack(Testing.app(), { ...example, ...overrides });
+  return new StockPilotStack(testApp(), { ...example, ...overrides });
 }
 
 const stack = build();
@@ -482,7 +483,7 @@ describe("stockpilot outputs", () => {
 describe("stockpilot settings", () => {
   const errorsOf = (settings: unknown): ValidationError[] =>
     validationErrorsOf(
-      () => new StockPilotStack(Testing.app(), settings, "settings.json stockpilot.prod"),
+      () => new StockPilotStack(testApp(), settings, "settings.json stockpilot.prod"),
     );
 
   it("reports every bad field at once, each with its fix", () => {
@@ -538,7 +539,7 @@ describe("stockpilot settings", () => {
 
   it("reports a missing setting by name", () => {
     const rest = Object.fromEntries(Object.entries(example).filter(([k]) => k !== "database"));
-    expect(() => new StockPilotStack(Testing.app(), rest)).toThrow(
+    expect(() => new StockPilotStack(testApp(), rest)).toThrow(
       /stockpilot settings: database = undefined is missing\.\n\s+Fix: give an object/,
     );
   });

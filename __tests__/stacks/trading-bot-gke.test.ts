@@ -1,17 +1,17 @@
-import { Testing, type App } from "cdktf";
+import { type App } from "cdktf";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
 import { addReferenceStacks, referenceStackNames } from "../../stacks";
 import { TradingBotStack } from "../../stacks/trading-bot";
 import { TradingBotGkeStack } from "../../stacks/trading-bot-gke";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
-import { findResource, resourcesOf, synthJson, openFindings } from "../helpers/synth";
+import { findResource, resourcesOf, synthJson, openFindings, testApp } from "../helpers/synth";
 
 type Obj = Record<string, unknown>;
 const example = TRADING_BOT_EXAMPLES.prod as Obj;
 const exampleGke = example.gke as Obj;
 
 function build(overrides: Obj = {}, gke: Obj = {}): TradingBotGkeStack {
-  return new TradingBotGkeStack(Testing.app(), {
+  return new TradingBotGkeStack(testApp(), {
     ...example,
     ...overrides,
     gke: { ...exampleGke, ...gke },
@@ -149,7 +149,7 @@ describe("trading-bot-prod-gke", () => {
     });
     expect(pod().service_account_name).toMatch(/kubernetes_service_account_v1\.core-engine/);
     // The account is the main stack's VM account, and the main stack binds this service account.
-    const main = synthJson(new TradingBotStack(Testing.app(), example));
+    const main = synthJson(new TradingBotStack(testApp(), example));
     const vm = findResource(main, "google_service_account", { display_name: "Trading bot VMs" });
     expect(`${vm.account_id as string}@${vm.project as string}.iam.gserviceaccount.com`).toBe(
       email,
@@ -211,7 +211,7 @@ describe("trading-bot gke part", () => {
   const stackIds = (app: App) => app.node.children.map((c) => c.node.id);
 
   it("is built for an environment with a gke section, after its main stack", () => {
-    const app = Testing.app();
+    const app = testApp();
     addReferenceStacks(app, {}, "settings", ["trading-bot-prod", "trading-bot-prod-gke"]);
     expect(stackIds(app)).toEqual(["trading-bot-prod", "trading-bot-prod-gke"]);
   });
@@ -219,7 +219,7 @@ describe("trading-bot gke part", () => {
   it("is absent when the settings have no gke section, and so is the cluster", () => {
     expect(referenceStackNames()).not.toContain("trading-bot-dev-gke");
     expect(referenceStackNames()).not.toContain("trading-bot-staging-gke");
-    const app = Testing.app();
+    const app = testApp();
     addReferenceStacks(app, { "trading-bot": { prod: { ...example, gke: undefined } } });
     const ids = stackIds(app);
     expect(ids).toContain("trading-bot-prod");
@@ -231,7 +231,7 @@ describe("trading-bot gke part", () => {
   it("refuses settings without a gke section, saying what to add", () => {
     let errors: ValidationError[] = [];
     try {
-      new TradingBotGkeStack(Testing.app(), { ...example, gke: undefined }, "settings.json");
+      new TradingBotGkeStack(testApp(), { ...example, gke: undefined }, "settings.json");
     } catch (e) {
       if (e instanceof ValidationErrors) errors = [...e.errors];
       else if (e instanceof ValidationError) errors = [e];

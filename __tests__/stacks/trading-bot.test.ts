@@ -1,16 +1,15 @@
-import { Testing } from "cdktf";
 import { optOutsOf } from "../../constructs/core/opt-out";
 import { TradingBotStack } from "../../stacks/trading-bot";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
-import { resourcesOf, synthJson, type SynthJson } from "../helpers/synth";
+import { resourcesOf, synthJson, type SynthJson, testApp } from "../helpers/synth";
 
 function synthEnv(env: keyof typeof TRADING_BOT_EXAMPLES, override: object = {}): SynthJson {
   const settings = { ...(TRADING_BOT_EXAMPLES[env] as object), ...override };
-  return synthJson(new TradingBotStack(Testing.app(), settings));
+  return synthJson(new TradingBotStack(testApp(), settings));
 }
 
 const configs = (json: SynthJson, type: string) => resourcesOf(json, type).map((r) => r.config);
-const prodStack = new TradingBotStack(Testing.app(), TRADING_BOT_EXAMPLES.prod);
+const prodStack = new TradingBotStack(testApp(), TRADING_BOT_EXAMPLES.prod);
 const prod = synthJson(prodStack);
 
 // Every environment of the system's examples (the inventory snapshots are in inventory.test.ts).
@@ -96,7 +95,7 @@ describe.each(environments)("trading-bot-%s", (env) => {
 
 describe("trading-bot-dev", () => {
   it("releases without an approval, as a recorded opt-out with its reason", () => {
-    const stack = new TradingBotStack(Testing.app(), TRADING_BOT_EXAMPLES.dev);
+    const stack = new TradingBotStack(testApp(), TRADING_BOT_EXAMPLES.dev);
     const triggers = configs(synthJson(stack), "google_cloudbuild_trigger");
     expect(triggers.map((t) => t.approval_config)).toEqual(
       Array(4).fill({ approval_required: false }),
@@ -268,7 +267,7 @@ describe("trading-bot-prod", () => {
         },
       ],
     };
-    expect(() => new TradingBotStack(Testing.app(), bad, "settings.json trading-bot.prod")).toThrow(
+    expect(() => new TradingBotStack(testApp(), bad, "settings.json trading-bot.prod")).toThrow(
       /settings\.json trading-bot\.prod: projectId = "Bad_Project"[\s\S]*regions\[0\]\.region = "us-central"[\s\S]*sshFrom\[0\] = "0\.0\.0\.0\/33"[\s\S]*release = "latest"/,
     );
   });
