@@ -14,6 +14,8 @@ module.exports = {
   globalSetup: "<rootDir>/__tests__/global-setup.ts",
   globalTeardown: "<rootDir>/__tests__/global-teardown.ts",
   reporters: ["default", "<rootDir>/.ci/summary-reporter.js"],
+  // Files marked `@slow` start first on a machine where jest has no timings yet (a fresh clone).
+  testSequencer: "<rootDir>/.ci/test-sequencer.js",
   // Under CI (CI=true) a missing or changed snapshot fails the run instead of being written: Jest's
   // own `--ci` default (ci-info) does that. Do not set `ci` here: Jest 29 drops the key from a
   // config file (it becomes undefined), which would turn CI mode off. __tests__/stacks/

@@ -1,3 +1,4 @@
+/** @slow synthesizes every reference stack again from a copy of the project */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

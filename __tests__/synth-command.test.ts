@@ -1,3 +1,4 @@
+/** @slow runs the cdktf CLI and the app as processes */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

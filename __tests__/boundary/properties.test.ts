@@ -1,3 +1,4 @@
+/** @slow builds and synthesizes stacks for hundreds of generated inputs */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -1,3 +1,4 @@
+/** @slow builds and synthesizes a stack for every input of every construct */
 import {
   AWS_SWEEP_CASES,
   K8S_SWEEP_CASES,

@@ -1,3 +1,4 @@
+/** @slow runs the docs command as a process */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { POLICIES_PAGE, REVIEW_PAGE, rulesMarkdown, SAMPLE_MARKERS } from "../../policy/docs";

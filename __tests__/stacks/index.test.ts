@@ -1,6 +1,7 @@
+/** @slow builds every reference stack several times */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { type App, Testing, TerraformStack } from "cdktf";
+import { type App, TerraformStack } from "cdktf";
 import { z } from "zod";
 import type { PlatformStack } from "../../constructs/core/stack";
 import {
@@ -11,10 +12,10 @@ import {
   referenceSystem,
 } from "../../stacks";
 import { TRADING_BOT_EXAMPLES } from "../../stacks/trading-bot.config";
-import { synthJson } from "../helpers/synth";
+import { synthJson, testApp } from "../helpers/synth";
 
 function stacksOf(overrides = {}, source = "settings.json") {
-  const app = Testing.app();
+  const app = testApp();
   addReferenceStacks(app, overrides, source);
   return app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
 }
@@ -98,7 +99,7 @@ describe("a system's stacks as parts", () => {
     }),
   ]);
   const built = (overrides = {}, only?: string[]) => {
-    const app = Testing.app();
+    const app = testApp();
     registry.addReferenceStacks(app, overrides, "settings.json", only);
     return app.node
       .findAll()

@@ -1,3 +1,4 @@
+/** @slow runs prettier, tsc, eslint and jest in a copy of the project */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -1,3 +1,4 @@
+/** @slow runs the settings commands and a synth as processes */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
