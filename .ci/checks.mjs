@@ -23,6 +23,17 @@ if (checks.length === 0 && live.length === 0) {
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
+// Every Node process of the run (the checks, jest's workers, the processes tests start) gets a
+// 64 MB young generation instead of V8's 16 MB: the run allocates briskly, and with the default
+// the scavenger ran three times as often (201 scavenges instead of 66 in prettier's check). In
+// CPU profiles, garbage collection went from 14% to 9% of jest's time and from 15% to 13% of
+// tsc's (help/performance.md). A NODE_OPTIONS that sets the size itself is left alone.
+const YOUNG_GENERATION = "--max-semi-space-size=64";
+const nodeOptions = process.env.NODE_OPTIONS ?? "";
+if (!nodeOptions.includes("--max-semi-space-size")) {
+  process.env.NODE_OPTIONS = `${nodeOptions} ${YOUNG_GENERATION}`.trim();
+}
+
 function runCheck(script) {
   const started = Date.now();
   return new Promise((resolve) => {
