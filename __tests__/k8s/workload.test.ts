@@ -912,6 +912,18 @@ describe("Workload refusals", () => {
           "serviceAccount.annotations.iam.gke.io/gcp-service-account",
         ],
         [
+          "an annotation key whose prefix has an empty part",
+          { serviceAccount: { annotations: { "example..com/owner": "shop" } } },
+          "serviceAccount.annotations key",
+          /is not an annotation key/,
+        ],
+        [
+          "an annotation key whose prefix part is longer than 63",
+          { serviceAccount: { annotations: { [`${"a".repeat(64)}.example.com/owner`]: "shop" } } },
+          "serviceAccount.annotations key",
+          /is not an annotation key/,
+        ],
+        [
           "an IRSA annotation that is not a role ARN",
           {
             serviceAccount: {

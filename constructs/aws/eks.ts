@@ -19,6 +19,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { coversWholeInternet } from "../../vocabulary/ranges";
 import { parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
+import { isDnsLabel, isDnsSubdomain } from "../core/kubernetes-names";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
@@ -196,8 +197,6 @@ const NODE_GROUP_OPTIONS = z.strictObject({
 }) satisfies PropsSchema<EksNodeGroupOptions>;
 
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * An EKS cluster with a private API endpoint, Kubernetes secrets encrypted with KMS, every
@@ -777,7 +776,7 @@ function serviceAccountRoleIn(
   },
 ): IamRole {
   const { clusterName, namespace, name } = target;
-  if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+  if (!isDnsLabel(namespace)) {
     invalid(
       scope,
       `${p}(namespace)`,
@@ -786,7 +785,7 @@ function serviceAccountRoleIn(
       "use lowercase letters, digits and hyphens, at most 63 (RFC 1123 label)",
     );
   }
-  if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+  if (!isDnsSubdomain(name)) {
     invalid(
       scope,
       `${p}(name)`,

@@ -30,7 +30,7 @@ import {
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { suggestion } from "../core/suggest";
-import { checkDnsLabel, checkDnsSubdomain, checkK8sLabels } from "../k8s/namespace";
+import { checkDnsLabel, checkDnsSubdomain, checkK8sLabels } from "../core/kubernetes-names";
 import type { IGrantable, IServiceAccount } from "./iam";
 import { checkMachineType } from "./machine-types";
 import type { INetwork, ISubnetwork } from "./network";

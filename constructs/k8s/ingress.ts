@@ -10,7 +10,8 @@ import { invalid } from "../core/errors";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
 import { checkedBy, checkProps, optOutSchema, stringOf, type PropsSchema } from "../core/props";
 import type { INamespace } from "./interfaces";
-import { checkDnsLabel, checkDnsSubdomain, isDnsLabel, namespaceOf } from "./namespace";
+import { checkDnsLabel, checkDnsSubdomain, isDnsLabel } from "../core/kubernetes-names";
+import { namespaceOf } from "./namespace";
 
 /** A Service and one of its ports. */
 export interface IngressServiceBackend {

@@ -7,103 +7,11 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { invalid } from "../core/errors";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
+import { checkDnsLabel, checkK8sLabels } from "../core/kubernetes-names";
 import { checkProps, stringMap, stringOf, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import type { INamespace } from "./interfaces";
 import { formatQuantity, parseQuantity } from "./quantity";
-
-// ---------------------------------------------------------------------------------------------
-// Kubernetes names and labels, shared by the Kubernetes constructs.
-// ---------------------------------------------------------------------------------------------
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-/** True for a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters. */
-export function isDnsLabel(value: unknown): value is string {
-  return typeof value === "string" && value.length <= 63 && DNS_LABEL.test(value);
-}
-
-/** True for a DNS-1123 subdomain: dot-separated DNS-1123 labels, at most 253 characters. */
-export function isDnsSubdomain(value: unknown): value is string {
-  return (
-    typeof value === "string" &&
-    value.length >= 1 &&
-    value.length <= 253 &&
-    value.split(".").every((label) => isDnsLabel(label))
-  );
-}
-
-/** Checks a Kubernetes object name that must be a DNS-1123 label (namespaces, services). */
-export function checkDnsLabel(scope: Construct, property: string, value: unknown): string {
-  if (!isDnsLabel(value)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not a DNS-1123 label",
-      "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
-    );
-  }
-  return value;
-}
-
-/** Checks a Kubernetes object name that must be a DNS-1123 subdomain (ingresses, secrets). */
-export function checkDnsSubdomain(scope: Construct, property: string, value: unknown): string {
-  if (!isDnsSubdomain(value)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not a DNS-1123 subdomain",
-      "use at most 253 characters of lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit",
-    );
-  }
-  return value;
-}
-
-/**
- * Checks a map of Kubernetes labels: keys are `[prefix/]name` (a DNS-1123 subdomain prefix, a
- * name of at most 63 letters, digits, `-`, `_` and `.`), values empty or a name of at most 63.
- */
-export function checkK8sLabels(
-  scope: Construct,
-  property: string,
-  labels: Readonly<Record<string, string>>,
-): Readonly<Record<string, string>> {
-  for (const [key, value] of Object.entries(labels)) {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash < 0 ? undefined : key.slice(0, slash);
-    const name = slash < 0 ? key : key.slice(slash + 1);
-    if (
-      (prefix !== undefined && !isDnsSubdomain(prefix)) ||
-      name.length > 63 ||
-      !LABEL_NAME.test(name)
-    ) {
-      invalid(
-        scope,
-        `${property} key`,
-        key,
-        "is not a Kubernetes label key",
-        "write [prefix/]name: an optional DNS subdomain prefix and a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-      );
-    }
-    if (
-      typeof value !== "string" ||
-      value.length > 63 ||
-      (value !== "" && !LABEL_NAME.test(value))
-    ) {
-      invalid(
-        scope,
-        `${property}.${key}`,
-        value,
-        "is not a Kubernetes label value",
-        "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (or an empty value)",
-      );
-    }
-  }
-  return labels;
-}
 
 /**
  * The namespace a construct is placed in, from a name or an {@link INamespace} (a `Namespace`

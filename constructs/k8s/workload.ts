@@ -36,7 +36,8 @@ import { PlatformStack } from "../core/stack";
 import { TOKEN_MARKER } from "../core/terraform-text";
 import { parseImageReference } from "../gcp/image-reference";
 import type { INamespace, IWorkload, WorkloadPort } from "./interfaces";
-import { checkDnsSubdomain, checkK8sLabels, namespaceOf } from "./namespace";
+import { checkDnsSubdomain, checkK8sLabels, isQualifiedName } from "../core/kubernetes-names";
+import { namespaceOf } from "./namespace";
 import { millicores, parseQuantity } from "./quantity";
 
 // ---------------------------------------------------------------------------------------------
@@ -1255,13 +1256,7 @@ export class Workload extends Construct implements IWorkload {
     annotations: Readonly<Record<string, string>>,
   ): Record<string, string> | undefined {
     for (const [key, value] of Object.entries(annotations)) {
-      const slash = key.lastIndexOf("/");
-      const name = slash < 0 ? key : key.slice(slash + 1);
-      if (
-        (slash >= 0 && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(key.slice(0, slash))) ||
-        name.length > 63 ||
-        !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name)
-      ) {
+      if (!isQualifiedName(key)) {
         invalid(
           this,
           `${property} key`,
