@@ -12,6 +12,26 @@ export * from "./secrets";
 /** The shortest reason accepted for an opt-out or a suppression; "ok" or "temp" says nothing. */
 export const MIN_REASON_LENGTH = 20;
 
+/**
+ * PostgreSQL's message severity levels, from the most verbose to the least, as the server log
+ * settings order them (`log_min_messages`, `log_min_error_statement`): a setting logs its level
+ * and every level after it.
+ */
+export const POSTGRES_MESSAGE_LEVELS: readonly string[] = [
+  "debug5",
+  "debug4",
+  "debug3",
+  "debug2",
+  "debug1",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "log",
+  "fatal",
+  "panic",
+];
+
 /** GCP basic roles: they grant almost everything in a project. */
 export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer"];
 

@@ -3,7 +3,8 @@
  * RDS adds and what it manages itself, the defaults every RdsPostgres instance gets, and which
  * parameters take effect only after a reboot. Data for `constructs/aws/rds.ts`.
  */
-import { type FlagSpec, type PostgresEngine } from "../core/postgres-settings";
+import { POSTGRES_MESSAGE_LEVELS } from "../../vocabulary";
+import type { FlagSpec, PostgresEngine } from "../core/postgres-settings";
 
 const bool: FlagSpec = { type: "bool" };
 
@@ -17,16 +18,7 @@ export const RDS_PARAMETERS: Readonly<Record<string, FlagSpec>> = {
   "rds.allowed_extensions": { type: "string" },
   "rds.force_autovacuum_logging_level": {
     type: "enum",
-    enumValues: [
-      "disabled",
-      "debug5",
-      "debug4",
-      "debug3",
-      "debug2",
-      "debug1",
-      "info",
-      "notice",
-    ].concat(["warning", "error", "log", "fatal", "panic"]),
+    enumValues: ["disabled", ...POSTGRES_MESSAGE_LEVELS],
   },
   "rds.log_retention_period": { type: "integer", min: 1440, max: 10080, unit: "min" },
   "rds.logical_replication": bool,

@@ -13,7 +13,7 @@ import {
   violation,
   worldRanges,
 } from "../../values";
-import { OPT_OUT_IDS } from "../../../vocabulary";
+import { OPT_OUT_IDS, POSTGRES_MESSAGE_LEVELS } from "../../../vocabulary";
 import { SQL } from "./resources";
 
 const isReplica = (c: Json): boolean => c.master_instance_name !== undefined;
@@ -34,17 +34,11 @@ function pgFlag(name: string, wanted: string, ok: (value: string) => boolean) {
   };
 }
 
-const PG_ERROR_LEVELS = [
-  "debug5",
-  "debug4",
-  "debug3",
-  "debug2",
-  "debug1",
-  "info",
-  "notice",
-  "warning",
-  "error",
-];
+/** `log_min_error_statement` at `error` or a more verbose level logs every failing statement. */
+const PG_ERROR_LEVELS = POSTGRES_MESSAGE_LEVELS.slice(
+  0,
+  POSTGRES_MESSAGE_LEVELS.indexOf("error") + 1,
+);
 
 export const sqlRules: Rule[] = [
   {
