@@ -41,11 +41,12 @@ function copyProject(dir: string): void {
 }
 
 /**
- * The type errors of `files` (relative to `dir`) and of the project files that import one of them,
- * under the project's tsconfig, as `file:line: message`. Their bodies are checked; the rest of the
- * program is read for the types they use, and its own bodies are the project typecheck's work
- * (`npm run typecheck`). Checking every file of the program again, as `tsc -p` does, cost three
- * times the CPU, and the project's files are unchanged in the copy but for the registry.
+ * The type errors of `files` (relative to `dir`) and of the project's files that import one of
+ * them (the registry's users: main.ts, the settings command, the tests), under the project's
+ * tsconfig, as `file:line: message`. Their bodies are checked; the rest of the program is read for
+ * the types they use, and its own bodies are the project typecheck's work (`npm run typecheck`).
+ * Checking every file of the program again, as `tsc -p` does, cost three times the CPU, and the
+ * project's files are unchanged in the copy but for the registry.
  */
 function typeErrors(dir: string, files: readonly string[]): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(
@@ -60,17 +61,15 @@ function typeErrors(dir: string, files: readonly string[]): string[] {
   );
   if (!config) throw new Error(`${dir}/tsconfig.json cannot be read`);
   const changed = new Set(files.map((file) => path.join(dir, file)));
-  const program = ts.createProgram({ rootNames: [...changed], options: config.options });
-  const ours = program
-    .getSourceFiles()
-    .filter((file) => !file.fileName.includes("/node_modules/") && !file.isDeclarationFile);
-  const importsChanged = (file: ts.SourceFile) =>
-    ts.preProcessFile(file.text).importedFiles.some(({ fileName }) => {
-      const resolved = ts.resolveModuleName(fileName, file.fileName, config.options, ts.sys);
+  const importsChanged = (file: string) =>
+    ts.preProcessFile(fs.readFileSync(file, "utf8")).importedFiles.some(({ fileName }) => {
+      const resolved = ts.resolveModuleName(fileName, file, config.options, ts.sys);
       const target = resolved.resolvedModule?.resolvedFileName;
       return target !== undefined && changed.has(path.resolve(target));
     });
-  const checked = ours.filter((file) => changed.has(file.fileName) || importsChanged(file));
+  const roots = new Set([...changed, ...config.fileNames.filter((file) => importsChanged(file))]);
+  const program = ts.createProgram({ rootNames: [...roots], options: config.options });
+  const checked = [...roots].map((file) => program.getSourceFile(file)!);
   const diagnostics = [
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
