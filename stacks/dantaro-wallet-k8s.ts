@@ -6,7 +6,7 @@ import { Ingress } from "../constructs/k8s/ingress";
 import { Namespace } from "../constructs/k8s/namespace";
 import { Workload, type SecretKeyRef } from "../constructs/k8s/workload";
 import { dantaroWalletConfigSchema, type DantaroWalletConfig } from "./dantaro-wallet.config";
-import { configureKubernetesProvider } from "./kubernetes-access";
+import { configureKubernetesAccess } from "./kubernetes-access";
 import { s3Backend } from "./aws-state.config";
 
 /** The backend's container port. */
@@ -51,7 +51,7 @@ export class DantaroWalletK8sStack extends PlatformStack {
     });
     this.config = config;
     // The cluster the AWS stack of this environment names `<namePrefix>-eks`.
-    configureKubernetesProvider(this, {
+    configureKubernetesAccess(this, {
       kind: "eks",
       region: config.region,
       name: `${config.namePrefix}-eks`,

@@ -9,6 +9,13 @@ import { eksKubernetesProvider, type EksKubernetesAccess } from "../constructs/a
 import { gkeKubernetesProvider } from "../constructs/gcp/gke";
 import { clusterReferenceSchema, type ClusterReference } from "./kubernetes-access.config";
 
+/** What {@link configureKubernetesAccess} configured: the provider, and the EKS cluster it read. */
+export interface KubernetesAccess {
+  readonly provider: KubernetesProvider;
+  /** For an EKS cluster: what IRSA roles are made from (`eksServiceAccountRole`). */
+  readonly eks?: EksKubernetesAccess;
+}
+
 /**
  * Configures the stack's Kubernetes provider for the cluster a reference names, through data
  * sources only: for GKE, `gkeKubernetesProvider` (the cluster and the caller's OAuth token, read
@@ -17,24 +24,9 @@ import { clusterReferenceSchema, type ClusterReference } from "./kubernetes-acce
  * exec authentication with `aws eks get-token`). Both providers are aliased, so they never clash
  * with a provider the stack configures for its own resources. The reference's fields are checked
  * again by the constructs (catalogued regions and zones, name rules).
- * @returns the (default, unaliased) Kubernetes provider every Kubernetes resource of the stack uses
+ * @returns the (default, unaliased) Kubernetes provider every Kubernetes resource of the stack uses,
+ *   and for an EKS cluster what IRSA roles are made from (`eksServiceAccountRole`)
  */
-export function configureKubernetesProvider(
-  scope: Construct,
-  reference: ClusterReference,
-  id = "cluster",
-): KubernetesProvider {
-  return configureKubernetesAccess(scope, reference, id).provider;
-}
-
-/** What {@link configureKubernetesAccess} configured: the provider, and the EKS cluster it read. */
-export interface KubernetesAccess {
-  readonly provider: KubernetesProvider;
-  /** For an EKS cluster: what IRSA roles are made from (`eksServiceAccountRole`). */
-  readonly eks?: EksKubernetesAccess;
-}
-
-/** {@link configureKubernetesProvider}, also returning the EKS cluster's data source it read. */
 export function configureKubernetesAccess(
   scope: Construct,
   reference: ClusterReference,

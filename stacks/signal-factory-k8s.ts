@@ -4,7 +4,7 @@ import { invalid } from "../constructs/core/errors";
 import { PlatformStack } from "../constructs/core/stack";
 import { Namespace } from "../constructs/k8s/namespace";
 import { Workload, type WorkloadServiceProps } from "../constructs/k8s/workload";
-import { configureKubernetesProvider } from "./kubernetes-access";
+import { configureKubernetesAccess } from "./kubernetes-access";
 import { signalFactoryConfigSchema, type SignalFactoryConfig } from "./signal-factory.config";
 import { s3Backend } from "./aws-state.config";
 
@@ -46,7 +46,7 @@ export class SignalFactoryK8sStack extends PlatformStack {
       source,
     });
     this.config = config;
-    configureKubernetesProvider(this, k8s.cluster);
+    configureKubernetesAccess(this, k8s.cluster);
 
     // The default quota holds the service at 10 pods plus a rollout's surge (3 more) of
     // 250m / 256Mi each (limits 500m / 512Mi); a LoadBalancer needs its one quota slot.

@@ -5,7 +5,7 @@ import { PlatformStack } from "../constructs/core/stack";
 import { GOOGLE_PRIVATE_APIS_CIDR } from "../constructs/gcp/network";
 import { Namespace } from "../constructs/k8s/namespace";
 import { Workload } from "../constructs/k8s/workload";
-import { configureKubernetesProvider } from "./kubernetes-access";
+import { configureKubernetesAccess } from "./kubernetes-access";
 import {
   CORE_ENGINE,
   GKE_CLUSTER_NAME,
@@ -64,7 +64,7 @@ export class TradingBotGkeStack extends PlatformStack {
     const main = `trading-bot-${config.environment}`;
     const primary = config.regions[0].region;
     // The cluster the main stack names `<prefix>-gke`, regional in the primary region.
-    configureKubernetesProvider(this, {
+    configureKubernetesAccess(this, {
       kind: "gke",
       project: config.projectId,
       location: primary,

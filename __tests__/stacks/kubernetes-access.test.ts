@@ -5,7 +5,6 @@ import { ValidationError } from "../../constructs/core/errors";
 import {
   clusterReferenceSchema,
   configureKubernetesAccess,
-  configureKubernetesProvider,
   type ClusterReference,
 } from "../../stacks/kubernetes-access";
 import { findResource, resourcesOf, synthJson, testStack, type SynthJson } from "../helpers/synth";
@@ -17,7 +16,7 @@ function synthOf(reference: unknown): SynthJson & { provider: Blocks; data: Data
   const stack = testStack({
     backend: { kind: "s3", bucket: "test-state", key: "test/dev", region: "us-east-1" },
   });
-  configureKubernetesProvider(stack, reference as ClusterReference);
+  configureKubernetesAccess(stack, reference as ClusterReference);
   return synthJson(stack) as SynthJson & { provider: Blocks; data: Data };
 }
 

@@ -744,12 +744,14 @@ export function eksServiceAccountRole(
   const holder = access.cluster.node.scope as Construct;
   const issuerUrl = access.cluster.identity.get(0).oidc.get(0).issuer;
   // One lookup per cluster, however many roles.
+  const found = holder.node.tryFindChild("oidc");
   const oidc =
-    (holder.node.tryFindChild("oidc") as DataAwsIamOpenidConnectProvider | undefined) ??
-    new DataAwsIamOpenidConnectProvider(holder, "oidc", {
-      url: issuerUrl,
-      provider: access.awsProvider,
-    });
+    found instanceof DataAwsIamOpenidConnectProvider
+      ? found
+      : new DataAwsIamOpenidConnectProvider(holder, "oidc", {
+          url: issuerUrl,
+          provider: access.awsProvider,
+        });
   return serviceAccountRoleIn(holder, "eksServiceAccountRole", {
     // The name it was read by (a literal), not the data source's attribute (known at plan).
     clusterName: access.cluster.nameInput ?? access.cluster.name,
