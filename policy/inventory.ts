@@ -1,5 +1,5 @@
 import { contextOf, normalizedStack } from "./context";
-import { sgIngress } from "./rules/aws";
+import { policyStatements, sgIngress, type PolicyStatement } from "./rules/aws";
 import { grantsOf } from "./rules/gcp";
 import type { Json, Resource, SynthStack } from "./types";
 import {
@@ -431,27 +431,19 @@ function conditionText(condition: Json): string {
 }
 
 /** A statement's conditions for the table: `StringEquals aws:SourceArn = x`. */
-function awsConditionText(conditions: unknown, stack: SynthStack): string | undefined {
-  if (!Array.isArray(conditions) || conditions.length === 0) return undefined;
+function awsConditionText(
+  conditions: PolicyStatement["conditions"],
+  stack: SynthStack,
+): string | undefined {
+  if (conditions.length === 0) return undefined;
   return clip(
     conditions
       .map(
-        (c: Json) =>
+        (c) =>
           `${readable(c.test)} ${awsDisplay(c.variable, stack)} = ${awsDisplay(c.values, stack)}`,
       )
       .join("; "),
   );
-}
-
-/** A JSON policy's `Principal` (`"*"` or `{ Service: [...] }`) in the data source's form. */
-function jsonPrincipals(principal: unknown): Json[] | undefined {
-  if (principal === undefined) return undefined;
-  if (principal === "*") return [{ type: "*", identifiers: ["*"] }];
-  if (principal === null || typeof principal !== "object") return undefined;
-  return Object.entries(principal as Json).map(([type, ids]) => ({
-    type,
-    identifiers: [ids].flat(),
-  }));
 }
 
 /**
@@ -473,9 +465,8 @@ function awsDisplay(value: unknown, stack: SynthStack): string {
 }
 
 /** Who a statement names: `Service ecs-tasks.amazonaws.com`, `AWS arn:...:root`, `anyone`. */
-function principalsOf(st: Json, stack: SynthStack): string[] {
-  if (!Array.isArray(st.principals)) return [];
-  return (st.principals as Json[]).flatMap((p) =>
+function principalsOf(st: PolicyStatement, stack: SynthStack): string[] {
+  return st.principals.flatMap((p) =>
     [p.identifiers]
       .flat()
       .filter((id) => id !== undefined)
@@ -485,31 +476,9 @@ function principalsOf(st: Json, stack: SynthStack): string[] {
   );
 }
 
-/** The statements of an AWS policy argument: a policy document data source, or literal JSON. */
-function awsStatements(policy: unknown, stack: SynthStack): Json[] {
-  const document = stack.byAddress.get(referenceOf(policy) ?? "");
-  if (document?.type === "aws_iam_policy_document") {
-    return Array.isArray(document.config.statement) ? (document.config.statement as Json[]) : [];
-  }
-  if (typeof policy !== "string") return [];
-  try {
-    const parsed = JSON.parse(policy) as { Statement?: unknown };
-    const list = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-    // The JSON form's keys, in the data source's words.
-    return list.filter(Boolean).map((st: Json) => ({
-      effect: st.Effect,
-      actions: st.Action,
-      resources: st.Resource,
-      principals: jsonPrincipals(st.Principal),
-    }));
-  } catch {
-    return [];
-  }
-}
-
 /** One Allow statement of an AWS policy, as the table shows it. */
 interface AllowStatement {
-  readonly statement: Json;
+  readonly statement: PolicyStatement;
   /** Its actions, joined: the table's Role column. */
   readonly actions: string;
   /** The resources it names, as written. */
@@ -517,13 +486,16 @@ interface AllowStatement {
   readonly condition?: string;
 }
 
-/** The Allow statements of a policy argument; Deny statements grant nothing and are left out. */
+/**
+ * The Allow statements of a policy argument (none when it cannot be read); Deny statements grant
+ * nothing and are left out.
+ */
 function allowStatements(policy: unknown, stack: SynthStack): AllowStatement[] {
   const list = (value: unknown) => [value].flat().filter((x) => x !== undefined);
-  return awsStatements(policy, stack)
-    .filter((st) => st.effect === undefined || st.effect === "Allow")
+  return (policyStatements(policy, contextOf(stack)) ?? [])
+    .filter((st) => st.effect === "Allow")
     .map((st) => {
-      const condition = awsConditionText(st.condition, stack);
+      const condition = awsConditionText(st.conditions, stack);
       return {
         statement: st,
         actions: list(st.actions)

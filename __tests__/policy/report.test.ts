@@ -548,6 +548,31 @@ describe("AWS role permissions in the IAM table", () => {
     ]);
   });
 
+  it("shows the conditions of a literal JSON statement, and leaves out what cannot be read", () => {
+    const literal = stackOf({
+      "aws_iam_role.task": { name: "shop-task" },
+      "aws_iam_role_policy.json": {
+        role: "${aws_iam_role.task.id}",
+        policy: JSON.stringify({
+          Statement: {
+            Effect: "Allow",
+            Action: ["sqs:SendMessage"],
+            Resource: "arn:aws:sqs:q",
+            Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:sns:topic" } },
+          },
+        }),
+      },
+      "aws_iam_role_policy.broken": { role: "${aws_iam_role.task.id}", policy: "{not json" },
+    });
+    expect(iamTable(literal).map(({ role, on, condition }) => ({ role, on, condition }))).toEqual([
+      {
+        role: "sqs:SendMessage",
+        on: "arn:aws:sqs:q",
+        condition: "ArnEquals aws:SourceArn = arn:aws:sns:topic",
+      },
+    ]);
+  });
+
   it("shows them in the report, so a new permission is visible in a review", () => {
     const md = renderMarkdown(buildReview("out", [stack], []));
     expect(md).toContain(

@@ -9,6 +9,7 @@ import {
   flag,
   get,
   includesWorld,
+  isObject,
   isToken,
   NOT_APPLICABLE,
   type PortRange,
@@ -377,12 +378,6 @@ const s3Rules: Rule[] = [
 const ECR = ["aws_ecr_repository"];
 
 /** Whether an IAM principal (`"*"`, `{ AWS: "*" }`, `{ AWS: ["*"] }`) is everyone. */
-const isEveryone = (principal: unknown): boolean =>
-  principal === "*" ||
-  (typeof principal === "object" &&
-    principal !== null &&
-    Object.values(principal).some((v) => strings(v).includes("*")));
-
 /**
  * Condition keys that narrow who the principal is (or where the request comes from). A condition
  * on anything else (`aws:SecureTransport`, `aws:RequestedRegion`, `aws:CurrentTime`, ...) leaves
@@ -423,14 +418,74 @@ export function conditionRestrictsPrincipal(
   });
 }
 
-/** The tests of a JSON policy `Condition` (`{ operator: { key: values } }`). */
-function jsonConditionTests(condition: unknown) {
-  if (typeof condition !== "object" || condition === null) return [];
-  return Object.entries(condition).flatMap(([operator, byKey]) =>
-    typeof byKey === "object" && byKey !== null
-      ? Object.entries(byKey).map(([key, values]) => ({ operator, key, values }))
-      : [],
-  );
+/** One statement of an AWS policy, in the `aws_iam_policy_document` data source's words. */
+export interface PolicyStatement {
+  /** `Allow` or `Deny` (a data source's statement without one is `Allow`). */
+  readonly effect: unknown;
+  readonly actions: unknown;
+  readonly resources: unknown;
+  readonly principals: readonly { readonly type: unknown; readonly identifiers: unknown }[];
+  readonly conditions: readonly {
+    readonly test: unknown;
+    readonly variable: unknown;
+    readonly values: unknown;
+  }[];
+}
+
+/**
+ * The statements of an AWS policy argument, from the `aws_iam_policy_document` data source it
+ * references or from literal JSON (`Principal: "*"` and `{ AWS: [...] }`, `Condition: { test:
+ * { variable: values } }` read as the data source writes them). `undefined` when the policy
+ * cannot be read: another expression, or JSON that does not parse.
+ */
+export function policyStatements(
+  policy: unknown,
+  context: Pick<RuleContext, "resolve">,
+): PolicyStatement[] | undefined {
+  const source = context.resolve(policy);
+  if (source?.type === "aws_iam_policy_document") {
+    return blocks(source.config.statement).map((st) => ({
+      effect: st.effect ?? "Allow",
+      actions: st.actions,
+      resources: st.resources,
+      principals: blocks(st.principals).map((p) => ({ type: p.type, identifiers: p.identifiers })),
+      conditions: blocks(st.condition).map((c) => ({
+        test: c.test,
+        variable: c.variable,
+        values: c.values,
+      })),
+    }));
+  }
+  if (typeof policy !== "string" || isToken(policy)) return undefined;
+  let document: { Statement?: unknown };
+  try {
+    document = JSON.parse(policy);
+  } catch {
+    return undefined;
+  }
+  return [document.Statement]
+    .flat()
+    .filter(isObject)
+    .map((st) => ({
+      effect: st.Effect,
+      actions: st.Action,
+      resources: st.Resource,
+      principals: jsonPrincipals(st.Principal),
+      conditions: isObject(st.Condition)
+        ? Object.entries(st.Condition).flatMap(([test, byKey]) =>
+            isObject(byKey)
+              ? Object.entries(byKey).map(([variable, values]) => ({ test, variable, values }))
+              : [],
+          )
+        : [],
+    }));
+}
+
+/** A JSON policy's `Principal` (`"*"`, or `{ Service: [...] }`) as the data source's blocks. */
+function jsonPrincipals(principal: unknown): PolicyStatement["principals"] {
+  if (principal === "*") return [{ type: "*", identifiers: ["*"] }];
+  if (!isObject(principal)) return [];
+  return Object.entries(principal).map(([type, identifiers]) => ({ type, identifiers }));
 }
 
 /**
@@ -439,40 +494,12 @@ function jsonConditionTests(condition: unknown) {
  * references. `undefined` when the policy cannot be read.
  */
 function publicStatements(policy: unknown, context: RuleContext): number[] | undefined {
-  const source = context.resolve(policy);
-  if (source?.type === "aws_iam_policy_document") {
-    return blocks(source.config.statement).flatMap((st, i) =>
-      (st.effect ?? "Allow") === "Allow" &&
-      !conditionRestrictsPrincipal(
-        blocks(st.condition).map((c) => ({
-          operator: c.test,
-          key: c.variable,
-          values: c.values,
-        })),
-      ) &&
-      blocks(st.principals).some((p) => p.type === "*" || strings(p.identifiers).includes("*"))
-        ? [i]
-        : [],
-    );
-  }
-  if (typeof policy !== "string" || isToken(policy)) return undefined;
-  interface Statement {
-    readonly Effect?: unknown;
-    readonly Principal?: unknown;
-    readonly Condition?: unknown;
-  }
-  let document: { Statement?: Statement | Statement[] };
-  try {
-    document = JSON.parse(policy);
-  } catch {
-    return undefined;
-  }
-  const statements = ([] as (Statement | undefined)[]).concat(document.Statement);
-  return statements.flatMap((st, i) =>
-    st &&
-    st.Effect === "Allow" &&
-    !conditionRestrictsPrincipal(jsonConditionTests(st.Condition)) &&
-    isEveryone(st.Principal)
+  return policyStatements(policy, context)?.flatMap((st, i) =>
+    st.effect === "Allow" &&
+    !conditionRestrictsPrincipal(
+      st.conditions.map((c) => ({ operator: c.test, key: c.variable, values: c.values })),
+    ) &&
+    st.principals.some((p) => p.type === "*" || strings(p.identifiers).includes("*"))
       ? [i]
       : [],
   );
