@@ -1,4 +1,4 @@
-import { formatValue, ValidationError } from "../constructs/core/errors";
+import { formatValue } from "../constructs/core/errors";
 import { exampleSettings, settingsJsonSchema, systemNames } from "./index";
 
 /** Where the CLI writes: the process's streams, or a test's buffers. */
@@ -29,7 +29,7 @@ export function main(argv: readonly string[], io: SettingsCliIo = PROCESS_IO): n
     io.stdout(`${JSON.stringify(output, null, 2)}\n`);
     return 0;
   } catch (error) {
-    const message = error instanceof ValidationError ? error.message : (error as Error).message;
+    const message = error instanceof Error ? error.message : String(error);
     io.stderr(`${message.replace(formatValue(undefined), "nothing")}\n`);
     return 2;
   }

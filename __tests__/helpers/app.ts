@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type App, Testing, type TestingAppConfig } from "cdktf";
+import { PlatformStack, type PlatformStackProps } from "../../constructs/core/stack";
 
 let sharedOutdir: string | undefined;
 
@@ -16,4 +17,18 @@ let sharedOutdir: string | undefined;
 export function testApp(options: TestingAppConfig = {}): App {
   sharedOutdir ??= fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-test-app-"));
   return Testing.app({ outdir: sharedOutdir, ...options });
+}
+
+/**
+ * A PlatformStack with test defaults (system `test`, environment `dev`, a GCS backend) in a fresh
+ * test app. Here rather than in ./synth, so the boundary sweep builds stacks without loading the
+ * policy pack that module imports.
+ */
+export function testStack(props: Partial<PlatformStackProps> = {}): PlatformStack {
+  return new PlatformStack(testApp(), {
+    system: "test",
+    environment: "dev",
+    backend: { kind: "gcs", bucket: "test-state", prefix: "test/dev" },
+    ...props,
+  });
 }

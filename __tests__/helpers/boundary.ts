@@ -27,7 +27,7 @@ import { Ingress } from "../../constructs/k8s/ingress";
 import { Namespace } from "../../constructs/k8s/namespace";
 import { Workload } from "../../constructs/k8s/workload";
 import { ValidationError } from "../../constructs/core/errors";
-import { PlatformStack } from "../../constructs/core/stack";
+import type { PlatformStack } from "../../constructs/core/stack";
 import { ArtifactRegistry } from "../../constructs/gcp/artifact-registry";
 import { Bucket } from "../../constructs/gcp/bucket";
 import { CloudBuildPipeline } from "../../constructs/gcp/cloud-build";
@@ -40,24 +40,14 @@ import { RegionalPlatform } from "../../constructs/gcp/region";
 import { Secret } from "../../constructs/gcp/secrets";
 import { ServiceAccount } from "../../constructs/gcp/service-account";
 import { Vm } from "../../constructs/gcp/vm";
-import { testApp } from "./app";
+import { testStack } from "./app";
+
+export { testStack };
 
 /**
  * The input boundary's sweep table: for every public construct, a builder and a rich valid props
  * object, plus the machinery to replace one leaf of it and judge what comes out.
  */
-
-/**
- * A PlatformStack with test defaults in a fresh app. Like `testStack()` of ./synth, without
- * loading the reference stacks (and the policy pack) that module imports.
- */
-export function testStack(): PlatformStack {
-  return new PlatformStack(testApp(), {
-    system: "test",
-    environment: "dev",
-    backend: { kind: "gcs", bucket: "test-state", prefix: "test/dev" },
-  });
-}
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the sweep feeds constructs untyped input on purpose */
 type Props = Record<string, any>;

@@ -1,24 +1,13 @@
-import { type App, Testing } from "cdktf";
+import { Testing } from "cdktf";
+import type { PlatformStack } from "../../constructs/core/stack";
 import type { Construct } from "constructs";
-import { PlatformStack, type PlatformStackProps } from "../../constructs/core/stack";
 import { ValidationError, ValidationErrors } from "../../constructs/core/errors";
 import { evaluate } from "../../policy/engine";
 import { parseStack } from "../../policy/load";
 import type { Finding, Json } from "../../policy/types";
-import { testApp } from "./app";
+import { testApp, testStack } from "./app";
 
-export { testApp };
-
-/** A PlatformStack with test defaults, inside a fresh test app. */
-export function testStack(props: Partial<PlatformStackProps> = {}): PlatformStack {
-  const app: App = testApp();
-  return new PlatformStack(app, {
-    system: "test",
-    environment: "dev",
-    backend: { kind: "gcs", bucket: "test-state", prefix: "test/dev" },
-    ...props,
-  });
-}
+export { testApp, testStack };
 
 /** The synthesized Terraform JSON of a stack, parsed. */
 export interface SynthJson {
