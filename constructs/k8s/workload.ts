@@ -6,11 +6,7 @@ import {
   type DeploymentV1SpecTemplateSpecContainerLivenessProbe,
   type DeploymentV1SpecTemplateSpecTopologySpreadConstraint,
 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import {
-  HorizontalPodAutoscalerV2,
-  type HorizontalPodAutoscalerV2SpecBehavior,
-  type HorizontalPodAutoscalerV2SpecMetric,
-} from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
 import {
   NetworkPolicyV1,
   type NetworkPolicyV1SpecIngressFrom,
@@ -29,6 +25,7 @@ import { parseImageReference } from "../gcp/image-reference";
 import type { INamespace, IWorkload, WorkloadPort } from "./interfaces";
 import { checkDnsSubdomain, checkK8sLabels, isQualifiedName } from "../core/kubernetes-names";
 import { namespaceOf } from "./namespace";
+import { rollingUpdateOf, scalingOf } from "./workload-scaling";
 import {
   CIDR_PEER,
   SINGLETON_PROPS,
@@ -40,10 +37,6 @@ import {
   type WorkloadResources,
   type SecretKeyRef,
   type WorkloadServiceProps,
-  type SelectPolicy,
-  type ScalingBehavior,
-  type DisruptionProps,
-  type RollingUpdateProps,
   type IngressControllerPeer,
   type SingletonProps,
   type WorkloadProps,
@@ -64,7 +57,6 @@ const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const PERCENT = /^(0|[1-9][0-9]*)%$/;
 const WRITABLE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 /** What GEN-SEC-001 calls a credential name: a literal value under it is a finding there too. */
 const CREDENTIAL_NAME = /(password|passwd|secret|token|api_?key|private_?key)/i;
@@ -105,25 +97,6 @@ const DNS_PEER = {
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
   podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
 };
-const DEFAULT_SCALE_UP: Required<Omit<ScalingBehavior, "selectPolicy">> & {
-  selectPolicy: SelectPolicy;
-} = {
-  stabilizationWindowSeconds: 0,
-  policies: [
-    { type: "Percent", value: 100, periodSeconds: 60 },
-    { type: "Pods", value: 4, periodSeconds: 60 },
-  ],
-  selectPolicy: "Max",
-};
-const DEFAULT_SCALE_DOWN: typeof DEFAULT_SCALE_UP = {
-  stabilizationWindowSeconds: 300,
-  policies: [
-    { type: "Percent", value: 50, periodSeconds: 60 },
-    { type: "Pods", value: 2, periodSeconds: 60 },
-  ],
-  selectPolicy: "Min",
-};
-
 /** The Workloads created in each stack, by namespace and name, for peers and duplicates. */
 const created = new WeakMap<PlatformStack, Map<string, Workload>>();
 
@@ -229,10 +202,10 @@ export class Workload extends Construct implements IWorkload {
     (props.command ?? []).forEach((c, i) => this.refuseSecret(`command[${i}]`, c));
     (props.args ?? []).forEach((a, i) => this.refuseSecret(`args[${i}]`, a));
     const { volumes, mounts } = this.writableOf(props.writablePaths ?? []);
-    const scaling = singleton ? undefined : this.scalingOf(props);
+    const scaling = singleton ? undefined : scalingOf(this, props);
     const strategy = singleton
       ? { type: "Recreate" }
-      : { type: "RollingUpdate", rollingUpdate: this.rollingUpdateOf(props.rollingUpdate) };
+      : { type: "RollingUpdate", rollingUpdate: rollingUpdateOf(this, props.rollingUpdate) };
     const metadata = { name: this.name, namespace: this.namespace, labels: this.metadataLabels };
 
     this.serviceAccount = new ServiceAccountV1(this, "service-account", {
@@ -1003,225 +976,6 @@ export class Workload extends Construct implements IWorkload {
       whenUnsatisfiable: mode === "required" ? "DoNotSchedule" : "ScheduleAnyway",
       labelSelector: [{ matchLabels: { ...this.podLabels } }],
     }));
-  }
-
-  /** Whole number or percentage, in [0, max%]. */
-  private intOrPercent(property: string, value: unknown, allowZero: boolean): string {
-    const ok =
-      (Number.isInteger(value) && (value as number) >= (allowZero ? 0 : 1)) ||
-      (typeof value === "string" &&
-        PERCENT.test(value) &&
-        parseInt(value, 10) <= 100 &&
-        (allowZero || parseInt(value, 10) > 0));
-    if (!ok) {
-      invalid(
-        this,
-        property,
-        value,
-        "is not a number of pods or a percentage",
-        `give a whole number${allowZero ? "" : " above 0"} or a percentage such as "25%"`,
-      );
-    }
-    return String(value);
-  }
-
-  private rollingUpdateOf(r: RollingUpdateProps | undefined) {
-    const maxSurge = this.intOrPercent("rollingUpdate.maxSurge", r?.maxSurge ?? "25%", true);
-    const maxUnavailable = this.intOrPercent(
-      "rollingUpdate.maxUnavailable",
-      r?.maxUnavailable ?? 0,
-      true,
-    );
-    if (parseInt(maxSurge, 10) === 0 && parseInt(maxUnavailable, 10) === 0) {
-      invalid(
-        this,
-        "rollingUpdate",
-        r,
-        "allows neither a surge nor an unavailable pod, so a rollout cannot start",
-        "let maxSurge or maxUnavailable be above 0",
-      );
-    }
-    return { maxSurge, maxUnavailable };
-  }
-
-  private scalingOf(props: WorkloadProps) {
-    const a = props.autoscaling;
-    if (a !== undefined && props.replicas !== undefined) {
-      invalid(
-        this,
-        "replicas",
-        props.replicas,
-        "is given together with autoscaling, which sets the replica count",
-        "drop replicas; the autoscaler starts at autoscaling.min",
-      );
-    }
-    const whole = (property: string, value: unknown, min: number, max: number): number => {
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-        invalid(
-          this,
-          property,
-          value,
-          `is not a whole number from ${min} to ${max}`,
-          `give a whole number from ${min} to ${max}`,
-        );
-      }
-      return value as number;
-    };
-    let replicas: number;
-    let metrics: HorizontalPodAutoscalerV2SpecMetric[] = [];
-    let behavior: HorizontalPodAutoscalerV2SpecBehavior | undefined;
-    if (a !== undefined) {
-      const min = whole("autoscaling.min", a.min, 1, 1000);
-      const max = whole("autoscaling.max", a.max, 1, 1000);
-      if (min > max) {
-        invalid(
-          this,
-          "autoscaling.min",
-          a.min,
-          `is above autoscaling.max (${a.max})`,
-          "make min at most max",
-        );
-      }
-      const cpu = a.cpuPercent ?? (a.memoryPercent === undefined ? 70 : undefined);
-      const resource = (name: string, percent: number) => ({
-        type: "Resource",
-        resource: { name, target: { type: "Utilization", averageUtilization: percent } },
-      });
-      if (cpu !== undefined)
-        metrics.push(resource("cpu", whole("autoscaling.cpuPercent", cpu, 1, 100)));
-      if (a.memoryPercent !== undefined) {
-        metrics.push(
-          resource("memory", whole("autoscaling.memoryPercent", a.memoryPercent, 1, 100)),
-        );
-      }
-      behavior = {
-        scaleUp: [
-          this.behaviorOf("autoscaling.scaleUp", a.scaleUp, DEFAULT_SCALE_UP, a.selectPolicy),
-        ],
-        scaleDown: [
-          this.behaviorOf("autoscaling.scaleDown", a.scaleDown, DEFAULT_SCALE_DOWN, a.selectPolicy),
-        ],
-      };
-      replicas = min;
-    } else {
-      replicas = whole("replicas", props.replicas ?? 2, 1, 1000);
-      metrics = [];
-    }
-    const disruption = this.disruptionOf(props.disruption, replicas, a !== undefined);
-    return {
-      replicas,
-      autoscaling: a !== undefined ? { min: replicas, max: a.max } : undefined,
-      metrics,
-      behavior,
-      disruption,
-    };
-  }
-
-  private behaviorOf(
-    property: string,
-    given: ScalingBehavior | undefined,
-    defaults: typeof DEFAULT_SCALE_UP,
-    shared: SelectPolicy | undefined,
-  ) {
-    const select = given?.selectPolicy ?? shared ?? defaults.selectPolicy;
-    if (select !== "Max" && select !== "Min" && select !== "Disabled") {
-      invalid(
-        this,
-        given?.selectPolicy !== undefined ? `${property}.selectPolicy` : "autoscaling.selectPolicy",
-        select,
-        "is not a select policy",
-        'use "Max", "Min" or "Disabled"',
-      );
-    }
-    const window = given?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds;
-    if (!Number.isInteger(window) || window < 0 || window > 3600) {
-      invalid(
-        this,
-        `${property}.stabilizationWindowSeconds`,
-        window,
-        "is not a whole number of seconds from 0 to 3600",
-        "give 0 to 3600",
-      );
-    }
-    const policies = given?.policies ?? defaults.policies;
-    if (policies.length === 0) {
-      invalid(
-        this,
-        `${property}.policies`,
-        policies,
-        "is empty",
-        'list at least one policy, or set selectPolicy: "Disabled" to stop scaling this way',
-      );
-    }
-    policies.forEach((p, i) => {
-      const at = `${property}.policies[${i}]`;
-      if (p.type !== "Percent" && p.type !== "Pods") {
-        invalid(this, `${at}.type`, p.type, "is not a policy type", 'use "Percent" or "Pods"');
-      }
-      if (!Number.isInteger(p.value) || p.value < 1) {
-        invalid(this, `${at}.value`, p.value, "is not a positive whole number", "give 1 or more");
-      }
-      if (!Number.isInteger(p.periodSeconds) || p.periodSeconds < 1 || p.periodSeconds > 1800) {
-        invalid(
-          this,
-          `${at}.periodSeconds`,
-          p.periodSeconds,
-          "is not a whole number of seconds from 1 to 1800",
-          "give 1 to 1800",
-        );
-      }
-    });
-    return {
-      stabilizationWindowSeconds: window,
-      selectPolicy: select,
-      policy: policies.map((p) => ({
-        type: p.type,
-        value: p.value,
-        periodSeconds: p.periodSeconds,
-      })),
-    };
-  }
-
-  private disruptionOf(d: DisruptionProps | undefined, minReplicas: number, autoscaled: boolean) {
-    const minProp = autoscaled ? "autoscaling.min" : "replicas";
-    if (d?.minAvailable !== undefined && d?.maxUnavailable !== undefined) {
-      invalid(
-        this,
-        "disruption",
-        d,
-        "sets both minAvailable and maxUnavailable",
-        "set one of them (maxUnavailable: 1 never blocks a node drain)",
-      );
-    }
-    if (d?.minAvailable !== undefined) {
-      const min = this.intOrPercent("disruption.minAvailable", d.minAvailable, false);
-      if (!min.endsWith("%") && Number(min) > minReplicas) {
-        invalid(
-          this,
-          minProp,
-          minReplicas,
-          `is below the PodDisruptionBudget's minAvailable (${min}), so no pod could ever be evicted`,
-          `raise ${minProp} above ${min}, or lower disruption.minAvailable below ${minReplicas}`,
-        );
-      }
-      // Kubernetes rounds a percentage of minAvailable up: 50% of 1 pod keeps that pod.
-      const kept = min.endsWith("%")
-        ? Math.ceil((parseInt(min, 10) * minReplicas) / 100)
-        : Number(min);
-      if (kept >= minReplicas) {
-        invalid(
-          this,
-          "disruption.minAvailable",
-          d.minAvailable,
-          `keeps all ${minReplicas} pod(s) of ${minProp}, so it blocks every node drain`,
-          `keep minAvailable below ${minProp} (${minReplicas}), or use maxUnavailable: 1`,
-        );
-      }
-      return { minAvailable: min };
-    }
-    return {
-      maxUnavailable: this.intOrPercent("disruption.maxUnavailable", d?.maxUnavailable ?? 1, false),
-    };
   }
 
   private serviceOf(
