@@ -88,9 +88,9 @@ export function rollingUpdateOf(scope: Construct, r: RollingUpdateProps | undefi
 }
 
 /**
- * The replica count, or the autoscaler's range, metrics (CPU at 70% when none is given) and behaviour, and
- * the PodDisruptionBudget that goes with them: a fixed `replicas` (2 unless given) and `autoscaling`
- * exclude each other, and no budget may keep every pod of the minimum.
+ * The replica count, or the autoscaler's range, metrics (CPU at 70% when none is given) and
+ * behaviour, and the PodDisruptionBudget that goes with them: a fixed `replicas` (2 unless given)
+ * and `autoscaling` exclude each other, and no budget may keep every pod of the minimum.
  */
 export function scalingOf(scope: Construct, props: WorkloadProps) {
   const a = props.autoscaling;
