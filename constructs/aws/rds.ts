@@ -1,12 +1,5 @@
-import { Construct, type IConstruct } from "constructs";
-import {
-  Aspects,
-  TerraformDataSource,
-  type TerraformProvider,
-  TerraformResource,
-  Token,
-  type IAspect,
-} from "cdktf";
+import { Construct } from "constructs";
+import { type TerraformProvider, Token } from "cdktf";
 import { z } from "zod";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
@@ -19,12 +12,7 @@ import { invalid } from "../core/errors";
 import { integer } from "../core/checks";
 import { checkName } from "../core/naming";
 import { acceptOptOut, recordOptOut, type OptOut } from "../core/opt-out";
-import {
-  POSTGRES_MAJORS,
-  checkSettings,
-  type FlagValue,
-  type PostgresMajor,
-} from "../core/postgres-settings";
+import { checkSettings, type FlagValue, type PostgresMajor } from "../core/postgres-settings";
 import {
   checkedBy,
   checkOptions,
@@ -41,8 +29,31 @@ import type { IGrantablePrincipal, IKmsKey, ISecurityGroup, IVpc } from "./inter
 import { IamRole, ServicePrincipal } from "./iam";
 import { KmsKey, checkProvider } from "./kms";
 import { SecurityGroup } from "./security-group";
+import {
+  LOG_EXPORTS,
+  POSTGRES_PORT,
+  RESERVED_DATABASES,
+  RESERVED_USERS,
+  SQL_NAME,
+  checkEngineVersion,
+  checkGrantee,
+  checkInstanceClass,
+  checkPiRetention,
+  checkWindows,
+  isolatedSubnets,
+  pascal,
+  regionOfVpc,
+  sortKeys,
+} from "./rds-checks";
+import {
+  RdsPostgresReplica,
+  type RdsReplicaOptions,
+  type ReplicaBase,
+  type ReplicaPrimary,
+} from "./rds-replica";
 
-// The parameter catalogue, for code that imports it from here as before.
+// The replica and the parameter catalogue, for code that imports them from here as before.
+export { RdsPostgresReplica, type RdsReplicaOptions } from "./rds-replica";
 export {
   RDS_PARAMETERS,
   RDS_MANAGED_PARAMETERS,
@@ -131,26 +142,6 @@ export interface RdsPostgresProps {
   readonly allowDeletion?: OptOut;
 }
 
-/** A cross-region read replica, as given to {@link RdsPostgres.addReplica}. */
-export interface RdsReplicaOptions {
-  /** The replica's region; another region than the primary's. */
-  readonly region: string;
-  /** An `AwsProvider` for that region, with an `alias`; every resource of the replica uses it. */
-  readonly provider: TerraformProvider;
-  /** A VPC in that region; the replica's subnet group takes its isolated subnets. */
-  readonly vpc: IVpc;
-  /** @default the primary's instance class */
-  readonly instanceClass?: string;
-  /** A key in the replica's region. @default a KmsKey created there with `provider` */
-  readonly kmsKey?: IKmsKey;
-  /** Short name; the identifier is `${prefix}-${name}`. @default `${primary name}-${region}` */
-  readonly name?: string;
-  /** A standby for the replica too. @default false */
-  readonly multiAz?: boolean;
-  /** Security groups of the replica's VPC allowed to connect on 5432. @default [] */
-  readonly allowFrom?: readonly ISecurityGroup[];
-}
-
 const KMS_KEY = constructRef<IKmsKey>("a KmsKey (an IKmsKey)", ["keyArn"]);
 const SECURITY_GROUP = constructRef<ISecurityGroup>("a SecurityGroup (an ISecurityGroup)", [
   "securityGroupId",
@@ -196,16 +187,6 @@ const RDS_REPLICA_OPTIONS = z.strictObject({
   allowFrom: z.array(SECURITY_GROUP).optional(),
 }) satisfies PropsSchema<RdsReplicaOptions>;
 
-const POSTGRES_PORT = 5432;
-const LOG_EXPORTS = ["postgresql", "upgrade"];
-const INSTANCE_CLASS =
-  /^db\.[a-z]+\d+[a-z]*(-flex)?\.(micro|small|medium|large|xlarge|\d{1,2}xlarge|metal(-\d+xl)?)$/;
-const SQL_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
-const RESERVED_USERS = ["rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "public"];
-const RESERVED_DATABASES = ["rdsadmin", "template0", "template1"];
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const WEEK = 7 * 24 * 60;
-
 // ---------------------------------------------------------------------------------------------
 // The construct
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +199,7 @@ const WEEK = 7 * 24 * 60;
  * required, CIS logging parameters validated against PostgreSQL's own settings, Performance
  * Insights, CloudWatch log exports, and cross-region read replicas with their own keys.
  */
-export class RdsPostgres extends Construct {
+export class RdsPostgres extends Construct implements ReplicaPrimary {
   /** The primary instance (escape hatch). */
   readonly instance: DbInstance;
   /** The parameter group. */
@@ -567,17 +548,7 @@ export class RdsPostgres extends Construct {
   }
 
   /** @internal What a replica copies from its primary. */
-  replicaBase(): {
-    stack: PlatformStack;
-    instanceClass: string;
-    deletion: DeletionPolicy;
-    parameterOptOut?: OptOut;
-    unknownParameters: boolean;
-    storage: { allocated: number; max: number };
-    monitoringInterval: number;
-    monitoringRoleArn?: string;
-    piRetention: number;
-  } {
+  replicaBase(): ReplicaBase {
     return {
       stack: this.stack,
       instanceClass: this.instanceClass,
@@ -645,331 +616,4 @@ export class RdsPostgres extends Construct {
     }
     return { allocated, max: max === allocated ? 0 : max };
   }
-}
-
-/** What {@link RdsPostgresReplica} is built from. */
-interface ReplicaSpec {
-  readonly primary: RdsPostgres;
-  readonly short: string;
-  readonly region: string;
-  readonly provider: TerraformProvider;
-  readonly options: RdsReplicaOptions;
-}
-
-/**
- * A cross-region read replica of an {@link RdsPostgres}, created by
- * {@link RdsPostgres.addReplica}. Every resource under it is created with the replica's provider.
- */
-export class RdsPostgresReplica extends Construct {
-  /** The replica instance (escape hatch). */
-  readonly instance: DbInstance;
-  /** The replica's parameter group (in its region). */
-  readonly parameterGroup: DbParameterGroup;
-  /** The replica's DB subnet group. */
-  readonly subnetGroup: DbSubnetGroup;
-  /** The replica's security group. */
-  readonly securityGroup: SecurityGroup;
-  /** The replica's key, in its region (given, or created). */
-  readonly kmsKey: IKmsKey;
-  /** The replica's region. */
-  readonly region: string;
-  /** The provider of the replica's region. */
-  readonly provider: TerraformProvider;
-  private allowed = 0;
-
-  constructor(primary: RdsPostgres, id: string, spec: ReplicaSpec) {
-    super(primary, id);
-    const p = "addReplica";
-    const { options } = spec;
-    const base = primary.replicaBase();
-    this.region = spec.region;
-    this.provider = spec.provider;
-    Aspects.of(this).add(new UseProvider(spec.provider));
-    const identifier = primary.claimIdentifier(`${p}.name`, spec.short);
-    const subnetIds = isolatedSubnets(primary, `${p}.vpc`, options.vpc);
-    const instanceClass =
-      options.instanceClass === undefined
-        ? base.instanceClass
-        : checkInstanceClass(primary, `${p}.instanceClass`, options.instanceClass);
-    this.kmsKey =
-      options.kmsKey ??
-      new KmsKey(this, "key", {
-        name: `${spec.short}-rds`,
-        description: `Storage and Performance Insights of RDS replica ${identifier}`,
-        services: ["rds"],
-        provider: spec.provider,
-        allowDeletion: base.deletion.optOut,
-      });
-    this.subnetGroup = new DbSubnetGroup(this, "subnet-group", {
-      name: identifier,
-      description: `Isolated subnets of RDS replica ${identifier}`,
-      subnetIds,
-    });
-    this.securityGroup = new SecurityGroup(this, "security-group", {
-      vpc: options.vpc,
-      name: `${spec.short}-db`,
-      description: `PostgreSQL replica ${identifier}`,
-    });
-    (options.allowFrom ?? []).forEach((sg) => this.allowFrom(sg));
-    this.parameterGroup = primary.createParameterGroup(this, identifier);
-    const parameterOptOut = base.parameterOptOut;
-    if (parameterOptOut && base.unknownParameters) {
-      recordOptOut(this.parameterGroup, "unknown-database-flag", parameterOptOut);
-    }
-    this.instance = new DbInstance(this, "instance", {
-      identifier,
-      replicateSourceDb: primary.arn,
-      instanceClass,
-      maxAllocatedStorage: base.storage.max,
-      storageType: "gp3",
-      storageEncrypted: true,
-      kmsKeyId: this.kmsKey.keyArn,
-      port: POSTGRES_PORT,
-      dbSubnetGroupName: this.subnetGroup.name,
-      vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
-      publiclyAccessible: false,
-      multiAz: options.multiAz ?? false,
-      copyTagsToSnapshot: true,
-      deletionProtection: base.deletion.protect,
-      // RDS takes no final snapshot of a read replica; the primary keeps its own.
-      skipFinalSnapshot: true,
-      parameterGroupName: this.parameterGroup.name,
-      iamDatabaseAuthenticationEnabled: true,
-      autoMinorVersionUpgrade: true,
-      applyImmediately: false,
-      enabledCloudwatchLogsExports: LOG_EXPORTS,
-      performanceInsightsEnabled: true,
-      performanceInsightsKmsKeyId: this.kmsKey.keyArn,
-      performanceInsightsRetentionPeriod: base.piRetention,
-      monitoringInterval: base.monitoringInterval,
-      monitoringRoleArn: base.monitoringRoleArn,
-      lifecycle: base.deletion.lifecycle(),
-    });
-    base.deletion.record(this.instance);
-  }
-
-  /** The replica's ARN. */
-  get arn(): string {
-    return this.instance.arn;
-  }
-
-  /** The replica's identifier. */
-  get identifier(): string {
-    return this.instance.identifier;
-  }
-
-  /** The host name clients of the replica connect to. */
-  get address(): string {
-    return this.instance.address;
-  }
-
-  /** `host:port`. */
-  get endpoint(): string {
-    return this.instance.endpoint;
-  }
-
-  /** Lets members of a security group of the replica's VPC connect on 5432. */
-  allowFrom(group: ISecurityGroup): void {
-    const property = `addReplica.allowFrom(${this.allowed})`;
-    if (typeof group?.securityGroupId !== "string") {
-      invalid(this, property, group, "is not a security group", "pass a SecurityGroup");
-    }
-    this.allowed++;
-    this.securityGroup.allowFrom(group, POSTGRES_PORT, "PostgreSQL clients");
-  }
-}
-
-/** Gives every resource and data source under a construct the provider of its region. */
-class UseProvider implements IAspect {
-  constructor(private readonly provider: TerraformProvider) {}
-
-  visit(node: IConstruct): void {
-    if (
-      (node instanceof TerraformResource || node instanceof TerraformDataSource) &&
-      node.provider === undefined
-    ) {
-      node.provider = this.provider;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Checks
-// ---------------------------------------------------------------------------------------------
-
-/** The VPC's isolated subnets, at least two (a DB subnet group spans two zones or more). */
-function isolatedSubnets(scope: Construct, property: string, vpc: IVpc): string[] {
-  const ids: unknown = vpc?.isolatedSubnetIds;
-  if (!Array.isArray(ids) || ids.length < 2) {
-    invalid(
-      scope,
-      property,
-      vpc?.node?.path,
-      `has ${Array.isArray(ids) ? ids.length : "no"} isolated subnets; a DB subnet group needs subnets in at least two availability zones`,
-      "give the VPC isolated subnets in two or more zones (Vpc creates one per zone)",
-    );
-  }
-  return [...(ids as string[])];
-}
-
-/** The region a VPC's zones are in (`ap-northeast-2` for `ap-northeast-2a`), when they say. */
-function regionOfVpc(vpc: IVpc): string | undefined {
-  const zone: unknown = vpc?.availabilityZones?.[0];
-  if (typeof zone !== "string" || Token.isUnresolved(zone)) return undefined;
-  const match = /^([a-z]{2}(-[a-z]+)+-\d+)[a-z]$/.exec(zone);
-  return match ? match[1] : undefined;
-}
-
-function checkEngineVersion(
-  scope: Construct,
-  property: string,
-  value: string,
-): { text: string; major: PostgresMajor } {
-  const match = typeof value === "string" ? /^(\d{2})(\.\d{1,2})?$/.exec(value) : null;
-  const major = match ? (Number(match[1]) as PostgresMajor) : undefined;
-  if (major === undefined || !POSTGRES_MAJORS.includes(major)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not a PostgreSQL version the construct builds",
-      `use a major (${POSTGRES_MAJORS.join(", ")}) or major.minor such as "16.4"`,
-    );
-  }
-  return { text: value, major };
-}
-
-function checkInstanceClass(scope: Construct, property: string, value: unknown): string {
-  const text = value ?? "db.m6g.large";
-  if (typeof text !== "string" || !INSTANCE_CLASS.test(text)) {
-    invalid(
-      scope,
-      property,
-      value,
-      "is not an RDS instance class (db.<family>.<size>)",
-      'use e.g. "db.m6g.large", "db.r6g.xlarge" or "db.t4g.medium"',
-    );
-  }
-  return text;
-}
-
-function checkPiRetention(scope: Construct, days: unknown): number {
-  if (
-    !Number.isInteger(days) ||
-    !(days === 7 || days === 731 || ((days as number) % 31 === 0 && (days as number) <= 713))
-  ) {
-    invalid(
-      scope,
-      "performanceInsightsRetentionDays",
-      days,
-      "is not a Performance Insights retention",
-      "use 7 (free), a multiple of 31 up to 713 (months), or 731 (two years)",
-    );
-  }
-  return days as number;
-}
-
-/** `hh:mm` to minutes of the day, or undefined. */
-function clock(text: string): number | undefined {
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
-}
-
-/** Checks both windows' formats and lengths and that they do not overlap; returns them lowercase. */
-function checkWindows(
-  scope: Construct,
-  backup: string,
-  maintenance: string,
-): { backup: string; maintenance: string } {
-  const [bFrom, bTo] = typeof backup === "string" ? backup.split("-") : [];
-  const bStart = bFrom !== undefined ? clock(bFrom) : undefined;
-  const bEnd = bTo !== undefined ? clock(bTo) : undefined;
-  if (bStart === undefined || bEnd === undefined || backup.split("-").length !== 2) {
-    invalid(
-      scope,
-      "backupWindow",
-      backup,
-      "is not a daily window hh:mm-hh:mm (UTC)",
-      'use e.g. "03:00-04:00"',
-    );
-  }
-  const bLength = (bEnd - bStart + 1440) % 1440;
-  if (bLength < 30) {
-    invalid(
-      scope,
-      "backupWindow",
-      backup,
-      "is shorter than 30 minutes",
-      "give it 30 minutes or more",
-    );
-  }
-  const text = typeof maintenance === "string" ? maintenance.toLowerCase() : "";
-  const m = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(text);
-  const mStartDay = m ? DAYS.indexOf(m[1]) : -1;
-  const mEndDay = m ? DAYS.indexOf(m[3]) : -1;
-  const mStartClock = m ? clock(m[2]) : undefined;
-  const mEndClock = m ? clock(m[4]) : undefined;
-  if (mStartDay < 0 || mEndDay < 0 || mStartClock === undefined || mEndClock === undefined) {
-    invalid(
-      scope,
-      "maintenanceWindow",
-      maintenance,
-      "is not a weekly window ddd:hh:mm-ddd:hh:mm (UTC)",
-      `use e.g. "sun:05:00-sun:06:00", days ${DAYS.join(", ")}`,
-    );
-  }
-  const mStart = mStartDay * 1440 + mStartClock;
-  const mLength = (mEndDay * 1440 + mEndClock - mStart + WEEK) % WEEK;
-  if (mLength < 30) {
-    invalid(
-      scope,
-      "maintenanceWindow",
-      maintenance,
-      "is shorter than 30 minutes",
-      "give it 30 minutes or more",
-    );
-  }
-  for (let day = 0; day < 7; day++) {
-    if (overlaps(day * 1440 + bStart, bLength, mStart, mLength)) {
-      invalid(
-        scope,
-        "maintenanceWindow",
-        maintenance,
-        `overlaps the daily backup window ${backup}`,
-        "move one of them so they do not overlap, e.g. backups 03:00-04:00 and maintenance sun:05:00-sun:06:00",
-      );
-    }
-  }
-  return { backup, maintenance: text };
-}
-
-/** Whether two spans of the week (start, length in minutes) overlap, wrapping at the week's end. */
-function overlaps(aStart: number, aLength: number, bStart: number, bLength: number): boolean {
-  return [-WEEK, 0, WEEK].some(
-    (shift) => aStart < bStart + shift + bLength && bStart + shift < aStart + aLength,
-  );
-}
-
-function checkGrantee(scope: Construct, property: string, grantee: unknown): void {
-  if (typeof (grantee as IGrantablePrincipal | undefined)?.addToPolicy !== "function") {
-    invalid(
-      scope,
-      property,
-      grantee,
-      "is not a principal that can be granted permissions",
-      "pass an IamRole (an IGrantablePrincipal)",
-    );
-  }
-}
-
-function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-function pascal(text: string): string {
-  return text
-    .split(/[^a-zA-Z0-9]+/)
-    .filter((p) => p !== "")
-    .map((p) => p[0].toUpperCase() + p.slice(1))
-    .join("");
 }
