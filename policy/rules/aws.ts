@@ -422,9 +422,13 @@ export function conditionRestrictsPrincipal(
 export interface PolicyStatement {
   /** `Allow` or `Deny` (a data source's statement without one is `Allow`). */
   readonly effect: unknown;
+  /** An action or a list of them, as written (`s3:GetObject`). */
   readonly actions: unknown;
+  /** A resource or a list of them, as written (ARNs or references). */
   readonly resources: unknown;
+  /** Who it names: `{ type: "Service", identifiers: [...] }`, `*` as `{ type: "*" }`. */
   readonly principals: readonly { readonly type: unknown; readonly identifiers: unknown }[];
+  /** Its condition tests: `{ test: "StringEquals", variable: "aws:SourceArn", values }`. */
   readonly conditions: readonly {
     readonly test: unknown;
     readonly variable: unknown;
