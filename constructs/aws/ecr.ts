@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { z } from "zod";
 import { EcrRepository as EcrRepositoryResource } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { whole } from "../core/checks";
 import { invalid } from "../core/errors";
 import { deletionPolicy, refuseProtectionFlags } from "../core/deletion";
 import type { OptOut } from "../core/opt-out";
@@ -265,24 +266,4 @@ export class EcrRepository extends Construct implements IEcrRepository {
       },
     ];
   }
-}
-
-/** Checks a whole number from `min` to `max`. */
-export function whole(
-  scope: Construct,
-  property: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    invalid(
-      scope,
-      property,
-      value,
-      `is not a whole number from ${min} to ${max}`,
-      `give a whole number from ${min} to ${max}`,
-    );
-  }
-  return value as number;
 }

@@ -24,7 +24,8 @@ import {
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkArn } from "./common";
-import { sidPart, whole, type IEcrRepository } from "./ecr";
+import { whole } from "../core/checks";
+import { sidPart, type IEcrRepository } from "./ecr";
 import { IamRole, ServicePrincipal } from "./iam";
 import type { ISecurityGroup, IVpc } from "./interfaces";
 

@@ -36,7 +36,7 @@ import {
 } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { checkArn, checkAwsRegion } from "./common";
-import { whole } from "./ecr";
+import { whole } from "../core/checks";
 import { LOG_RETENTION_DAYS, oneOf } from "./ecs";
 import { FederatedPrincipal, IamRole, ServicePrincipal } from "./iam";
 import type { IKmsKey, IVpc } from "./interfaces";

@@ -45,6 +45,26 @@ export function integer(
   return value as number;
 }
 
+/** `value` if it is a whole number from `min` to `max`, inclusive, said in those words. */
+export function whole(
+  scope: IConstruct,
+  property: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    invalid(
+      scope,
+      property,
+      value,
+      `is not a whole number from ${min} to ${max}`,
+      `give a whole number from ${min} to ${max}`,
+    );
+  }
+  return value as number;
+}
+
 /** `value` if it is a boolean. */
 export function boolean(scope: IConstruct, property: string, value: unknown): boolean {
   if (typeof value !== "boolean") {

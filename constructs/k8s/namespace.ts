@@ -7,6 +7,7 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { invalid } from "../core/errors";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
+import { whole } from "../core/checks";
 import { checkDnsLabel, checkK8sLabels } from "../core/kubernetes-names";
 import { checkProps, stringMap, stringOf, type PropsSchema } from "../core/props";
 import { PlatformStack } from "../core/stack";
@@ -501,16 +502,6 @@ export class Namespace extends Construct implements INamespace {
   }
 
   private count(property: string, given: unknown, fallback: number, min: number): string {
-    const value = given ?? fallback;
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > 100000) {
-      invalid(
-        this,
-        property,
-        given,
-        `is not a whole number from ${min} to 100000`,
-        "give a whole number",
-      );
-    }
-    return String(value);
+    return String(whole(this, property, given ?? fallback, min, 100000));
   }
 }

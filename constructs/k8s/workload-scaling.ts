@@ -9,6 +9,7 @@ import type {
   HorizontalPodAutoscalerV2SpecBehavior,
   HorizontalPodAutoscalerV2SpecMetric,
 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { whole } from "../core/checks";
 import { invalid } from "../core/errors";
 import type {
   DisruptionProps,
@@ -103,24 +104,12 @@ export function scalingOf(scope: Construct, props: WorkloadProps) {
       "drop replicas; the autoscaler starts at autoscaling.min",
     );
   }
-  const whole = (property: string, value: unknown, min: number, max: number): number => {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-      invalid(
-        scope,
-        property,
-        value,
-        `is not a whole number from ${min} to ${max}`,
-        `give a whole number from ${min} to ${max}`,
-      );
-    }
-    return value as number;
-  };
   let replicas: number;
   let metrics: HorizontalPodAutoscalerV2SpecMetric[] = [];
   let behavior: HorizontalPodAutoscalerV2SpecBehavior | undefined;
   if (a !== undefined) {
-    const min = whole("autoscaling.min", a.min, 1, 1000);
-    const max = whole("autoscaling.max", a.max, 1, 1000);
+    const min = whole(scope, "autoscaling.min", a.min, 1, 1000);
+    const max = whole(scope, "autoscaling.max", a.max, 1, 1000);
     if (min > max) {
       invalid(
         scope,
@@ -136,9 +125,11 @@ export function scalingOf(scope: Construct, props: WorkloadProps) {
       resource: { name, target: { type: "Utilization", averageUtilization: percent } },
     });
     if (cpu !== undefined)
-      metrics.push(resource("cpu", whole("autoscaling.cpuPercent", cpu, 1, 100)));
+      metrics.push(resource("cpu", whole(scope, "autoscaling.cpuPercent", cpu, 1, 100)));
     if (a.memoryPercent !== undefined) {
-      metrics.push(resource("memory", whole("autoscaling.memoryPercent", a.memoryPercent, 1, 100)));
+      metrics.push(
+        resource("memory", whole(scope, "autoscaling.memoryPercent", a.memoryPercent, 1, 100)),
+      );
     }
     behavior = {
       scaleUp: [
@@ -150,7 +141,7 @@ export function scalingOf(scope: Construct, props: WorkloadProps) {
     };
     replicas = min;
   } else {
-    replicas = whole("replicas", props.replicas ?? 2, 1, 1000);
+    replicas = whole(scope, "replicas", props.replicas ?? 2, 1, 1000);
     metrics = [];
   }
   const disruption = disruptionOf(scope, props.disruption, replicas, a !== undefined);

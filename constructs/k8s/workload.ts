@@ -18,6 +18,7 @@ import { detectSecret, isSecretLikeName, OPT_OUT_IDS } from "../../vocabulary";
 import { worldRangesOf, parseCidr } from "../core/cidr";
 import { invalid } from "../core/errors";
 import { acceptOptOut, recordOptOut } from "../core/opt-out";
+import { whole } from "../core/checks";
 import { checkOptions, checkProps } from "../core/props";
 import { PlatformStack } from "../core/stack";
 import { TOKEN_MARKER } from "../core/terraform-text";
@@ -741,16 +742,7 @@ export class Workload extends Construct implements IWorkload {
     const seconds = (key: keyof ProbeProps, fallback: number | undefined, min: number) => {
       const value = p[key] ?? fallback;
       if (value === undefined) return undefined;
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > 3600) {
-        invalid(
-          this,
-          `${property}.${key}`,
-          value,
-          `is not a whole number from ${min} to 3600`,
-          `give a whole number from ${min} to 3600`,
-        );
-      }
-      return value as number;
+      return whole(this, `${property}.${key}`, value, min, 3600);
     };
     const timing = {
       periodSeconds: seconds("periodSeconds", 10, 1),
